@@ -1,0 +1,267 @@
+//! The application: its dependencies, built once, and the request pipeline
+//! every entry point (Lambda, dev server, tests) runs.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Method, Request};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tracing::Instrument as _;
+
+use crate::clock::{Clock, Millis};
+use crate::domain::project::Project;
+use crate::domain::tokens::TokenIssuer;
+use crate::error::{ApiError, KnownError};
+use crate::http::auth::{self, AccessType};
+use crate::http::body;
+use crate::http::handlers;
+use crate::http::response::{self, HttpResponse};
+use crate::http::routes::{self, Endpoint, Route};
+use crate::store::{Store, StoreResult};
+
+/// The API Gateway request id, when the request came through API Gateway.
+#[derive(Debug, Clone)]
+pub struct RequestId(pub String);
+
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    tokens: TokenIssuer,
+    projects: ProjectCache,
+}
+
+/// An authenticated request on its way to a handler.
+pub struct Call<'a> {
+    pub endpoint: Endpoint,
+    pub method: &'a Method,
+    pub path: &'a str,
+    pub params: Vec<String>,
+    /// `None` only for endpoints that need no project.
+    pub project: Option<Arc<Project>>,
+    pub access_type: Option<AccessType>,
+}
+
+impl Call<'_> {
+    pub fn project_id(&self) -> &str {
+        self.project.as_deref().map_or("", |p| p.id.as_str())
+    }
+
+    /// The body, checked against the endpoint's schema.
+    pub fn body<T: DeserializeOwned>(&self, value: Value) -> Result<T, ApiError> {
+        body::check(
+            self.method,
+            self.path,
+            value,
+            handlers::schema(self.endpoint),
+        )
+    }
+}
+
+impl App {
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        tokens: TokenIssuer,
+        project_cache_ttl: Duration,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            tokens,
+            projects: ProjectCache::new(project_cache_ttl),
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now_millis()
+    }
+
+    /// Serves any request: routes it, then runs the endpoint.
+    pub async fn handle(&self, request: Request<Bytes>) -> HttpResponse {
+        let route = routes::route(request.method(), request.uri().path());
+        self.respond(route, request).await
+    }
+
+    /// Serves a request already known to be for `endpoint` (a Lambda
+    /// function behind its own API Gateway route).
+    pub async fn handle_endpoint(
+        &self,
+        endpoint: Endpoint,
+        request: Request<Bytes>,
+    ) -> HttpResponse {
+        let route = if request.method() == Method::OPTIONS {
+            Route::Preflight
+        } else {
+            let rest = routes::strip_prefix(request.uri().path()).unwrap_or_default();
+            Route::Call(endpoint, path_params(endpoint.path(), rest))
+        };
+        self.respond(Ok(route), request).await
+    }
+
+    async fn respond(
+        &self,
+        route: Result<Route, ApiError>,
+        request: Request<Bytes>,
+    ) -> HttpResponse {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let override_status = request
+            .headers()
+            .contains_key("x-stack-override-error-status");
+        let endpoint_name = match &route {
+            Ok(Route::Call(e, _)) => e.function_name(),
+            Ok(Route::Preflight) => "preflight",
+            Err(_) => "unrouted",
+        };
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %request.method(),
+            endpoint = endpoint_name,
+        );
+        async move {
+            let started = Instant::now();
+            let result = match route {
+                Ok(Route::Call(endpoint, params)) => self.run(endpoint, params, &request).await,
+                Ok(Route::Preflight) => Ok(response::preflight()),
+                Err(e) => Err(e),
+            };
+            let response = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    match &e {
+                        ApiError::Store(fault) => tracing::error!(error = %fault, "store fault"),
+                        ApiError::Token(fault) => tracing::error!(error = %fault, "token fault"),
+                        _ => {}
+                    }
+                    response::error(&e)
+                }
+            };
+            tracing::info!(
+                status = response.status().as_u16(),
+                known_error = response
+                    .headers()
+                    .get("x-stack-known-error")
+                    .and_then(|v| v.to_str().ok()),
+                micros = started.elapsed().as_micros() as u64,
+                "answered"
+            );
+            response::finish(response, &request_id, override_status)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run(
+        &self,
+        endpoint: Endpoint,
+        params: Vec<String>,
+        request: &Request<Bytes>,
+    ) -> Result<HttpResponse, ApiError> {
+        // Body parsing errors come before authentication errors, schema
+        // errors after (as in Stack Auth).
+        let body = body::decode(request.headers(), request.body())?;
+        let (project, access_type) = self.authenticate(endpoint, request).await?;
+        let call = Call {
+            endpoint,
+            method: request.method(),
+            path: request.uri().path(),
+            params,
+            project,
+            access_type,
+        };
+        handlers::dispatch(self, &call, body).await
+    }
+
+    /// Header checks of contract §1, in order.
+    async fn authenticate(
+        &self,
+        endpoint: Endpoint,
+        request: &Request<Bytes>,
+    ) -> Result<(Option<Arc<Project>>, Option<AccessType>), ApiError> {
+        let allowed = endpoint.allowed_access();
+        if allowed.is_empty() {
+            return Ok((None, None));
+        }
+        let headers = request.headers();
+        let claimed = auth::claimed_access(headers)?;
+        let project = if auth::is_plausible_project_id(&claimed.project_id) {
+            self.projects.get(self.store(), &claimed.project_id).await?
+        } else {
+            None
+        };
+        let project = project
+            .ok_or_else(|| KnownError::CurrentProjectNotFound(claimed.project_id.clone()))?;
+        auth::check_key(headers, claimed.access_type, &project, allowed)?;
+        Ok((Some(project), Some(claimed.access_type)))
+    }
+}
+
+/// The `{…}` values of `path` under `template`, or none if it does not match.
+fn path_params(template: &str, path: &str) -> Vec<String> {
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .filter(|(t, _)| t.starts_with('{'))
+        .map(|(_, p)| p.to_owned())
+        .collect()
+}
+
+/// Projects by id, cached briefly so that a warm function needs no project
+/// read. Unknown ids are cached for a shorter time. The cache is bounded.
+pub struct ProjectCache {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, CachedProject>>,
+}
+
+/// When a project was read, and what was found.
+type CachedProject = (Instant, Option<Arc<Project>>);
+
+const NEGATIVE_TTL: Duration = Duration::from_secs(5);
+const MAX_CACHED_PROJECTS: usize = 10_000;
+
+impl ProjectCache {
+    pub fn new(ttl: Duration) -> Self {
+        Self {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn get(&self, store: &dyn Store, id: &str) -> StoreResult<Option<Arc<Project>>> {
+        {
+            let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+            if let Some((at, project)) = entries.get(id) {
+                let ttl = if project.is_some() {
+                    self.ttl
+                } else {
+                    NEGATIVE_TTL.min(self.ttl)
+                };
+                if at.elapsed() < ttl {
+                    return Ok(project.clone());
+                }
+            }
+        }
+        let project = store.get_project(id).await?.map(Arc::new);
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= MAX_CACHED_PROJECTS {
+            entries.clear();
+        }
+        entries.insert(id.to_owned(), (Instant::now(), project.clone()));
+        Ok(project)
+    }
+}

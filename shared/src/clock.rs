@@ -1,0 +1,75 @@
+//! Time as a dependency, so that expiry is testable without sleeping.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+
+/// Milliseconds since the Unix epoch.
+pub type Millis = i64;
+
+pub trait Clock: Send + Sync {
+    fn now_millis(&self) -> Millis;
+}
+
+/// The wall clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now_millis(&self) -> Millis {
+        chrono::Utc::now().timestamp_millis()
+    }
+}
+
+/// A clock that only moves when told to (tests).
+#[derive(Debug)]
+pub struct ManualClock(AtomicI64);
+
+impl ManualClock {
+    pub fn new(start: Millis) -> Self {
+        Self(AtomicI64::new(start))
+    }
+
+    pub fn advance(&self, by: Millis) {
+        self.0.fetch_add(by, Ordering::SeqCst);
+    }
+
+    pub fn set(&self, to: Millis) {
+        self.0.store(to, Ordering::SeqCst);
+    }
+}
+
+impl Clock for ManualClock {
+    fn now_millis(&self) -> Millis {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// `2026-11-28T17:04:05.123Z`: ISO 8601 UTC with milliseconds, as the contract wants.
+pub fn iso_millis(at: Millis) -> String {
+    use chrono::{SecondsFormat, TimeZone, Utc};
+    match Utc.timestamp_millis_opt(at).single() {
+        Some(t) => t.to_rfc3339_opts(SecondsFormat::Millis, true),
+        // Out of chrono's range (± 262 000 years): not reachable from validated input.
+        None => "9999-12-31T23:59:59.999Z".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_has_millis_and_z() {
+        assert_eq!(iso_millis(1_795_885_445_123), "2026-11-28T17:04:05.123Z");
+        assert_eq!(iso_millis(0), "1970-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn manual_clock_moves_only_when_told() {
+        let c = ManualClock::new(10);
+        assert_eq!(c.now_millis(), 10);
+        c.advance(5);
+        assert_eq!(c.now_millis(), 15);
+        c.set(1);
+        assert_eq!(c.now_millis(), 1);
+    }
+}

@@ -1,0 +1,87 @@
+//! Configuration from the environment: one place reads every variable.
+
+use std::time::Duration;
+
+use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+use crate::store::dynamo::TableNames;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("{0} is not set")]
+    Missing(&'static str),
+    #[error("{name} is invalid: {reason}")]
+    Invalid { name: &'static str, reason: String },
+}
+
+/// Longest a warm function trusts a cached project.
+pub const MAX_PROJECT_CACHE_SECONDS: u64 = 60;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `CLI_AUTH_PUBLIC_BASE_URL`: the base URL clients use (for `iss`).
+    pub public_base_url: String,
+    /// `CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS` (default 600).
+    pub access_token_ttl_seconds: i64,
+    /// `CLI_AUTH_PROJECT_CACHE_SECONDS` (default and maximum 60).
+    pub project_cache_ttl: Duration,
+    /// `CLI_AUTH_PROJECTS_TABLE`, `CLI_AUTH_USERS_TABLE`,
+    /// `CLI_AUTH_SESSIONS_TABLE`, `CLI_AUTH_ATTEMPTS_TABLE`; each defaults to
+    /// `CLI_AUTH_TABLE_PREFIX` (default `cli-auth-`) plus its name.
+    pub tables: TableNames,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn number<T: std::str::FromStr>(name: &'static str, default: T) -> Result<T, ConfigError>
+where
+    T::Err: std::fmt::Display,
+{
+    match var(name) {
+        None => Ok(default),
+        Some(text) => text.parse().map_err(|e: T::Err| ConfigError::Invalid {
+            name,
+            reason: e.to_string(),
+        }),
+    }
+}
+
+impl Settings {
+    pub fn from_env(default_base_url: &str) -> Result<Self, ConfigError> {
+        let access_token_ttl_seconds = number(
+            "CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS",
+            DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
+        )?;
+        if access_token_ttl_seconds < 1 {
+            return Err(ConfigError::Invalid {
+                name: "CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS",
+                reason: "must be at least 1".into(),
+            });
+        }
+        let cache = number("CLI_AUTH_PROJECT_CACHE_SECONDS", MAX_PROJECT_CACHE_SECONDS)?
+            .min(MAX_PROJECT_CACHE_SECONDS);
+        let prefix = var("CLI_AUTH_TABLE_PREFIX").unwrap_or_else(|| "cli-auth-".to_owned());
+        let defaults = TableNames::with_prefix(&prefix);
+        let tables = TableNames {
+            projects: var("CLI_AUTH_PROJECTS_TABLE").unwrap_or(defaults.projects),
+            users: var("CLI_AUTH_USERS_TABLE").unwrap_or(defaults.users),
+            sessions: var("CLI_AUTH_SESSIONS_TABLE").unwrap_or(defaults.sessions),
+            attempts: var("CLI_AUTH_ATTEMPTS_TABLE").unwrap_or(defaults.attempts),
+        };
+        Ok(Self {
+            public_base_url: var("CLI_AUTH_PUBLIC_BASE_URL")
+                .unwrap_or_else(|| default_base_url.to_owned()),
+            access_token_ttl_seconds,
+            project_cache_ttl: Duration::from_secs(cache),
+            tables,
+        })
+    }
+}
+
+/// `CLI_AUTH_SERVER_SECRET`: the secret all signing keys derive from.
+pub fn server_secret() -> Result<Vec<u8>, ConfigError> {
+    var("CLI_AUTH_SERVER_SECRET")
+        .map(String::into_bytes)
+        .ok_or(ConfigError::Missing("CLI_AUTH_SERVER_SECRET"))
+}

@@ -1,0 +1,261 @@
+//! CLI login attempts: the three-party flow of contract §3.
+//!
+//! An attempt is created by the CLI (*initiate*), completed by a signed-in
+//! browser that hands over a refresh token (*complete*), and picked up by the
+//! CLI exactly once (*poll*). Its state is derived from its timestamps:
+//! expired (checked first), used, completed, pending.
+
+use crate::clock::Millis;
+use crate::secret::{LocatedSecret, SecretHash};
+
+/// Default lifetime of an attempt: 2 hours.
+pub const DEFAULT_EXPIRES_IN_MILLIS: i64 = 2 * 60 * 60 * 1000;
+/// Longest lifetime a CLI may ask for: 24 hours.
+pub const MAX_EXPIRES_IN_MILLIS: i64 = 24 * 60 * 60 * 1000;
+/// How long the store keeps an attempt after it expires, so that late polls
+/// still hear "expired" rather than "invalid" (DynamoDB's TTL is lazy anyway).
+pub const RETAIN_AFTER_EXPIRY_MILLIS: i64 = 24 * 60 * 60 * 1000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CliAttempt {
+    pub id: String,
+    pub project_id: String,
+    pub polling_code_hash: SecretHash,
+    pub login_code_hash: SecretHash,
+    pub created_at_millis: Millis,
+    pub expires_at_millis: Millis,
+    /// The refresh token handed over by `complete`, kept readable only until
+    /// the one poll that picks it up.
+    pub refresh_token: Option<String>,
+    pub completed_at_millis: Option<Millis>,
+    pub used_at_millis: Option<Millis>,
+    /// The CLI's own anonymous session, kept readable only until the browser
+    /// claims it or the attempt is completed.
+    pub anon_refresh_token: Option<String>,
+    pub anon_user_id: Option<String>,
+}
+
+/// The state of an attempt at a moment, in the order the contract checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AttemptState {
+    Expired,
+    Used,
+    Completed,
+    Pending,
+}
+
+/// Which of the attempt's two codes a caller presents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CodeKind {
+    Polling,
+    Login,
+}
+
+/// What a store needs to find an attempt and check a code against it, all in
+/// the one conditional write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptKey {
+    pub attempt_id: String,
+    pub project_id: String,
+    pub kind: CodeKind,
+    pub code_hash: SecretHash,
+}
+
+impl AttemptKey {
+    pub fn new(project_id: &str, code: &LocatedSecret, kind: CodeKind) -> Self {
+        Self {
+            attempt_id: code.id.clone(),
+            project_id: project_id.to_owned(),
+            kind,
+            code_hash: code.hash(),
+        }
+    }
+}
+
+/// A new attempt and the two codes to hand to the CLI (once).
+pub struct NewAttempt {
+    pub attempt: CliAttempt,
+    pub polling_code: LocatedSecret,
+    pub login_code: LocatedSecret,
+}
+
+impl CliAttempt {
+    pub fn create(
+        project_id: &str,
+        now: Millis,
+        expires_in_millis: i64,
+        anon: Option<(String, String)>,
+    ) -> NewAttempt {
+        let id = crate::secret::random_id();
+        let polling_code = LocatedSecret::generate(&id);
+        let login_code = LocatedSecret::generate(&id);
+        let (anon_refresh_token, anon_user_id) = anon.unzip();
+        let attempt = CliAttempt {
+            id,
+            project_id: project_id.to_owned(),
+            polling_code_hash: polling_code.hash(),
+            login_code_hash: login_code.hash(),
+            created_at_millis: now,
+            expires_at_millis: now.saturating_add(expires_in_millis),
+            refresh_token: None,
+            completed_at_millis: None,
+            used_at_millis: None,
+            anon_refresh_token,
+            anon_user_id,
+        };
+        NewAttempt {
+            attempt,
+            polling_code,
+            login_code,
+        }
+    }
+
+    pub fn state(&self, now: Millis) -> AttemptState {
+        if self.expires_at_millis <= now {
+            AttemptState::Expired
+        } else if self.used_at_millis.is_some() {
+            AttemptState::Used
+        } else if self.completed_at_millis.is_some() {
+            AttemptState::Completed
+        } else {
+            AttemptState::Pending
+        }
+    }
+
+    /// Whether `key` names this attempt: same id, same project, right code.
+    pub fn is_named_by(&self, key: &AttemptKey) -> bool {
+        let hash = match key.kind {
+            CodeKind::Polling => &self.polling_code_hash,
+            CodeKind::Login => &self.login_code_hash,
+        };
+        self.id == key.attempt_id && self.project_id == key.project_id && *hash == key.code_hash
+    }
+
+    /// The condition of the poll pickup: named, unexpired, completed, unused.
+    pub fn can_be_picked_up(&self, key: &AttemptKey, now: Millis) -> bool {
+        self.is_named_by(key)
+            && self.state(now) == AttemptState::Completed
+            && self.refresh_token.is_some()
+    }
+
+    /// The condition shared by every mode of `complete`: named and pending.
+    pub fn is_pending_for(&self, key: &AttemptKey, now: Millis) -> bool {
+        self.is_named_by(key) && self.state(now) == AttemptState::Pending
+    }
+
+    /// When the store may forget this attempt.
+    pub fn retain_until_millis(&self) -> Millis {
+        self.expires_at_millis
+            .saturating_add(RETAIN_AFTER_EXPIRY_MILLIS)
+    }
+}
+
+/// What a poll answers, decided from the attempt as the store last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollAnswer {
+    Invalid,
+    Expired,
+    Used,
+    Waiting,
+    Success { refresh_token: String },
+}
+
+/// Classifies a poll whose pickup did not happen, from the item the store
+/// returned with its failed condition.
+pub fn classify_failed_poll(
+    attempt: Option<&CliAttempt>,
+    key: &AttemptKey,
+    now: Millis,
+) -> PollAnswer {
+    match attempt {
+        Some(a) if a.is_named_by(key) => match a.state(now) {
+            AttemptState::Expired => PollAnswer::Expired,
+            AttemptState::Used => PollAnswer::Used,
+            // Completed with no token would be a contradiction of the single
+            // write that sets both; "waiting" is the safe answer.
+            AttemptState::Completed | AttemptState::Pending => PollAnswer::Waiting,
+        },
+        _ => PollAnswer::Invalid,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn attempt(now: Millis) -> NewAttempt {
+        CliAttempt::create("p", now, 1000, None)
+    }
+
+    #[test]
+    fn codes_are_distinct_and_name_the_same_attempt() {
+        let n = attempt(0);
+        assert_ne!(n.polling_code.expose(), n.login_code.expose());
+        assert_eq!(n.polling_code.id, n.attempt.id);
+        assert_eq!(n.login_code.id, n.attempt.id);
+        let poll_key = AttemptKey::new("p", &n.polling_code, CodeKind::Polling);
+        let login_key = AttemptKey::new("p", &n.login_code, CodeKind::Login);
+        assert!(n.attempt.is_named_by(&poll_key));
+        assert!(n.attempt.is_named_by(&login_key));
+        // The codes are not interchangeable.
+        assert!(
+            !n.attempt
+                .is_named_by(&AttemptKey::new("p", &n.login_code, CodeKind::Polling))
+        );
+        assert!(
+            !n.attempt
+                .is_named_by(&AttemptKey::new("p", &n.polling_code, CodeKind::Login))
+        );
+        // Nor usable from another project.
+        assert!(
+            !n.attempt
+                .is_named_by(&AttemptKey::new("q", &n.polling_code, CodeKind::Polling))
+        );
+    }
+
+    #[test]
+    fn state_checks_expiry_first() {
+        let mut a = attempt(0).attempt;
+        assert_eq!(a.state(0), AttemptState::Pending);
+        a.completed_at_millis = Some(1);
+        a.refresh_token = Some("rt".into());
+        assert_eq!(a.state(2), AttemptState::Completed);
+        a.used_at_millis = Some(3);
+        a.refresh_token = None;
+        assert_eq!(a.state(4), AttemptState::Used);
+        assert_eq!(a.state(999), AttemptState::Used);
+        assert_eq!(a.state(1000), AttemptState::Expired);
+    }
+
+    #[test]
+    fn failed_polls_are_classified() {
+        let n = attempt(0);
+        let key = AttemptKey::new("p", &n.polling_code, CodeKind::Polling);
+        let mut a = n.attempt.clone();
+        assert_eq!(classify_failed_poll(None, &key, 0), PollAnswer::Invalid);
+        assert_eq!(classify_failed_poll(Some(&a), &key, 0), PollAnswer::Waiting);
+        assert_eq!(
+            classify_failed_poll(Some(&a), &key, 1000),
+            PollAnswer::Expired
+        );
+        a.used_at_millis = Some(5);
+        assert_eq!(classify_failed_poll(Some(&a), &key, 6), PollAnswer::Used);
+        let wrong = AttemptKey::new("p", &n.login_code, CodeKind::Polling);
+        assert_eq!(
+            classify_failed_poll(Some(&a), &wrong, 6),
+            PollAnswer::Invalid
+        );
+    }
+
+    #[test]
+    fn pickup_needs_a_waiting_token() {
+        let n = attempt(0);
+        let key = AttemptKey::new("p", &n.polling_code, CodeKind::Polling);
+        let mut a = n.attempt;
+        assert!(!a.can_be_picked_up(&key, 1));
+        a.completed_at_millis = Some(1);
+        a.refresh_token = Some("rt".into());
+        assert!(a.can_be_picked_up(&key, 2));
+        assert!(!a.can_be_picked_up(&key, 1000));
+    }
+}

@@ -1,0 +1,81 @@
+//! Projects and their API keys.
+
+use crate::clock::Millis;
+use crate::http::auth::AccessType;
+use crate::secret::{SecretHash, random_token};
+
+/// A project: the tenant every request names in `x-stack-project-id`.
+/// Keys are kept only as hashes; a key is shown once, when created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    pub id: String,
+    pub display_name: String,
+    pub requires_publishable_client_key: bool,
+    pub publishable_client_key_hash: Option<SecretHash>,
+    pub secret_server_key_hash: Option<SecretHash>,
+    pub super_secret_admin_key_hash: Option<SecretHash>,
+    pub created_at_millis: Millis,
+}
+
+impl Project {
+    pub fn key_hash(&self, kind: AccessType) -> Option<&SecretHash> {
+        match kind {
+            AccessType::Client => self.publishable_client_key_hash.as_ref(),
+            AccessType::Server => self.secret_server_key_hash.as_ref(),
+            AccessType::Admin => self.super_secret_admin_key_hash.as_ref(),
+        }
+    }
+
+    pub fn set_key_hash(&mut self, kind: AccessType, hash: SecretHash) {
+        let slot = match kind {
+            AccessType::Client => &mut self.publishable_client_key_hash,
+            AccessType::Server => &mut self.secret_server_key_hash,
+            AccessType::Admin => &mut self.super_secret_admin_key_hash,
+        };
+        *slot = Some(hash);
+    }
+}
+
+/// A freshly made API key: its text (to show once) and the hash to store.
+pub struct NewKey {
+    pub text: String,
+    pub hash: SecretHash,
+}
+
+impl NewKey {
+    /// A new random key with Stack Auth's prefix for its kind
+    /// (`pck_`, `ssk_`, `sak_`).
+    pub fn generate(kind: AccessType) -> Self {
+        let text = format!("{}{}", key_prefix(kind), random_token(32));
+        Self::from_text(text)
+    }
+
+    /// A key whose text is given (the dev server's `CLI_AUTH_DEV_*` variables).
+    pub fn from_text(text: String) -> Self {
+        let hash = SecretHash::of(&text);
+        Self { text, hash }
+    }
+}
+
+pub fn key_prefix(kind: AccessType) -> &'static str {
+    match kind {
+        AccessType::Client => "pck_",
+        AccessType::Server => "ssk_",
+        AccessType::Admin => "sak_",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_keys_have_prefix_and_matching_hash() {
+        for kind in AccessType::ALL {
+            let k = NewKey::generate(kind);
+            assert!(k.text.starts_with(key_prefix(kind)));
+            assert!(k.hash.matches(&k.text));
+            assert_ne!(k.text, NewKey::generate(kind).text);
+        }
+    }
+}

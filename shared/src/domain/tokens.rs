@@ -1,0 +1,275 @@
+//! Access tokens: ES256 JWTs whose signing keys are derived, per audience,
+//! from one server secret (HKDF-SHA256), so every function computes the same
+//! keys without a key store and the JWKS endpoint publishes the public halves.
+//! Rotating the server secret rotates every key (and every `kid`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use p256::elliptic_curve::sec1::ToSec1Point as _;
+use p256::pkcs8::EncodePrivateKey as _;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::clock::Millis;
+use crate::domain::session::Session;
+use crate::domain::user::User;
+
+/// Default lifetime of an access token: 10 minutes.
+pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
+/// The shortest server secret accepted: 32 bytes.
+pub const MIN_SERVER_SECRET_BYTES: usize = 32;
+
+const HKDF_SALT: &[u8] = b"cli-auth/access-token-signing-key/v1";
+
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("the server secret must be at least {MIN_SERVER_SECRET_BYTES} bytes")]
+    SecretTooShort,
+    #[error("could not sign an access token")]
+    Signing,
+}
+
+/// The claims of an access token (contract §4).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub sub: String,
+    pub iss: String,
+    pub aud: String,
+    pub iat: i64,
+    pub exp: i64,
+    pub project_id: String,
+    pub branch_id: String,
+    pub refresh_token_id: String,
+    pub role: String,
+    pub is_anonymous: bool,
+}
+
+struct SigningKey {
+    kid: String,
+    encoding: EncodingKey,
+    jwk: Value,
+}
+
+/// Mints access tokens and publishes their keys.
+pub struct TokenIssuer {
+    secret: Vec<u8>,
+    base_url: String,
+    ttl_seconds: i64,
+    keys: Mutex<HashMap<String, Arc<SigningKey>>>,
+}
+
+impl std::fmt::Debug for TokenIssuer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenIssuer")
+            .field("base_url", &self.base_url)
+            .field("ttl_seconds", &self.ttl_seconds)
+            .finish_non_exhaustive()
+    }
+}
+
+pub fn audience(project_id: &str, is_anonymous: bool) -> String {
+    if is_anonymous {
+        format!("{project_id}:anon")
+    } else {
+        project_id.to_owned()
+    }
+}
+
+impl TokenIssuer {
+    /// `base_url` is the public base URL (no trailing slash), used in `iss`.
+    pub fn new(secret: &[u8], base_url: &str, ttl_seconds: i64) -> Result<Self, TokenError> {
+        if secret.len() < MIN_SERVER_SECRET_BYTES {
+            return Err(TokenError::SecretTooShort);
+        }
+        Ok(Self {
+            secret: secret.to_vec(),
+            base_url: base_url.trim_end_matches('/').to_owned(),
+            ttl_seconds,
+            keys: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn issuer(&self, project_id: &str, is_anonymous: bool) -> String {
+        let kind = if is_anonymous {
+            "projects-anonymous-users"
+        } else {
+            "projects"
+        };
+        format!("{}/api/v1/{kind}/{project_id}", self.base_url)
+    }
+
+    /// The signing key of one audience, derived once per process.
+    fn key(&self, audience: &str) -> Result<Arc<SigningKey>, TokenError> {
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(k) = keys.get(audience) {
+            return Ok(Arc::clone(k));
+        }
+        let key = Arc::new(derive_key(&self.secret, audience)?);
+        keys.insert(audience.to_owned(), Arc::clone(&key));
+        Ok(key)
+    }
+
+    pub fn claims(&self, user: &User, session: &Session, now: Millis) -> AccessClaims {
+        let iat = now.div_euclid(1000);
+        AccessClaims {
+            sub: user.id.clone(),
+            iss: self.issuer(&user.project_id, user.is_anonymous),
+            aud: audience(&user.project_id, user.is_anonymous),
+            iat,
+            exp: iat + self.ttl_seconds,
+            project_id: user.project_id.clone(),
+            branch_id: "main".to_owned(),
+            refresh_token_id: session.id.clone(),
+            role: "authenticated".to_owned(),
+            is_anonymous: user.is_anonymous,
+        }
+    }
+
+    /// A signed access token for `user`, minted from `session`.
+    pub fn access_token(
+        &self,
+        user: &User,
+        session: &Session,
+        now: Millis,
+    ) -> Result<String, TokenError> {
+        let claims = self.claims(user, session, now);
+        let key = self.key(&claims.aud)?;
+        let mut header = Header::new(Algorithm::ES256);
+        header.kid = Some(key.kid.clone());
+        jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|_| TokenError::Signing)
+    }
+
+    /// The public keys of a project's audiences, as a JWKS document.
+    pub fn jwks(&self, project_id: &str, include_anonymous: bool) -> Result<Value, TokenError> {
+        let mut keys = vec![self.key(&audience(project_id, false))?.jwk.clone()];
+        if include_anonymous {
+            keys.push(self.key(&audience(project_id, true))?.jwk.clone());
+        }
+        Ok(json!({ "keys": keys }))
+    }
+}
+
+/// HKDF-SHA256(secret) expanded with the audience into a P-256 scalar. A
+/// counter skips the (≈2⁻³² likely) outputs that are not a valid scalar.
+fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
+    let hk = hkdf::Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
+    for counter in 0u8..=255 {
+        let mut info = audience.as_bytes().to_vec();
+        info.push(counter);
+        let mut okm = [0u8; 32];
+        hk.expand(&info, &mut okm)
+            .map_err(|_| TokenError::Signing)?;
+        let Ok(secret_key) = p256::SecretKey::from_slice(&okm) else {
+            continue;
+        };
+        let der = secret_key.to_pkcs8_der().map_err(|_| TokenError::Signing)?;
+        let point = secret_key.public_key().to_sec1_point(false);
+        let (Some(x), Some(y)) = (point.x(), point.y()) else {
+            return Err(TokenError::Signing);
+        };
+        let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(point.as_bytes())[..12]);
+        let jwk = json!({
+            "kty": "EC",
+            "crv": "P-256",
+            "alg": "ES256",
+            "use": "sig",
+            "kid": kid,
+            "x": URL_SAFE_NO_PAD.encode(x),
+            "y": URL_SAFE_NO_PAD.encode(y),
+        });
+        return Ok(SigningKey {
+            kid,
+            encoding: EncodingKey::from_ec_der(der.as_bytes()),
+            jwk,
+        });
+    }
+    Err(TokenError::Signing)
+}
+
+/// A verifier built only from a JWKS document, as any API would build it.
+pub fn decoding_key_from_jwk(jwk: &Value) -> Option<DecodingKey> {
+    DecodingKey::from_ec_components(jwk["x"].as_str()?, jwk["y"].as_str()?).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::Validation;
+
+    fn user(anon: bool) -> User {
+        User {
+            id: "u1".into(),
+            project_id: "p1".into(),
+            display_name: None,
+            primary_email: None,
+            is_anonymous: anon,
+            signed_up_at_millis: 0,
+            client_metadata: Value::Null,
+            server_metadata: Value::Null,
+        }
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(TokenIssuer::new(b"short", "http://x", 600).is_err());
+    }
+
+    #[test]
+    fn tokens_verify_against_the_published_jwks_only() {
+        let issuer = TokenIssuer::new(&[7u8; 32], "http://localhost:8787/", 600).expect("issuer");
+        let now = 1_800_000_000_000;
+        for anon in [false, true] {
+            let u = user(anon);
+            let (session, _) = Session::create("p1", "u1", now, 1000, false);
+            let token = issuer.access_token(&u, &session, now).expect("token");
+            let header = jsonwebtoken::decode_header(&token).expect("header");
+            assert_eq!(header.alg, Algorithm::ES256);
+            let jwks = issuer.jwks("p1", anon).expect("jwks");
+            let jwk = jwks["keys"]
+                .as_array()
+                .and_then(|ks| {
+                    ks.iter()
+                        .find(|k| k["kid"].as_str() == header.kid.as_deref())
+                })
+                .expect("kid published");
+            let mut validation = Validation::new(Algorithm::ES256);
+            validation.set_audience(&[audience("p1", anon)]);
+            validation.validate_exp = false;
+            let data = jsonwebtoken::decode::<AccessClaims>(
+                &token,
+                &decoding_key_from_jwk(jwk).expect("key"),
+                &validation,
+            )
+            .expect("verifies");
+            assert_eq!(data.claims.exp - data.claims.iat, 600);
+            assert_eq!(data.claims.refresh_token_id, session.id);
+            assert_eq!(data.claims.is_anonymous, anon);
+            let expected_iss = if anon {
+                "http://localhost:8787/api/v1/projects-anonymous-users/p1"
+            } else {
+                "http://localhost:8787/api/v1/projects/p1"
+            };
+            assert_eq!(data.claims.iss, expected_iss);
+        }
+        // Without include_anonymous the anonymous key is absent.
+        let jwks = issuer.jwks("p1", false).expect("jwks");
+        assert_eq!(jwks["keys"].as_array().map(Vec::len), Some(1));
+    }
+
+    #[test]
+    fn keys_differ_by_audience_and_secret_and_are_deterministic() {
+        let a = TokenIssuer::new(&[1u8; 32], "http://x", 600).expect("a");
+        let b = TokenIssuer::new(&[2u8; 32], "http://x", 600).expect("b");
+        let a2 = TokenIssuer::new(&[1u8; 32], "http://y", 60).expect("a2");
+        let kid =
+            |i: &TokenIssuer, p: &str| i.jwks(p, false).expect("jwks")["keys"][0]["kid"].clone();
+        assert_eq!(kid(&a, "p"), kid(&a2, "p"));
+        assert_ne!(kid(&a, "p"), kid(&b, "p"));
+        assert_ne!(kid(&a, "p"), kid(&a, "q"));
+    }
+}

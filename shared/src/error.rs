@@ -1,0 +1,250 @@
+//! The error model: every way a request can fail, and the one place that
+//! turns each into its HTTP answer ([`ApiError::status`], [`ApiError::body`]).
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::domain::tokens::TokenError;
+use crate::http::auth::AccessType;
+use crate::store::StoreError;
+
+const DOCS_AUTH: &str = "For more information, see the docs on REST API authentication: https://docs.stack-auth.com/rest-api/overview#authentication";
+
+/// Every failure a handler can return.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// A Stack Auth "known error": JSON body with a code, `x-stack-known-error` header.
+    #[error("{0:?}")]
+    Known(KnownError),
+    /// A plain status error: the body is the message text alone.
+    #[error("{status}: {message}")]
+    Plain { status: StatusCode, message: String },
+    #[error("route not found")]
+    RouteNotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+impl From<KnownError> for ApiError {
+    fn from(e: KnownError) -> Self {
+        Self::Known(e)
+    }
+}
+
+impl ApiError {
+    /// A 400 plain-text error, as Stack Auth's `StatusError(400, message)`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::Plain {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Known(k) => k.status(),
+            Self::Plain { status, .. } => *status,
+            Self::RouteNotFound => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Store(_) | Self::Token(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The known-error code, if this error is answered with a known-error body.
+    pub fn known_code(&self) -> Option<&'static str> {
+        match self {
+            Self::Known(k) => Some(k.code()),
+            Self::Store(StoreError::Unavailable(_)) => Some("STORE_UNAVAILABLE"),
+            Self::Store(_) | Self::Token(_) => Some("INTERNAL_SERVER_ERROR"),
+            _ => None,
+        }
+    }
+
+    /// The human message (the `error` field of a known error, or the plain body).
+    pub fn message(&self) -> String {
+        match self {
+            Self::Known(k) => k.message(),
+            Self::Plain { message, .. } => message.clone(),
+            Self::RouteNotFound => "Not found".to_owned(),
+            Self::MethodNotAllowed => "Method not allowed".to_owned(),
+            // Never the store's own text: it may carry AWS internals.
+            Self::Store(StoreError::Unavailable(_)) => {
+                "The service's data store is temporarily unavailable. Please try again shortly."
+                    .to_owned()
+            }
+            Self::Store(_) | Self::Token(_) => "An internal error occurred.".to_owned(),
+        }
+    }
+
+    /// The JSON body of a known error: `{"code", "error", "details"?}`.
+    pub fn known_body(&self) -> Option<Value> {
+        let code = self.known_code()?;
+        let mut body = json!({ "code": code, "error": self.message() });
+        if let Self::Known(k) = self
+            && let Some(details) = k.details()
+        {
+            body["details"] = details;
+        }
+        Some(body)
+    }
+}
+
+/// The Stack Auth known errors this service can answer with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KnownError {
+    BodyParsing(String),
+    Schema(String),
+    ProjectKeyWithoutAccessType,
+    AccessTypeRequired,
+    InvalidAccessType(String),
+    AccessTypeWithoutProjectId(AccessType),
+    CurrentProjectNotFound(String),
+    PublishableClientKeyRequiredForProject(String),
+    InvalidPublishableClientKey(String),
+    ServerAuthenticationRequired,
+    InvalidSecretServerKey(String),
+    AdminAuthenticationRequired,
+    InvalidSuperSecretAdminKey(String),
+    InsufficientAccessType {
+        actual: AccessType,
+        allowed: Vec<AccessType>,
+    },
+    InvalidPollingCode,
+}
+
+impl KnownError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BodyParsing(_) => "BODY_PARSING_ERROR",
+            Self::Schema(_) => "SCHEMA_ERROR",
+            Self::ProjectKeyWithoutAccessType => "PROJECT_KEY_WITHOUT_ACCESS_TYPE",
+            Self::AccessTypeRequired => "ACCESS_TYPE_REQUIRED",
+            Self::InvalidAccessType(_) => "INVALID_ACCESS_TYPE",
+            Self::AccessTypeWithoutProjectId(_) => "ACCESS_TYPE_WITHOUT_PROJECT_ID",
+            Self::CurrentProjectNotFound(_) => "CURRENT_PROJECT_NOT_FOUND",
+            Self::PublishableClientKeyRequiredForProject(_) => {
+                "PUBLISHABLE_CLIENT_KEY_REQUIRED_FOR_PROJECT"
+            }
+            Self::InvalidPublishableClientKey(_) => "INVALID_PUBLISHABLE_CLIENT_KEY",
+            Self::ServerAuthenticationRequired => "SERVER_AUTHENTICATION_REQUIRED",
+            Self::InvalidSecretServerKey(_) => "INVALID_SECRET_SERVER_KEY",
+            Self::AdminAuthenticationRequired => "ADMIN_AUTHENTICATION_REQUIRED",
+            Self::InvalidSuperSecretAdminKey(_) => "INVALID_SUPER_SECRET_ADMIN_KEY",
+            Self::InsufficientAccessType { .. } => "INSUFFICIENT_ACCESS_TYPE",
+            Self::InvalidPollingCode => "INVALID_POLLING_CODE",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::BodyParsing(_)
+            | Self::Schema(_)
+            | Self::ProjectKeyWithoutAccessType
+            | Self::AccessTypeRequired
+            | Self::InvalidAccessType(_)
+            | Self::AccessTypeWithoutProjectId(_)
+            | Self::CurrentProjectNotFound(_)
+            | Self::InvalidPollingCode => StatusCode::BAD_REQUEST,
+            Self::PublishableClientKeyRequiredForProject(_)
+            | Self::InvalidPublishableClientKey(_)
+            | Self::ServerAuthenticationRequired
+            | Self::InvalidSecretServerKey(_)
+            | Self::AdminAuthenticationRequired
+            | Self::InvalidSuperSecretAdminKey(_)
+            | Self::InsufficientAccessType { .. } => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    pub fn message(&self) -> String {
+        match self {
+            Self::BodyParsing(m) | Self::Schema(m) => m.clone(),
+            Self::ProjectKeyWithoutAccessType => "Either an API key or an admin access token was provided, but the x-stack-access-type header is missing. Set it to 'client', 'server', or 'admin' as appropriate.".to_owned(),
+            Self::AccessTypeRequired => format!("You must specify an access level for this Stack project. Make sure project API keys are provided (eg. x-stack-publishable-client-key) and you set the x-stack-access-type header to 'client', 'server', or 'admin'.\n\n{DOCS_AUTH}"),
+            Self::InvalidAccessType(given) => format!("The x-stack-access-type header must be 'client', 'server', or 'admin', but was '{given}'."),
+            Self::AccessTypeWithoutProjectId(t) => format!("The x-stack-access-type header was '{t}', but the x-stack-project-id header was not provided.\n\n{DOCS_AUTH}"),
+            Self::CurrentProjectNotFound(id) => format!("The current project with ID {id} was not found. Please check the value of the x-stack-project-id header."),
+            Self::PublishableClientKeyRequiredForProject(_) => "Publishable client keys are required for this project. Create one in Project Keys, or disable this requirement there to allow keyless client access.".to_owned(),
+            Self::InvalidPublishableClientKey(id) => format!("The publishable key is not valid for the project {}. Does the project and/or the key exist?", json_str(id)),
+            Self::ServerAuthenticationRequired => "The secret server key must be provided.".to_owned(),
+            Self::InvalidSecretServerKey(id) => format!("The secret server key is not valid for the project {}. Does the project and/or the key exist?", json_str(id)),
+            Self::AdminAuthenticationRequired => "The super secret admin key must be provided.".to_owned(),
+            Self::InvalidSuperSecretAdminKey(id) => format!("The super secret admin key is not valid for the project {}. Does the project and/or the key exist?", json_str(id)),
+            Self::InsufficientAccessType { actual, allowed } => {
+                let allowed: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
+                format!("The x-stack-access-type header must be {}, but was '{actual}'.", allowed.join(" or "))
+            }
+            Self::InvalidPollingCode => "The polling code is invalid or does not exist.".to_owned(),
+        }
+    }
+
+    pub fn details(&self) -> Option<Value> {
+        match self {
+            Self::Schema(m) => Some(json!({ "message": m })),
+            Self::InvalidAccessType(given) => Some(json!({ "access_type": given })),
+            Self::AccessTypeWithoutProjectId(t) => Some(json!({ "request_type": t.as_str() })),
+            Self::CurrentProjectNotFound(id)
+            | Self::PublishableClientKeyRequiredForProject(id)
+            | Self::InvalidPublishableClientKey(id)
+            | Self::InvalidSecretServerKey(id)
+            | Self::InvalidSuperSecretAdminKey(id) => Some(json!({ "project_id": id })),
+            Self::InsufficientAccessType { actual, allowed } => Some(json!({
+                "actual_access_type": actual.as_str(),
+                "allowed_access_types": allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+            })),
+            _ => None,
+        }
+    }
+}
+
+fn json_str(s: &str) -> String {
+    Value::String(s.to_owned()).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_errors_carry_code_message_and_details() {
+        let e = ApiError::from(KnownError::CurrentProjectNotFound("p1".into()));
+        assert_eq!(e.status(), StatusCode::BAD_REQUEST);
+        let body = e.known_body().expect("known");
+        assert_eq!(body["code"], "CURRENT_PROJECT_NOT_FOUND");
+        assert_eq!(body["details"]["project_id"], "p1");
+        assert!(body["error"].as_str().is_some_and(|m| m.contains("p1")));
+    }
+
+    #[test]
+    fn errors_without_details_have_no_details_field() {
+        let body = ApiError::from(KnownError::InvalidPollingCode)
+            .known_body()
+            .expect("known");
+        assert_eq!(
+            body,
+            json!({"code": "INVALID_POLLING_CODE", "error": "The polling code is invalid or does not exist."})
+        );
+    }
+
+    #[test]
+    fn store_faults_never_show_their_text() {
+        let e = ApiError::from(StoreError::Unavailable(
+            "dispatch failure: arn:aws:dynamodb:secret-internals".into(),
+        ));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let body = e.known_body().expect("known").to_string();
+        assert!(!body.contains("arn:aws"));
+        assert!(body.contains("STORE_UNAVAILABLE"));
+    }
+
+    #[test]
+    fn plain_errors_have_no_known_body() {
+        let e = ApiError::bad_request("Invalid login code or the code has expired");
+        assert!(e.known_body().is_none());
+        assert_eq!(e.message(), "Invalid login code or the code has expired");
+    }
+}

@@ -1,0 +1,159 @@
+//! Building responses, and the conventions every response follows.
+
+use bytes::Bytes;
+use http::{HeaderValue, Response, StatusCode, header};
+use serde::Serialize;
+
+use crate::error::ApiError;
+
+pub type HttpResponse = Response<Bytes>;
+
+const JSON: &str = "application/json; charset=utf-8";
+const TEXT: &str = "text/plain; charset=utf-8";
+
+/// Request headers browsers may send cross-origin.
+pub const CORS_ALLOW_HEADERS: &str = "content-type, x-stack-project-id, x-stack-access-type, \
+x-stack-publishable-client-key, x-stack-secret-server-key, x-stack-super-secret-admin-key, \
+x-stack-access-token, x-stack-refresh-token, x-stack-allow-anonymous-user, \
+x-hexclave-project-id, x-hexclave-access-type, x-hexclave-publishable-client-key, \
+x-hexclave-secret-server-key, x-hexclave-super-secret-admin-key, x-hexclave-access-token, \
+x-hexclave-refresh-token, x-hexclave-allow-anonymous-user, x-stack-override-error-status, \
+x-stack-random-nonce, x-stack-client-version, x-stack-branch-id";
+pub const CORS_ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
+pub const CORS_EXPOSE_HEADERS: &str = "x-stack-actual-status, x-stack-known-error, \
+x-hexclave-known-error, x-stack-request-id";
+
+fn build(status: StatusCode, content_type: &'static str, body: Bytes) -> HttpResponse {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    response
+}
+
+/// A JSON response.
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
+    match serde_json::to_vec(value) {
+        Ok(body) => build(status, JSON, Bytes::from(body)),
+        // Our response types are plain structs of strings and numbers.
+        Err(_) => error(&ApiError::Plain {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            message: "An internal error occurred.".into(),
+        }),
+    }
+}
+
+/// The one place an [`ApiError`] becomes an HTTP answer.
+pub fn error(e: &ApiError) -> HttpResponse {
+    let status = e.status();
+    match (e.known_code(), e.known_body()) {
+        (Some(code), Some(body)) => {
+            let mut response = build(status, JSON, Bytes::from(body.to_string()));
+            let value = HeaderValue::from_static(code);
+            let h = response.headers_mut();
+            h.insert("x-stack-known-error", value.clone());
+            h.insert("x-hexclave-known-error", value);
+            response
+        }
+        _ => build(status, TEXT, Bytes::from(e.message())),
+    }
+}
+
+/// An empty 204 answer to a CORS preflight.
+pub fn preflight() -> HttpResponse {
+    let mut response = Response::new(Bytes::new());
+    *response.status_mut() = StatusCode::NO_CONTENT;
+    response.headers_mut().insert(
+        header::ACCESS_CONTROL_MAX_AGE,
+        HeaderValue::from_static("86400"),
+    );
+    response
+}
+
+/// Adds what every response carries: the request id, `no-store` caching
+/// (unless the handler chose otherwise), CORS headers, and the
+/// `x-stack-override-error-status` rewrite of 4xx answers to 200.
+pub fn finish(
+    mut response: HttpResponse,
+    request_id: &str,
+    override_error_status: bool,
+) -> HttpResponse {
+    let status = response.status();
+    let h = response.headers_mut();
+    if let Ok(id) = HeaderValue::from_str(request_id) {
+        h.insert("x-stack-request-id", id);
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, max-age=0"),
+        );
+    }
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_METHODS,
+        HeaderValue::from_static(CORS_ALLOW_METHODS),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_ALLOW_HEADERS,
+        HeaderValue::from_static(CORS_ALLOW_HEADERS),
+    );
+    h.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(CORS_EXPOSE_HEADERS),
+    );
+    if override_error_status && status.is_client_error() {
+        h.insert("x-stack-actual-status", HeaderValue::from(status.as_u16()));
+        *response.status_mut() = StatusCode::OK;
+    }
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::KnownError;
+
+    #[test]
+    fn known_errors_get_json_and_both_headers() {
+        let r = error(&KnownError::InvalidPollingCode.into());
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.headers()[header::CONTENT_TYPE], JSON);
+        assert_eq!(r.headers()["x-stack-known-error"], "INVALID_POLLING_CODE");
+        assert_eq!(
+            r.headers()["x-hexclave-known-error"],
+            "INVALID_POLLING_CODE"
+        );
+    }
+
+    #[test]
+    fn plain_errors_are_text() {
+        let r = error(&ApiError::bad_request("Invalid refresh token"));
+        assert_eq!(r.headers()[header::CONTENT_TYPE], TEXT);
+        assert_eq!(r.body().as_ref(), b"Invalid refresh token");
+        assert!(!r.headers().contains_key("x-stack-known-error"));
+    }
+
+    #[test]
+    fn override_turns_4xx_into_200_only() {
+        let r = finish(error(&ApiError::bad_request("x")), "rid", true);
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["x-stack-actual-status"], "400");
+        assert_eq!(r.headers()["x-stack-request-id"], "rid");
+        assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store, max-age=0");
+        let unavailable = ApiError::Store(crate::store::StoreError::Unavailable("x".into()));
+        let r = finish(error(&unavailable), "rid", true);
+        assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(!r.headers().contains_key("x-stack-actual-status"));
+        let ok = finish(
+            json(StatusCode::CREATED, &serde_json::json!({})),
+            "rid",
+            true,
+        );
+        assert_eq!(ok.status(), StatusCode::CREATED);
+    }
+}

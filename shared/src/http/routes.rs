@@ -1,0 +1,183 @@
+//! The route table: every endpoint, its method, path and who may call it.
+
+use http::Method;
+
+use super::auth::AccessType;
+use crate::error::ApiError;
+
+/// Every path exists under both prefixes, with the same handler.
+pub const PREFIXES: [&str; 2] = ["/api/v1", "/api/latest"];
+
+const ANY_PROJECT_ACCESS: &[AccessType] = &AccessType::ALL;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    CliInitiate,
+    CliPoll,
+    CliComplete,
+}
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 3] = [Self::CliInitiate, Self::CliPoll, Self::CliComplete];
+
+    pub fn method(self) -> Method {
+        match self {
+            Self::CliInitiate | Self::CliPoll | Self::CliComplete => Method::POST,
+        }
+    }
+
+    /// The path below the prefix; `{name}` marks a path parameter.
+    pub fn path(self) -> &'static str {
+        match self {
+            Self::CliInitiate => "/auth/cli",
+            Self::CliPoll => "/auth/cli/poll",
+            Self::CliComplete => "/auth/cli/complete",
+        }
+    }
+
+    /// The function (and binary) that serves this endpoint in Lambda.
+    pub fn function_name(self) -> &'static str {
+        match self {
+            Self::CliInitiate => "cli-initiate",
+            Self::CliPoll => "cli-poll",
+            Self::CliComplete => "cli-complete",
+        }
+    }
+
+    /// The access types this endpoint accepts.
+    pub fn allowed_access(self) -> &'static [AccessType] {
+        match self {
+            Self::CliInitiate | Self::CliPoll | Self::CliComplete => ANY_PROJECT_ACCESS,
+        }
+    }
+}
+
+/// What a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Call this endpoint with these path parameters (in template order).
+    Call(Endpoint, Vec<String>),
+    /// A CORS preflight for a known path.
+    Preflight,
+}
+
+/// Strips one of [`PREFIXES`] from `path`.
+pub fn strip_prefix(path: &str) -> Option<&str> {
+    PREFIXES.iter().find_map(|prefix| {
+        let rest = path.strip_prefix(prefix)?;
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+    })
+}
+
+/// Matches `path` (below the prefix) against a template, returning the
+/// values of its `{…}` segments.
+fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
+                params.push(g.to_owned());
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Finds the endpoint for a method and full path: 404 for an unknown path,
+/// 405 for a known path with another method.
+pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    let rest = strip_prefix(path).ok_or(ApiError::RouteNotFound)?;
+    let matching: Vec<(Endpoint, Vec<String>)> = Endpoint::ALL
+        .into_iter()
+        .filter_map(|e| match_template(e.path(), rest).map(|params| (e, params)))
+        .collect();
+    if matching.is_empty() {
+        return Err(ApiError::RouteNotFound);
+    }
+    if method == Method::OPTIONS {
+        return Ok(Route::Preflight);
+    }
+    matching
+        .into_iter()
+        .find(|(e, _)| e.method() == method)
+        .map(|(e, params)| Route::Call(e, params))
+        .ok_or(ApiError::MethodNotAllowed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_prefixes_reach_the_same_endpoint() {
+        for prefix in PREFIXES {
+            for e in Endpoint::ALL {
+                let path = format!("{prefix}{}", e.path());
+                assert_eq!(
+                    route(&e.method(), &path).expect("route"),
+                    Route::Call(e, vec![])
+                );
+                let slash = format!("{path}/");
+                assert_eq!(
+                    route(&e.method(), &slash).expect("route"),
+                    Route::Call(e, vec![])
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_paths_are_404_and_wrong_methods_405() {
+        assert!(matches!(
+            route(&Method::POST, "/api/v2/auth/cli"),
+            Err(ApiError::RouteNotFound)
+        ));
+        assert!(matches!(
+            route(&Method::POST, "/api/v1x/auth/cli"),
+            Err(ApiError::RouteNotFound)
+        ));
+        assert!(matches!(
+            route(&Method::POST, "/api/v1/auth/cli/nope"),
+            Err(ApiError::RouteNotFound)
+        ));
+        assert!(matches!(
+            route(&Method::POST, "/"),
+            Err(ApiError::RouteNotFound)
+        ));
+        assert!(matches!(
+            route(&Method::GET, "/api/v1/auth/cli"),
+            Err(ApiError::MethodNotAllowed)
+        ));
+        assert!(matches!(
+            route(&Method::DELETE, "/api/latest/auth/cli/poll"),
+            Err(ApiError::MethodNotAllowed)
+        ));
+    }
+
+    #[test]
+    fn preflights_for_known_paths() {
+        assert_eq!(
+            route(&Method::OPTIONS, "/api/v1/auth/cli/complete").expect("ok"),
+            Route::Preflight
+        );
+        assert!(route(&Method::OPTIONS, "/api/v1/nope").is_err());
+    }
+
+    #[test]
+    fn templates_capture_parameters() {
+        assert_eq!(
+            match_template("/users/{id}", "/users/abc"),
+            Some(vec!["abc".to_owned()])
+        );
+        assert_eq!(match_template("/users/{id}", "/users/"), None);
+        assert_eq!(match_template("/users/{id}", "/users/a/b"), None);
+    }
+}

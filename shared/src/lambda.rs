@@ -1,0 +1,91 @@
+//! The Lambda entry point shared by every function binary: build the app
+//! once (DynamoDB client, keys, caches), then serve API Gateway events.
+
+use std::convert::Infallible;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, RequestExt as _, service_fn};
+
+use crate::app::{App, RequestId};
+use crate::clock::SystemClock;
+use crate::config::{Settings, server_secret};
+use crate::domain::tokens::TokenIssuer;
+use crate::http::routes::Endpoint;
+use crate::store::dynamo::DynamoStore;
+
+/// Runs one endpoint's function until the runtime stops it.
+pub async fn run(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
+    init_json_tracing();
+    let app = Arc::new(app_from_env().await?);
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        let app = Arc::clone(&app);
+        async move { Ok::<_, Infallible>(serve(&app, endpoint, request).await) }
+    }))
+    .await
+}
+
+/// The app on DynamoDB, configured from the environment.
+pub async fn app_from_env() -> Result<App, lambda_http::Error> {
+    let settings = Settings::from_env("http://localhost:8787")?;
+    let tokens = TokenIssuer::new(
+        &server_secret()?,
+        &settings.public_base_url,
+        settings.access_token_ttl_seconds,
+    )?;
+    let client = DynamoStore::client_from_env(None).await;
+    let store = DynamoStore::new(client, settings.tables.clone());
+    Ok(App::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        tokens,
+        settings.project_cache_ttl,
+    ))
+}
+
+/// Converts an API Gateway request, runs the endpoint, converts the answer.
+pub async fn serve(
+    app: &App,
+    endpoint: Endpoint,
+    request: lambda_http::Request,
+) -> http::Response<Body> {
+    let request_id = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
+        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.clone(),
+        _ => None,
+    };
+    let (mut parts, body) = request.into_parts();
+    if let Some(id) = request_id {
+        parts.extensions.insert(RequestId(id));
+    }
+    let bytes = match body {
+        Body::Empty => Bytes::new(),
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    let response = app
+        .handle_endpoint(endpoint, http::Request::from_parts(parts, bytes))
+        .await;
+    let (parts, body) = response.into_parts();
+    let body = match String::from_utf8(body.to_vec()) {
+        Ok(text) if text.is_empty() => Body::Empty,
+        Ok(text) => Body::Text(text),
+        Err(e) => Body::Binary(e.into_bytes()),
+    };
+    http::Response::from_parts(parts, body)
+}
+
+/// JSON logs for CloudWatch, level from `RUST_LOG` (default `info`).
+pub fn init_json_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter(filter)
+        .with_current_span(true)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}

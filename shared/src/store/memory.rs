@@ -1,0 +1,165 @@
+//! The in-memory store: the dev server's default and the tests' workhorse.
+//! Each transition runs under one lock, which makes it as atomic as the
+//! DynamoDB adapter's conditional writes; the conformance suite holds the two
+//! to the same semantics.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use async_trait::async_trait;
+
+use super::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
+use crate::clock::Millis;
+use crate::domain::cli::{AttemptKey, CliAttempt};
+use crate::domain::project::Project;
+use crate::domain::session::Session;
+use crate::domain::user::User;
+
+#[derive(Default)]
+struct Tables {
+    projects: HashMap<String, Project>,
+    users: HashMap<String, User>,
+    sessions: HashMap<String, Session>,
+    attempts: HashMap<String, CliAttempt>,
+}
+
+#[derive(Default)]
+pub struct MemoryStore {
+    tables: Mutex<Tables>,
+}
+
+impl MemoryStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn tables(&self) -> MutexGuard<'_, Tables> {
+        // No code path panics while holding the lock, and every transition
+        // leaves the tables consistent before it returns, so a poisoned lock
+        // still guards consistent data.
+        self.tables
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Every attempt, as stored (tests inspect what is kept at rest).
+    pub fn attempts(&self) -> Vec<CliAttempt> {
+        self.tables().attempts.values().cloned().collect()
+    }
+}
+
+#[async_trait]
+impl Store for MemoryStore {
+    async fn get_project(&self, id: &str) -> StoreResult<Option<Project>> {
+        Ok(self.tables().projects.get(id).cloned())
+    }
+
+    async fn create_project(&self, project: &Project) -> StoreResult<()> {
+        let mut t = self.tables();
+        if t.projects.contains_key(&project.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        t.projects.insert(project.id.clone(), project.clone());
+        Ok(())
+    }
+
+    async fn save_project(&self, project: &Project) -> StoreResult<()> {
+        self.tables()
+            .projects
+            .insert(project.id.clone(), project.clone());
+        Ok(())
+    }
+
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        let mut all: Vec<Project> = self.tables().projects.values().cloned().collect();
+        all.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(all)
+    }
+
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
+        self.tables().users.insert(user.id.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn put_session(&self, session: &Session) -> StoreResult<()> {
+        self.tables()
+            .sessions
+            .insert(session.id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
+        let t = self.tables();
+        Ok(Found {
+            attempt: what.attempt_id.and_then(|id| t.attempts.get(id).cloned()),
+            session: what.session_id.and_then(|id| t.sessions.get(id).cloned()),
+            user: what.user_id.and_then(|id| t.users.get(id).cloned()),
+        })
+    }
+
+    async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
+        let mut t = self.tables();
+        if t.attempts.contains_key(&attempt.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        t.attempts.insert(attempt.id.clone(), attempt.clone());
+        Ok(())
+    }
+
+    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
+        let mut t = self.tables();
+        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
+            return Ok(PickUp::NotTaken(None));
+        };
+        if !attempt.can_be_picked_up(key, now) {
+            return Ok(PickUp::NotTaken(Some(attempt.clone())));
+        }
+        match attempt.refresh_token.take() {
+            Some(refresh_token) => {
+                attempt.used_at_millis = Some(now);
+                Ok(PickUp::Taken { refresh_token })
+            }
+            None => Ok(PickUp::NotTaken(Some(attempt.clone()))),
+        }
+    }
+
+    async fn complete(
+        &self,
+        key: &AttemptKey,
+        refresh_token: &str,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let mut t = self.tables();
+        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
+            return Ok(false);
+        };
+        if !attempt.is_pending_for(key, now) {
+            return Ok(false);
+        }
+        attempt.refresh_token = Some(refresh_token.to_owned());
+        attempt.completed_at_millis = Some(now);
+        attempt.anon_refresh_token = None;
+        attempt.anon_user_id = None;
+        Ok(true)
+    }
+
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+        let mut t = self.tables();
+        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
+            return Ok(Claim::NotClaimed(None));
+        };
+        if !attempt.is_pending_for(key, now) {
+            return Ok(Claim::NotClaimed(Some(attempt.clone())));
+        }
+        match (
+            attempt.anon_refresh_token.take(),
+            attempt.anon_user_id.take(),
+        ) {
+            (Some(anon_refresh_token), Some(anon_user_id)) => Ok(Claim::Claimed {
+                anon_refresh_token,
+                anon_user_id,
+            }),
+            _ => Ok(Claim::NotClaimed(Some(attempt.clone()))),
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! The store port: everything the domain asks of persistence, at the level
+//! of the domain's own decisions. Each once-only transition is one method,
+//! and each adapter makes it one atomic conditional write.
+
+pub mod dynamo;
+pub mod memory;
+
+use async_trait::async_trait;
+
+use crate::clock::Millis;
+use crate::domain::cli::{AttemptKey, CliAttempt};
+use crate::domain::project::Project;
+use crate::domain::session::Session;
+use crate::domain::user::User;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store could not be reached, timed out, or throttled: try again later.
+    /// The text is for logs only, never for a response.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A create found the record already there.
+    #[error("record already exists")]
+    AlreadyExists,
+    /// An item in the store could not be read as a domain record.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Records to read together, in one round trip where the store allows it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Lookup<'a> {
+    pub attempt_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+}
+
+/// What a [`Lookup`] found. Reads are strongly consistent.
+#[derive(Debug, Default, Clone)]
+pub struct Found {
+    pub attempt: Option<CliAttempt>,
+    pub session: Option<Session>,
+    pub user: Option<User>,
+}
+
+/// The outcome of the poll pickup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickUp {
+    /// This caller, and only this caller, took the refresh token; the attempt
+    /// is now used and the token is gone from the store.
+    Taken { refresh_token: String },
+    /// The condition failed; the attempt as it was (if it exists at all).
+    NotTaken(Option<CliAttempt>),
+}
+
+/// The outcome of claiming an attempt's anonymous session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller detached the anonymous session from the attempt.
+    Claimed {
+        anon_refresh_token: String,
+        anon_user_id: String,
+    },
+    /// The condition failed; the attempt as it was (if it exists at all).
+    NotClaimed(Option<CliAttempt>),
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Projects.
+    async fn get_project(&self, id: &str) -> StoreResult<Option<Project>>;
+    /// Creates a project; [`StoreError::AlreadyExists`] if the id is taken.
+    async fn create_project(&self, project: &Project) -> StoreResult<()>;
+    /// Replaces an existing project (key rotation).
+    async fn save_project(&self, project: &Project) -> StoreResult<()>;
+    async fn list_projects(&self) -> StoreResult<Vec<Project>>;
+
+    // Users and sessions.
+    async fn put_user(&self, user: &User) -> StoreResult<()>;
+    async fn put_session(&self, session: &Session) -> StoreResult<()>;
+
+    /// Reads any of an attempt, a session and a user at once.
+    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;
+
+    // CLI attempts.
+    /// Creates an attempt (its id is fresh and random, so this never collides).
+    async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()>;
+    /// If the attempt is named by `key`, unexpired, completed and unused:
+    /// mark it used and remove its refresh token, returning it. Atomic.
+    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp>;
+    /// If the attempt is named by `key` and pending: set its refresh token,
+    /// mark it completed, and detach any anonymous session. Atomic. Returns
+    /// whether this call completed it.
+    async fn complete(
+        &self,
+        key: &AttemptKey,
+        refresh_token: &str,
+        now: Millis,
+    ) -> StoreResult<bool>;
+    /// If the attempt is named by `key`, pending, and carries an anonymous
+    /// session: detach that session and return it. Atomic.
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim>;
+}
