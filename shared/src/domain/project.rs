@@ -18,6 +18,44 @@ pub struct Project {
 }
 
 impl Project {
+    /// A project with no keys yet.
+    pub fn new(
+        id: &str,
+        display_name: &str,
+        requires_publishable_client_key: bool,
+        now: Millis,
+    ) -> Self {
+        Self {
+            id: id.to_owned(),
+            display_name: display_name.to_owned(),
+            requires_publishable_client_key,
+            publishable_client_key_hash: None,
+            secret_server_key_hash: None,
+            super_secret_admin_key_hash: None,
+            created_at_millis: now,
+        }
+    }
+
+    /// A new project with a fresh id and one fresh key of each kind; the
+    /// keys' text is returned to be shown once.
+    pub fn create(
+        display_name: &str,
+        requires_publishable_client_key: bool,
+        now: Millis,
+    ) -> (Self, [NewKey; 3]) {
+        let mut project = Self::new(
+            &crate::secret::random_id(),
+            display_name,
+            requires_publishable_client_key,
+            now,
+        );
+        let keys = AccessType::ALL.map(NewKey::generate);
+        for (kind, key) in AccessType::ALL.into_iter().zip(&keys) {
+            project.set_key_hash(kind, key.hash.clone());
+        }
+        (project, keys)
+    }
+
     pub fn key_hash(&self, kind: AccessType) -> Option<&SecretHash> {
         match kind {
             AccessType::Client => self.publishable_client_key_hash.as_ref(),

@@ -1,0 +1,151 @@
+//! `cli-auth-admin`: operate the service's DynamoDB tables.
+//!
+//! Tables and endpoint come from the same environment the functions use
+//! (`CLI_AUTH_*_TABLE` or `CLI_AUTH_TABLE_PREFIX`, the standard AWS
+//! variables, `AWS_ENDPOINT_URL_DYNAMODB` for DynamoDB Local).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use cli_auth_core::clock::{Clock as _, SystemClock};
+use cli_auth_core::config::Settings;
+use cli_auth_core::domain::project::{NewKey, Project};
+use cli_auth_core::http::auth::AccessType;
+use cli_auth_core::store::Store as _;
+use cli_auth_core::store::dynamo::DynamoStore;
+
+#[derive(Debug, Parser)]
+#[command(version, about = "Operate the CLI login service's DynamoDB tables")]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create the four tables (on demand, TTL enabled); existing ones are kept.
+    CreateTables,
+    /// Create a project and print its id and keys (shown this once only).
+    CreateProject {
+        /// A name to recognise the project by.
+        #[arg(long, default_value = "My project")]
+        name: String,
+        /// Let clients call without a publishable client key.
+        #[arg(long)]
+        no_require_publishable_client_key: bool,
+    },
+    /// List projects (ids, names, which keys are set; never the keys).
+    ListProjects,
+    /// Replace one of a project's keys with a new one and print it once. The
+    /// old key stops working as soon as warm functions' caches expire (≤ 60 s).
+    RotateKey {
+        #[arg(long)]
+        project: String,
+        #[arg(long, value_enum)]
+        kind: KeyKind,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum KeyKind {
+    Client,
+    Server,
+    Admin,
+}
+
+impl From<KeyKind> for AccessType {
+    fn from(k: KeyKind) -> Self {
+        match k {
+            KeyKind::Client => AccessType::Client,
+            KeyKind::Server => AccessType::Server,
+            KeyKind::Admin => AccessType::Admin,
+        }
+    }
+}
+
+fn key_label(kind: AccessType) -> &'static str {
+    match kind {
+        AccessType::Client => "publishable client key",
+        AccessType::Server => "secret server key",
+        AccessType::Admin => "super secret admin key",
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Args::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("cli-auth-admin: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<(), String> {
+    let settings = Settings::from_env("http://localhost:8787").map_err(|e| e.to_string())?;
+    let store = DynamoStore::new(
+        DynamoStore::client_from_env(None).await,
+        settings.tables.clone(),
+    );
+    let fail = |e: cli_auth_core::store::StoreError| e.to_string();
+    match args.command {
+        Command::CreateTables => {
+            let created = store.create_tables().await.map_err(fail)?;
+            let t = store.tables();
+            for name in [&t.projects, &t.users, &t.sessions, &t.attempts] {
+                let state = if created.contains(name) {
+                    "created"
+                } else {
+                    "exists"
+                };
+                println!("{name}: {state}");
+            }
+        }
+        Command::CreateProject {
+            name,
+            no_require_publishable_client_key,
+        } => {
+            let (project, keys) = Project::create(
+                &name,
+                !no_require_publishable_client_key,
+                SystemClock.now_millis(),
+            );
+            store.create_project(&project).await.map_err(fail)?;
+            println!("project id:             {}", project.id);
+            for (kind, key) in AccessType::ALL.into_iter().zip(keys) {
+                println!("{:<23} {}", format!("{}:", key_label(kind)), key.text);
+            }
+            println!("(the keys are stored only as hashes: keep them now)");
+        }
+        Command::ListProjects => {
+            for p in store.list_projects().await.map_err(fail)? {
+                let keys: Vec<&str> = AccessType::ALL
+                    .into_iter()
+                    .filter(|k| p.key_hash(*k).is_some())
+                    .map(AccessType::as_str)
+                    .collect();
+                println!(
+                    "{}\t{}\trequires client key: {}\tkeys: {}",
+                    p.id,
+                    p.display_name,
+                    p.requires_publishable_client_key,
+                    keys.join(",")
+                );
+            }
+        }
+        Command::RotateKey { project, kind } => {
+            let kind = AccessType::from(kind);
+            let mut p = store
+                .get_project(&project)
+                .await
+                .map_err(fail)?
+                .ok_or_else(|| format!("no project {project}"))?;
+            let key = NewKey::generate(kind);
+            p.set_key_hash(kind, key.hash);
+            store.save_project(&p).await.map_err(fail)?;
+            println!("new {}: {}", key_label(kind), key.text);
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,109 @@
+//! The dev server: the same [`App`] the Lambda functions run, behind one
+//! local HTTP listener.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cli_auth_core::App;
+use cli_auth_core::domain::project::{NewKey, Project};
+use cli_auth_core::http::auth::AccessType;
+use cli_auth_core::store::Store;
+use http_body_util::{BodyExt as _, Full, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use tokio::net::TcpListener;
+
+/// Largest request body accepted (API Gateway's own limit is 10 MB; nothing
+/// here needs more than a few hundred bytes).
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Serves `app` on `listener` until `shutdown` resolves.
+pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+    tokio::pin!(shutdown);
+    loop {
+        let accepted = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => return,
+        };
+        let Ok((stream, _peer)) = accepted else {
+            continue;
+        };
+        let app = Arc::clone(&app);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let app = Arc::clone(&app);
+                async move { Ok::<_, Infallible>(handle(&app, request).await) }
+            });
+            // A client that hangs up mid-request is not our error to report.
+            let _ = auto::Builder::new(TokioExecutor::new())
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(app: &App, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+        Ok(collected) => {
+            app.handle(http::Request::from_parts(parts, collected.to_bytes()))
+                .await
+        }
+        Err(_) => {
+            let mut r = http::Response::new(Bytes::from_static(b"Request body too large"));
+            *r.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
+            r
+        }
+    };
+    response.map(Full::new)
+}
+
+/// The environment variables that fix the dev project's keys, by access type.
+pub fn key_variable(kind: AccessType) -> &'static str {
+    match kind {
+        AccessType::Client => "CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY",
+        AccessType::Server => "CLI_AUTH_DEV_SECRET_SERVER_KEY",
+        AccessType::Admin => "CLI_AUTH_DEV_SUPER_SECRET_ADMIN_KEY",
+    }
+}
+
+/// One key of the dev project: its text, and whether it was generated now
+/// (and so must be shown) or given by the environment.
+pub struct DevKey {
+    pub kind: AccessType,
+    pub text: String,
+    pub generated: bool,
+}
+
+/// Makes sure the dev project exists with the given id and keys (generating
+/// those not given), and returns the keys.
+pub async fn ensure_dev_project(
+    store: &dyn Store,
+    project_id: &str,
+    given: [Option<String>; 3],
+    now: i64,
+) -> Result<Vec<DevKey>, cli_auth_core::store::StoreError> {
+    let mut project = match store.get_project(project_id).await? {
+        Some(p) => p,
+        None => Project::new(project_id, "Dev project", true, now),
+    };
+    let mut keys = Vec::new();
+    for (kind, given) in AccessType::ALL.into_iter().zip(given) {
+        let generated = given.is_none();
+        let key = match given {
+            Some(text) => NewKey::from_text(text),
+            None => NewKey::generate(kind),
+        };
+        project.set_key_hash(kind, key.hash);
+        keys.push(DevKey {
+            kind,
+            text: key.text,
+            generated,
+        });
+    }
+    store.save_project(&project).await?;
+    Ok(keys)
+}

@@ -1,0 +1,148 @@
+//! `cli-auth-dev`: every route in one process (contract §6).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::{Parser, ValueEnum};
+use cli_auth_core::App;
+use cli_auth_core::clock::{Clock as _, SystemClock};
+use cli_auth_core::config::Settings;
+use cli_auth_core::domain::tokens::TokenIssuer;
+use cli_auth_core::secret::{random_id, random_token};
+use cli_auth_core::store::Store;
+use cli_auth_core::store::dynamo::DynamoStore;
+use cli_auth_core::store::memory::MemoryStore;
+use cli_auth_dev::{ensure_dev_project, key_variable, serve};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum StoreKind {
+    Memory,
+    Dynamodb,
+}
+
+/// The CLI login service's local dev server.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8787")]
+    listen: SocketAddr,
+    /// Store to use. Default: DynamoDB when AWS_ENDPOINT_URL_DYNAMODB is set,
+    /// the in-memory store otherwise.
+    #[arg(long, env = "CLI_AUTH_DEV_STORE", value_enum)]
+    store: Option<StoreKind>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let address = listener.local_addr()?;
+    let base_url = format!("http://{address}");
+    let settings = Settings::from_env(&base_url)?;
+
+    let kind = args
+        .store
+        .unwrap_or(if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
+            StoreKind::Dynamodb
+        } else {
+            StoreKind::Memory
+        });
+    let store: Arc<dyn Store> = match kind {
+        StoreKind::Memory => Arc::new(MemoryStore::new()),
+        StoreKind::Dynamodb => {
+            let client = DynamoStore::client_from_env(None).await;
+            let store = DynamoStore::new(client, settings.tables.clone());
+            store
+                .create_tables()
+                .await
+                .context("cannot reach DynamoDB to create the tables")?;
+            Arc::new(store)
+        }
+    };
+
+    let secret = match std::env::var("CLI_AUTH_SERVER_SECRET") {
+        Ok(s) if !s.is_empty() => s,
+        _ => random_token(32),
+    };
+    let tokens = TokenIssuer::new(
+        secret.as_bytes(),
+        &settings.public_base_url,
+        settings.access_token_ttl_seconds,
+    )?;
+
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let project_id = var("CLI_AUTH_DEV_PROJECT_ID").unwrap_or_else(random_id);
+    let given = [
+        cli_auth_core::http::auth::AccessType::Client,
+        cli_auth_core::http::auth::AccessType::Server,
+        cli_auth_core::http::auth::AccessType::Admin,
+    ]
+    .map(|k| var(key_variable(k)));
+    let keys = ensure_dev_project(store.as_ref(), &project_id, given, SystemClock.now_millis())
+        .await
+        .context("cannot create the dev project")?;
+
+    let store_name = match kind {
+        StoreKind::Memory => "in-memory store (everything is lost at exit)".to_owned(),
+        StoreKind::Dynamodb => format!("DynamoDB, tables {:?}", settings.tables),
+    };
+    println!("cli-auth-dev on the {store_name}");
+    println!("  base URL:               {}", settings.public_base_url);
+    println!("  project id:             {project_id}");
+    for key in &keys {
+        let label = match key.kind {
+            cli_auth_core::http::auth::AccessType::Client => "publishable client key:",
+            cli_auth_core::http::auth::AccessType::Server => "secret server key:     ",
+            cli_auth_core::http::auth::AccessType::Admin => "super secret admin key:",
+        };
+        if key.generated {
+            println!("  {label} {}", key.text);
+        } else {
+            println!("  {label} (from {})", key_variable(key.kind));
+        }
+    }
+    println!("listening on {base_url}");
+
+    let app = Arc::new(App::new(
+        store,
+        Arc::new(SystemClock),
+        tokens,
+        settings.project_cache_ttl,
+    ));
+    serve(listener, app, shutdown_signal()).await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}

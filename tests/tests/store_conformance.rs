@@ -1,0 +1,360 @@
+//! One conformance suite, run against both store adapters, so that the
+//! in-memory store and DynamoDB cannot drift apart.
+
+use std::sync::Arc;
+
+use cli_auth_core::domain::cli::{AttemptKey, CliAttempt, CodeKind, NewAttempt};
+use cli_auth_core::domain::project::Project;
+use cli_auth_core::secret::LocatedSecret;
+use cli_auth_core::store::{Claim, Lookup, PickUp, Store, StoreError};
+use cli_auth_tests::{StoreKind, T0, seed_user, store};
+
+const HOUR: i64 = 3_600_000;
+
+fn keys(n: &NewAttempt, project: &str) -> (AttemptKey, AttemptKey) {
+    (
+        AttemptKey::new(project, &n.polling_code, CodeKind::Polling),
+        AttemptKey::new(project, &n.login_code, CodeKind::Login),
+    )
+}
+
+async fn new_attempt(s: &dyn Store, anon: Option<(String, String)>) -> NewAttempt {
+    let n = CliAttempt::create("p1", T0, HOUR, anon);
+    s.create_attempt(&n.attempt).await.expect("create");
+    n
+}
+
+async fn attempt(s: &dyn Store, id: &str) -> Option<CliAttempt> {
+    s.lookup(Lookup {
+        attempt_id: Some(id),
+        ..Lookup::default()
+    })
+    .await
+    .expect("lookup")
+    .attempt
+}
+
+async fn attempts_round_trip(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), Some(("anon-token".into(), "anon-user".into()))).await;
+    assert_eq!(
+        attempt(s.as_ref(), &n.attempt.id).await,
+        Some(n.attempt.clone())
+    );
+    assert_eq!(
+        attempt(s.as_ref(), "00000000-0000-4000-8000-000000000000").await,
+        None
+    );
+    // The same id cannot be created twice.
+    assert!(matches!(
+        s.create_attempt(&n.attempt).await,
+        Err(StoreError::AlreadyExists)
+    ));
+}
+
+async fn full_lifecycle(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), None).await;
+    let (poll, login) = keys(&n, "p1");
+    // Pending: nothing to pick up, and the failed condition returns the item.
+    assert_eq!(
+        s.pick_up(&poll, T0 + 1).await.expect("poll"),
+        PickUp::NotTaken(Some(n.attempt.clone()))
+    );
+    assert!(s.complete(&login, "rt-1", T0 + 2).await.expect("complete"));
+    let completed = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
+    assert_eq!(completed.refresh_token.as_deref(), Some("rt-1"));
+    assert_eq!(completed.completed_at_millis, Some(T0 + 2));
+    // A second complete fails and changes nothing.
+    assert!(!s.complete(&login, "rt-2", T0 + 3).await.expect("complete"));
+    assert_eq!(attempt(s.as_ref(), &n.attempt.id).await, Some(completed));
+    // Exactly one pickup, which removes the token.
+    assert_eq!(
+        s.pick_up(&poll, T0 + 4).await.expect("poll"),
+        PickUp::Taken {
+            refresh_token: "rt-1".into()
+        }
+    );
+    let used = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
+    assert_eq!(used.refresh_token, None, "the token is gone after pickup");
+    assert_eq!(used.used_at_millis, Some(T0 + 4));
+    assert_eq!(
+        s.pick_up(&poll, T0 + 5).await.expect("poll"),
+        PickUp::NotTaken(Some(used))
+    );
+}
+
+async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), Some(("anon".into(), "u".into()))).await;
+    let other = LocatedSecret::generate(&n.attempt.id);
+    let bad_keys = [
+        AttemptKey::new("p1", &other, CodeKind::Login),
+        AttemptKey::new("p2", &n.login_code, CodeKind::Login),
+        AttemptKey::new("p1", &n.polling_code, CodeKind::Login),
+    ];
+    for key in &bad_keys {
+        assert!(!s.complete(key, "rt", T0 + 1).await.expect("complete"));
+        assert!(matches!(
+            s.claim_anon_session(key, T0 + 1).await.expect("claim"),
+            Claim::NotClaimed(Some(_))
+        ));
+    }
+    assert_eq!(
+        attempt(s.as_ref(), &n.attempt.id).await,
+        Some(n.attempt.clone())
+    );
+    // Complete with the right login code, then try to pick up with bad polling keys.
+    let (poll, login) = keys(&n, "p1");
+    assert!(s.complete(&login, "rt", T0 + 1).await.expect("complete"));
+    for key in [
+        AttemptKey::new("p1", &other, CodeKind::Polling),
+        AttemptKey::new("p2", &n.polling_code, CodeKind::Polling),
+        AttemptKey::new("p1", &n.login_code, CodeKind::Polling),
+    ] {
+        assert!(matches!(
+            s.pick_up(&key, T0 + 2).await.expect("poll"),
+            PickUp::NotTaken(Some(_))
+        ));
+    }
+    assert!(matches!(
+        s.pick_up(&poll, T0 + 2).await.expect("poll"),
+        PickUp::Taken { .. }
+    ));
+}
+
+async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), Some(("anon".into(), "u".into()))).await;
+    let (poll, login) = keys(&n, "p1");
+    let late = T0 + HOUR;
+    assert!(!s.complete(&login, "rt", late).await.expect("complete"));
+    assert!(matches!(
+        s.claim_anon_session(&login, late).await.expect("claim"),
+        Claim::NotClaimed(Some(_))
+    ));
+    // Completed just in time, picked up too late.
+    assert!(s.complete(&login, "rt", late - 1).await.expect("complete"));
+    assert!(matches!(
+        s.pick_up(&poll, late).await.expect("poll"),
+        PickUp::NotTaken(Some(_))
+    ));
+    assert!(matches!(
+        s.pick_up(&poll, late - 1).await.expect("poll"),
+        PickUp::Taken { .. }
+    ));
+}
+
+async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), Some(("anon-rt".into(), "anon-user".into()))).await;
+    let (_, login) = keys(&n, "p1");
+    assert_eq!(
+        s.claim_anon_session(&login, T0 + 1).await.expect("claim"),
+        Claim::Claimed {
+            anon_refresh_token: "anon-rt".into(),
+            anon_user_id: "anon-user".into()
+        }
+    );
+    let after = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
+    assert_eq!(
+        (after.anon_refresh_token.clone(), after.anon_user_id.clone()),
+        (None, None)
+    );
+    assert_eq!(
+        s.claim_anon_session(&login, T0 + 2).await.expect("claim"),
+        Claim::NotClaimed(Some(after))
+    );
+
+    let n = new_attempt(s.as_ref(), Some(("anon-rt".into(), "anon-user".into()))).await;
+    let (_, login) = keys(&n, "p1");
+    assert!(s.complete(&login, "rt", T0 + 1).await.expect("complete"));
+    let after = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
+    assert_eq!(
+        after.anon_refresh_token, None,
+        "complete detaches the anonymous session"
+    );
+    assert!(matches!(
+        s.claim_anon_session(&login, T0 + 2).await.expect("claim"),
+        Claim::NotClaimed(Some(_))
+    ));
+    // No attempt at all.
+    let ghost = CliAttempt::create("p1", T0, HOUR, None);
+    let (_, ghost_login) = keys(&ghost, "p1");
+    assert_eq!(
+        s.claim_anon_session(&ghost_login, T0).await.expect("claim"),
+        Claim::NotClaimed(None)
+    );
+    assert!(!s.complete(&ghost_login, "rt", T0).await.expect("complete"));
+    let (ghost_poll, _) = keys(&ghost, "p1");
+    assert_eq!(
+        s.pick_up(&ghost_poll, T0).await.expect("poll"),
+        PickUp::NotTaken(None)
+    );
+}
+
+async fn lookup_reads_any_combination(s: Arc<dyn Store>) {
+    let seeded = seed_user(s.as_ref(), "p1", true, T0, HOUR).await;
+    let n = new_attempt(s.as_ref(), None).await;
+    let all = s
+        .lookup(Lookup {
+            attempt_id: Some(&n.attempt.id),
+            session_id: Some(&seeded.session.id),
+            user_id: Some(&seeded.user.id),
+        })
+        .await
+        .expect("lookup");
+    assert_eq!(all.attempt, Some(n.attempt.clone()));
+    assert_eq!(all.session, Some(seeded.session.clone()));
+    assert_eq!(all.user, Some(seeded.user.clone()));
+    let some = s
+        .lookup(Lookup {
+            session_id: Some(&seeded.session.id),
+            user_id: Some("missing"),
+            ..Lookup::default()
+        })
+        .await
+        .expect("lookup");
+    assert_eq!(
+        (some.attempt, some.session, some.user),
+        (None, Some(seeded.session), None)
+    );
+    let none = s.lookup(Lookup::default()).await.expect("lookup");
+    assert!(none.attempt.is_none() && none.session.is_none() && none.user.is_none());
+}
+
+async fn users_keep_metadata_exactly(s: Arc<dyn Store>) {
+    let mut seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
+    seeded.user.client_metadata =
+        serde_json::json!({"n": 1.5, "big": 12345678901234567u64, "list": [null, "x"]});
+    seeded.user.primary_email = Some("ada@example.com".into());
+    s.put_user(&seeded.user).await.expect("put");
+    let back = s
+        .lookup(Lookup {
+            user_id: Some(&seeded.user.id),
+            ..Lookup::default()
+        })
+        .await
+        .expect("lookup")
+        .user;
+    assert_eq!(back, Some(seeded.user));
+}
+
+async fn projects_create_save_list(s: Arc<dyn Store>) {
+    let (mut a, _) = Project::create("A", true, T0);
+    let (b, _) = Project::create("B", false, T0);
+    s.create_project(&a).await.expect("create a");
+    s.create_project(&b).await.expect("create b");
+    assert!(matches!(
+        s.create_project(&a).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    assert_eq!(s.get_project(&a.id).await.expect("get"), Some(a.clone()));
+    assert_eq!(s.get_project("nope").await.expect("get"), None);
+    a.display_name = "A2".into();
+    a.requires_publishable_client_key = false;
+    s.save_project(&a).await.expect("save");
+    assert_eq!(s.get_project(&a.id).await.expect("get"), Some(a.clone()));
+    let mut expected = vec![a, b];
+    expected.sort_by(|x, y| x.id.cmp(&y.id));
+    assert_eq!(s.list_projects().await.expect("list"), expected);
+}
+
+const RACERS: usize = 24;
+
+async fn racing_pickups_hand_out_the_token_once(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), None).await;
+    let (poll, login) = keys(&n, "p1");
+    assert!(
+        s.complete(&login, "the-token", T0 + 1)
+            .await
+            .expect("complete")
+    );
+    let racers = (0..RACERS).map(|_| {
+        let (s, poll) = (Arc::clone(&s), poll.clone());
+        tokio::spawn(async move { s.pick_up(&poll, T0 + 2).await })
+    });
+    let outcomes: Vec<PickUp> = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task").expect("store"))
+        .collect();
+    let taken: Vec<&PickUp> = outcomes
+        .iter()
+        .filter(|o| matches!(o, PickUp::Taken { .. }))
+        .collect();
+    assert_eq!(
+        taken,
+        vec![&PickUp::Taken {
+            refresh_token: "the-token".into()
+        }]
+    );
+}
+
+async fn racing_completes_succeed_once(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), None).await;
+    let (poll, login) = keys(&n, "p1");
+    let racers = (0..RACERS).map(|i| {
+        let (s, login) = (Arc::clone(&s), login.clone());
+        tokio::spawn(async move { (i, s.complete(&login, &format!("token-{i}"), T0 + 1).await) })
+    });
+    let winners: Vec<usize> = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .filter_map(|(i, r)| r.expect("store").then_some(i))
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one complete wins: {winners:?}");
+    // The token stored is the winner's.
+    assert_eq!(
+        s.pick_up(&poll, T0 + 2).await.expect("poll"),
+        PickUp::Taken {
+            refresh_token: format!("token-{}", winners[0])
+        }
+    );
+}
+
+async fn racing_claims_succeed_once(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), Some(("anon".into(), "u".into()))).await;
+    let (_, login) = keys(&n, "p1");
+    let racers = (0..RACERS).map(|_| {
+        let (s, login) = (Arc::clone(&s), login.clone());
+        tokio::spawn(async move { s.claim_anon_session(&login, T0 + 1).await })
+    });
+    let claimed = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(Claim::Claimed { .. }))))
+        .count();
+    assert_eq!(claimed, 1);
+}
+
+macro_rules! conformance {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::store(super::StoreKind::Memory).await).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::store(super::StoreKind::Dynamo).await).await;
+                }
+            )*
+        }
+    };
+}
+
+conformance!(
+    attempts_round_trip,
+    full_lifecycle,
+    wrong_code_project_or_kind_changes_nothing,
+    expiry_blocks_every_transition,
+    anonymous_session_is_claimed_once_and_detached_by_complete,
+    lookup_reads_any_combination,
+    users_keep_metadata_exactly,
+    projects_create_save_list,
+    racing_pickups_hand_out_the_token_once,
+    racing_completes_succeed_once,
+    racing_claims_succeed_once,
+);
