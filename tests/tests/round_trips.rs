@@ -1,0 +1,186 @@
+//! DynamoDB round trips per endpoint, counted by an SDK interceptor on the
+//! real adapter against DynamoDB Local: initiate 1, poll 1 in every state,
+//! complete at most 2. (A warm function's project lookup is cached, so the
+//! first request of each test warms the cache and is not counted.)
+
+use std::sync::Arc;
+
+use cli_auth_core::App;
+use cli_auth_core::clock::ManualClock;
+use cli_auth_core::store::Store;
+use cli_auth_core::store::dynamo::RequestCounter;
+use cli_auth_tests::{Req, Resp, Seeded, T0, app, dynamo_store, seed_project, seed_user};
+use serde_json::{Value, json};
+
+const HOUR: i64 = 3_600_000;
+
+struct Counted {
+    app: App,
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    counter: RequestCounter,
+    seeded: Seeded,
+}
+
+impl Counted {
+    async fn new() -> Self {
+        let counter = RequestCounter::default();
+        let store: Arc<dyn Store> = Arc::new(dynamo_store(Some(counter.clone())).await);
+        let seeded = seed_project(store.as_ref(), true).await;
+        let clock = Arc::new(ManualClock::new(T0));
+        let app = app(Arc::clone(&store), Arc::clone(&clock));
+        let this = Self {
+            app,
+            store,
+            clock,
+            counter,
+            seeded,
+        };
+        // Warm the project cache, as any warm function has it.
+        this.call("/api/v1/auth/cli/poll", json!({"polling_code": "x"}))
+            .await;
+        this
+    }
+
+    async fn call(&self, path: &str, body: Value) -> Resp {
+        Req::post(path)
+            .client(&self.seeded)
+            .json(body)
+            .send(&self.app)
+            .await
+    }
+
+    /// Runs a request and returns its answer and the round trips it made.
+    async fn counted(&self, path: &str, body: Value) -> (Resp, usize) {
+        self.counter.reset();
+        let r = self.call(path, body).await;
+        (r, self.counter.count())
+    }
+}
+
+#[tokio::test]
+async fn initiate_is_one_round_trip() {
+    let c = Counted::new().await;
+    let (r, trips) = c.counted("/api/v1/auth/cli", json!({})).await;
+    assert_eq!((r.status, trips), (200, 1));
+    // With an anonymous session to validate: its session and its user, then the write.
+    let anon = seed_user(c.store.as_ref(), &c.seeded.project.id, true, T0, HOUR).await;
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli",
+            json!({"anon_refresh_token": anon.refresh_token}),
+        )
+        .await;
+    assert_eq!((r.status, trips), (200, 3));
+    // A malformed anonymous token costs nothing.
+    let (r, trips) = c
+        .counted("/api/v1/auth/cli", json!({"anon_refresh_token": "junk"}))
+        .await;
+    assert_eq!((r.status, trips), (400, 0));
+}
+
+#[tokio::test]
+async fn poll_is_one_round_trip_in_every_state() {
+    let c = Counted::new().await;
+    let r = c.call("/api/v1/auth/cli", json!({})).await;
+    let (polling, login) = (r.json["polling_code"].clone(), r.json["login_code"].clone());
+    let poll = || json!({"polling_code": polling});
+
+    let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
+    assert_eq!((r.json["status"].clone(), trips), (json!("waiting"), 1));
+
+    let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
+    c.call(
+        "/api/v1/auth/cli/complete",
+        json!({"login_code": login, "refresh_token": user.refresh_token}),
+    )
+    .await;
+    let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
+    assert_eq!(
+        (r.status, r.json["status"].clone(), trips),
+        (201, json!("success"), 1)
+    );
+    let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
+    assert_eq!((r.json["status"].clone(), trips), (json!("used"), 1));
+    c.clock.advance(3 * HOUR);
+    let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
+    assert_eq!((r.json["status"].clone(), trips), (json!("expired"), 1));
+    // A well-formed code of no attempt: one trip; a malformed one: none.
+    let ghost = format!(
+        "{}.{}",
+        "00000000-0000-4000-8000-000000000000",
+        "A".repeat(43)
+    );
+    let (r, trips) = c
+        .counted("/api/v1/auth/cli/poll", json!({"polling_code": ghost}))
+        .await;
+    assert_eq!((r.status, trips), (400, 1));
+    let (r, trips) = c
+        .counted("/api/v1/auth/cli/poll", json!({"polling_code": "junk"}))
+        .await;
+    assert_eq!((r.status, trips), (400, 0));
+}
+
+#[tokio::test]
+async fn complete_is_at_most_two_round_trips_in_every_mode() {
+    let c = Counted::new().await;
+    let anon = seed_user(c.store.as_ref(), &c.seeded.project.id, true, T0, HOUR).await;
+    let r = c
+        .call(
+            "/api/v1/auth/cli",
+            json!({"anon_refresh_token": anon.refresh_token}),
+        )
+        .await;
+    let login = r.json["login_code"].clone();
+
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli/complete",
+            json!({"login_code": login, "mode": "check"}),
+        )
+        .await;
+    assert_eq!(
+        (r.json["cli_session_state"].clone(), trips),
+        (json!("anonymous"), 2)
+    );
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli/complete",
+            json!({"login_code": login, "mode": "claim-anon-session"}),
+        )
+        .await;
+    assert_eq!((r.status, trips), (200, 2));
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli/complete",
+            json!({"login_code": login, "mode": "check"}),
+        )
+        .await;
+    assert_eq!(
+        (r.json["cli_session_state"].clone(), trips),
+        (json!("none"), 1)
+    );
+    let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli/complete",
+            json!({"login_code": login, "refresh_token": user.refresh_token}),
+        )
+        .await;
+    assert_eq!((r.json.clone(), trips), (json!({"success": true}), 2));
+    // Refusals are no dearer.
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli/complete",
+            json!({"login_code": login, "refresh_token": user.refresh_token}),
+        )
+        .await;
+    assert_eq!((r.status, trips), (400, 1));
+    let (r, trips) = c
+        .counted(
+            "/api/v1/auth/cli/complete",
+            json!({"login_code": "junk", "mode": "check"}),
+        )
+        .await;
+    assert_eq!((r.status, trips), (400, 0));
+}
