@@ -52,7 +52,6 @@ pub async fn serve(
 ) -> http::Response<Body> {
     let request_id = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-        Some(RequestContext::ApiGatewayV1(ctx)) => ctx.request_id.clone(),
         _ => None,
     };
     let (mut parts, body) = request.into_parts();
