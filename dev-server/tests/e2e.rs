@@ -1,0 +1,331 @@
+//! End to end over HTTP against a started `cli-auth-dev` binary, on the
+//! in-memory store and on DynamoDB Local. (These live in the dev server's
+//! crate so that cargo builds the very binary under test, with the same
+//! features, in the same run.)
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use cli_auth_core::secret::random_id;
+use cli_auth_core::store::Store as _;
+use cli_auth_core::store::dynamo::{DynamoStore, TableNames};
+use cli_auth_tests::{dynamodb_endpoint, seed_user};
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+use tokio::process::{Child, Command};
+
+/// The binary cargo built for this test run.
+fn binary() -> &'static str {
+    env!("CARGO_BIN_EXE_cli-auth-dev")
+}
+
+struct DevServer {
+    _child: Child,
+    base: String,
+    project_id: String,
+    client_key: String,
+    server_key: String,
+    stdout: Vec<String>,
+    tables: Option<TableNames>,
+}
+
+const CLIENT_KEY: &str = "pck_e2e_given_client_key";
+
+impl DevServer {
+    async fn start(dynamodb: bool) -> Self {
+        let project_id = random_id();
+        let prefix = format!("e2e{}-", &random_id()[..8]);
+        let mut command = Command::new(binary());
+        command
+            .args([
+                "--listen",
+                "127.0.0.1:0",
+                "--store",
+                if dynamodb { "dynamodb" } else { "memory" },
+            ])
+            .env("CLI_AUTH_DEV_PROJECT_ID", &project_id)
+            .env("CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY", CLIENT_KEY)
+            .env_remove("CLI_AUTH_DEV_SECRET_SERVER_KEY")
+            .env_remove("CLI_AUTH_DEV_SUPER_SECRET_ADMIN_KEY")
+            .env("CLI_AUTH_TABLE_PREFIX", &prefix)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true);
+        if dynamodb {
+            dynamodb_endpoint();
+        }
+        let mut child = command.spawn().expect("start cli-auth-dev");
+        let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+        let mut stdout = Vec::new();
+        let base = tokio::time::timeout(Duration::from_secs(30), async {
+            while let Some(line) = lines.next_line().await.expect("read stdout") {
+                stdout.push(line.clone());
+                if let Some(url) = line.strip_prefix("listening on ") {
+                    return url.to_owned();
+                }
+            }
+            panic!("cli-auth-dev exited before listening: {stdout:?}");
+        })
+        .await
+        .expect("cli-auth-dev prints that it listens within 30 s");
+        let value_of = |label: &str| {
+            stdout
+                .iter()
+                .find_map(|l| l.trim().strip_prefix(label).map(|v| v.trim().to_owned()))
+                .unwrap_or_else(|| panic!("{label} in {stdout:?}"))
+        };
+        let server_key = value_of("secret server key:");
+        Self {
+            _child: child,
+            base,
+            project_id,
+            client_key: CLIENT_KEY.to_owned(),
+            server_key,
+            tables: dynamodb.then(|| TableNames::with_prefix(&prefix)),
+            stdout,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1{path}", self.base))
+            .header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &self.project_id)
+            .header("x-stack-publishable-client-key", &self.client_key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        let status = r.status().as_u16();
+        let headers = r.headers().clone();
+        (status, headers, r.text().await.expect("body"))
+    }
+
+    async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
+        let (status, _, text) = self.post(path, body).await;
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+}
+
+async fn prints_its_settings_and_only_generated_keys(dynamodb: bool) {
+    let server = DevServer::start(dynamodb).await;
+    let all = server.stdout.join("\n");
+    assert!(all.contains(&server.project_id));
+    assert!(all.contains(&server.base));
+    assert!(server.server_key.starts_with("ssk_"), "{all}");
+    assert!(all.contains("super secret admin key: sak_"), "{all}");
+    assert!(
+        !all.contains(CLIENT_KEY),
+        "a key given by the environment is not printed"
+    );
+    assert!(all.contains("(from CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY)"));
+}
+
+async fn serves_the_flow_over_http(dynamodb: bool) {
+    let server = DevServer::start(dynamodb).await;
+    let (status, r) = server.post_json("/auth/cli", json!({})).await;
+    assert_eq!(status, 200, "{r}");
+    let (polling, login) = (r["polling_code"].clone(), r["login_code"].clone());
+    assert_eq!(
+        server
+            .post_json("/auth/cli/poll", json!({"polling_code": polling}))
+            .await,
+        (200, json!({"status": "waiting"}))
+    );
+    assert_eq!(
+        server
+            .post_json(
+                "/auth/cli/complete",
+                json!({"login_code": login, "mode": "check"})
+            )
+            .await,
+        (200, json!({"cli_session_state": "none"}))
+    );
+    let (status, headers, text) = server
+        .post(
+            "/auth/cli/complete",
+            json!({"login_code": login, "refresh_token": "not-a-session"}),
+        )
+        .await;
+    assert_eq!((status, text.as_str()), (400, "Invalid refresh token"));
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .is_ok_and(|c| c.starts_with("text/plain"))
+    );
+    let (status, headers, _) = server
+        .post("/auth/cli/poll", json!({"polling_code": "nope"}))
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(headers["x-stack-known-error"], "INVALID_POLLING_CODE");
+    assert!(headers.contains_key("x-stack-request-id"));
+
+    // The server key printed at start-up works.
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/latest/auth/cli", server.base))
+        .header("x-hexclave-access-type", "server")
+        .header("x-hexclave-project-id", &server.project_id)
+        .header("x-hexclave-secret-server-key", &server.server_key)
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(r.status().as_u16(), 200);
+
+    if let Some(tables) = &server.tables {
+        // Sessions come from the next issue's endpoints; here the test puts
+        // a user and session straight into the server's tables.
+        let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
+        let now = chrono_now();
+        let browser = seed_user(&store, &server.project_id, false, now, 3_600_000).await;
+        let (status, r) = server
+            .post_json(
+                "/auth/cli/complete",
+                json!({"login_code": login, "refresh_token": browser.refresh_token}),
+            )
+            .await;
+        assert_eq!((status, r), (200, json!({"success": true})));
+        let (status, r) = server
+            .post_json("/auth/cli/poll", json!({"polling_code": polling}))
+            .await;
+        assert_eq!(
+            (status, r),
+            (
+                201,
+                json!({"status": "success", "refresh_token": browser.refresh_token})
+            )
+        );
+        assert_eq!(
+            server
+                .post_json("/auth/cli/poll", json!({"polling_code": polling}))
+                .await,
+            (200, json!({"status": "used"}))
+        );
+        // At rest, the picked-up token is gone and the codes are hashes.
+        let attempt_id = polling
+            .as_str()
+            .and_then(|p| p.split_once('.'))
+            .map(|(id, _)| id.to_owned())
+            .expect("id");
+        let attempt = store
+            .lookup(cli_auth_core::store::Lookup {
+                attempt_id: Some(&attempt_id),
+                ..Default::default()
+            })
+            .await
+            .expect("lookup")
+            .attempt
+            .expect("attempt");
+        assert_eq!(attempt.refresh_token, None);
+        assert_ne!(
+            attempt.polling_code_hash.as_str(),
+            polling.as_str().unwrap_or_default()
+        );
+    }
+}
+
+fn chrono_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+async fn routes_preflights_and_bad_input(dynamodb: bool) {
+    let server = DevServer::start(dynamodb).await;
+    let client = reqwest::Client::new();
+    let r = client
+        .get(format!("{}/api/v1/auth/cli", server.base))
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status().as_u16(), 405);
+    let r = client
+        .post(format!("{}/api/v1/nope", server.base))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 404);
+    let r = client
+        .request(
+            reqwest::Method::OPTIONS,
+            format!("{}/api/v1/auth/cli/complete", server.base),
+        )
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .send()
+        .await
+        .expect("options");
+    assert_eq!(r.status().as_u16(), 204);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let r = client
+        .post(format!("{}/api/v1/auth/cli/poll", server.base))
+        .header("content-type", "application/json")
+        .body("{\"polling_code\": ")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.headers()["x-stack-known-error"], "BODY_PARSING_ERROR");
+    // Binary junk never produces a 5xx.
+    for body in [
+        vec![0xff, 0xfe, 0x00],
+        b"{\"polling_code\": \"\\ud800\"}".to_vec(),
+        vec![b'['; 10_000],
+    ] {
+        let r = client
+            .post(format!("{}/api/v1/auth/cli/poll", server.base))
+            .header("content-type", "application/json")
+            .header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &server.project_id)
+            .header("x-stack-publishable-client-key", &server.client_key)
+            .body(body)
+            .send()
+            .await
+            .expect("post");
+        assert!(
+            r.status().is_client_error() || r.status().is_success(),
+            "{}",
+            r.status()
+        );
+    }
+    // A body over the limit is refused, not buffered.
+    let r = client
+        .post(format!("{}/api/v1/auth/cli", server.base))
+        .header("content-type", "application/json")
+        .body(vec![b' '; 2 * 1024 * 1024])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 413);
+}
+
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(false).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(true).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    prints_its_settings_and_only_generated_keys,
+    serves_the_flow_over_http,
+    routes_preflights_and_bad_input,
+);
