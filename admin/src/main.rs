@@ -83,7 +83,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> Result<(), String> {
-    let settings = Settings::from_env("http://localhost:8787").map_err(|e| e.to_string())?;
+    let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let store = DynamoStore::new(
         DynamoStore::client_from_env(None).await,
         settings.tables.clone(),

@@ -50,8 +50,11 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.listen))?;
     let address = listener.local_addr()?;
-    let base_url = format!("http://{address}");
-    let settings = Settings::from_env(&base_url)?;
+    let settings = Settings::from_env()?;
+    let base_url = settings
+        .public_base_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{address}"));
 
     let kind = args
         .store
@@ -77,11 +80,7 @@ async fn main() -> anyhow::Result<()> {
         Ok(s) if !s.is_empty() => s,
         _ => random_token(32),
     };
-    let tokens = TokenIssuer::new(
-        secret.as_bytes(),
-        &settings.public_base_url,
-        settings.access_token_ttl_seconds,
-    )?;
+    let tokens = TokenIssuer::new(secret.as_bytes(), settings.access_token_ttl_seconds)?;
 
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let project_id = var("CLI_AUTH_DEV_PROJECT_ID").unwrap_or_else(random_id);
@@ -100,7 +99,7 @@ async fn main() -> anyhow::Result<()> {
         StoreKind::Dynamodb => format!("DynamoDB, tables {:?}", settings.tables),
     };
     println!("cli-auth-dev on the {store_name}");
-    println!("  base URL:               {}", settings.public_base_url);
+    println!("  base URL:               {base_url}");
     println!("  project id:             {project_id}");
     for key in &keys {
         let label = match key.kind {
@@ -114,13 +113,14 @@ async fn main() -> anyhow::Result<()> {
             println!("  {label} (from {})", key_variable(key.kind));
         }
     }
-    println!("listening on {base_url}");
+    println!("listening on http://{address}");
 
     let app = Arc::new(App::new(
         store,
         Arc::new(SystemClock),
         tokens,
         settings.project_cache_ttl,
+        Some(base_url),
     ));
     serve(listener, app, shutdown_signal()).await;
     Ok(())

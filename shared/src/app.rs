@@ -26,11 +26,17 @@ use crate::store::{Store, StoreResult};
 #[derive(Debug, Clone)]
 pub struct RequestId(pub String);
 
+/// The public origin a request came in through (`https://<API Gateway
+/// domain>`), used when no public base URL is configured.
+#[derive(Debug, Clone)]
+pub struct PublicOrigin(pub String);
+
 pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     tokens: TokenIssuer,
     projects: ProjectCache,
+    public_base_url: Option<String>,
 }
 
 /// An authenticated request on its way to a handler.
@@ -39,6 +45,8 @@ pub struct Call<'a> {
     pub method: &'a Method,
     pub path: &'a str,
     pub params: Vec<String>,
+    /// The service's public base URL, as clients see it.
+    pub base_url: String,
     /// `None` only for endpoints that need no project.
     pub project: Option<Arc<Project>>,
     pub access_type: Option<AccessType>,
@@ -61,18 +69,37 @@ impl Call<'_> {
 }
 
 impl App {
+    /// `public_base_url`: the base URL clients use; when `None`, each
+    /// request's [`PublicOrigin`] (or its `host`) stands in.
     pub fn new(
         store: Arc<dyn Store>,
         clock: Arc<dyn Clock>,
         tokens: TokenIssuer,
         project_cache_ttl: Duration,
+        public_base_url: Option<String>,
     ) -> Self {
         Self {
             store,
             clock,
             tokens,
             projects: ProjectCache::new(project_cache_ttl),
+            public_base_url,
         }
+    }
+
+    fn base_url(&self, request: &Request<Bytes>) -> String {
+        if let Some(url) = &self.public_base_url {
+            return url.clone();
+        }
+        if let Some(origin) = request.extensions().get::<PublicOrigin>() {
+            return origin.0.clone();
+        }
+        let host = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
     }
 
     pub fn store(&self) -> &dyn Store {
@@ -181,6 +208,7 @@ impl App {
             method: request.method(),
             path: request.uri().path(),
             params,
+            base_url: self.base_url(request),
             project,
             access_type,
         };

@@ -19,7 +19,8 @@ pub const MAX_PROJECT_CACHE_SECONDS: u64 = 60;
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `CLI_AUTH_PUBLIC_BASE_URL`: the base URL clients use (for `iss`).
-    pub public_base_url: String,
+    /// Unset in Lambda: the API Gateway domain each request came through.
+    pub public_base_url: Option<String>,
     /// `CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS` (default 600).
     pub access_token_ttl_seconds: i64,
     /// `CLI_AUTH_PROJECT_CACHE_SECONDS` (default and maximum 60).
@@ -48,7 +49,7 @@ where
 }
 
 impl Settings {
-    pub fn from_env(default_base_url: &str) -> Result<Self, ConfigError> {
+    pub fn from_env() -> Result<Self, ConfigError> {
         let access_token_ttl_seconds = number(
             "CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS",
             DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
@@ -70,8 +71,7 @@ impl Settings {
             attempts: var("CLI_AUTH_ATTEMPTS_TABLE").unwrap_or(defaults.attempts),
         };
         Ok(Self {
-            public_base_url: var("CLI_AUTH_PUBLIC_BASE_URL")
-                .unwrap_or_else(|| default_base_url.to_owned()),
+            public_base_url: var("CLI_AUTH_PUBLIC_BASE_URL"),
             access_token_ttl_seconds,
             project_cache_ttl: Duration::from_secs(cache),
             tables,

@@ -8,7 +8,7 @@ use bytes::Bytes;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt as _, service_fn};
 
-use crate::app::{App, RequestId};
+use crate::app::{App, PublicOrigin, RequestId};
 use crate::clock::SystemClock;
 use crate::config::{Settings, server_secret};
 use crate::domain::tokens::TokenIssuer;
@@ -28,12 +28,8 @@ pub async fn run(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
 
 /// The app on DynamoDB, configured from the environment.
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
-    let settings = Settings::from_env("http://localhost:8787")?;
-    let tokens = TokenIssuer::new(
-        &server_secret()?,
-        &settings.public_base_url,
-        settings.access_token_ttl_seconds,
-    )?;
+    let settings = Settings::from_env()?;
+    let tokens = TokenIssuer::new(&server_secret()?, settings.access_token_ttl_seconds)?;
     let client = DynamoStore::client_from_env(None).await;
     let store = DynamoStore::new(client, settings.tables.clone());
     Ok(App::new(
@@ -41,6 +37,7 @@ pub async fn app_from_env() -> Result<App, lambda_http::Error> {
         Arc::new(SystemClock),
         tokens,
         settings.project_cache_ttl,
+        settings.public_base_url,
     ))
 }
 
@@ -50,13 +47,20 @@ pub async fn serve(
     endpoint: Endpoint,
     request: lambda_http::Request,
 ) -> http::Response<Body> {
-    let request_id = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => ctx.request_id.clone(),
-        _ => None,
+    let (request_id, domain) = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => {
+            (ctx.request_id.clone(), ctx.domain_name.clone())
+        }
+        _ => (None, None),
     };
     let (mut parts, body) = request.into_parts();
     if let Some(id) = request_id {
         parts.extensions.insert(RequestId(id));
+    }
+    if let Some(domain) = domain {
+        parts
+            .extensions
+            .insert(PublicOrigin(format!("https://{domain}")));
     }
     let bytes = match body {
         Body::Empty => Bytes::new(),

@@ -65,7 +65,7 @@ pub async fn store(kind: StoreKind) -> Arc<dyn Store> {
 }
 
 pub fn token_issuer() -> TokenIssuer {
-    TokenIssuer::new(random_token(32).as_bytes(), BASE_URL, 600).expect("issuer")
+    TokenIssuer::new(random_token(32).as_bytes(), 600).expect("issuer")
 }
 
 /// An app on `store` whose clock the test moves.
@@ -75,6 +75,7 @@ pub fn app(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> App {
         clock as Arc<dyn Clock>,
         token_issuer(),
         Duration::from_secs(60),
+        Some(BASE_URL.to_owned()),
     )
 }
 

@@ -141,6 +141,7 @@ pub enum Completed {
 pub async fn complete(
     store: &dyn Store,
     tokens: &TokenIssuer,
+    base_url: &str,
     project_id: &str,
     login_code: &str,
     mode: CompleteMode,
@@ -186,7 +187,7 @@ pub async fn complete(
                 )
                 .await?
                 .ok_or_else(|| ApiError::bad_request(NO_ANON_SESSION))?;
-                let access_token = tokens.access_token(&user, &session, now)?;
+                let access_token = tokens.access_token(base_url, &user, &session, now)?;
                 Ok(Completed::Claimed {
                     access_token,
                     refresh_token: anon_refresh_token,

@@ -58,7 +58,6 @@ struct SigningKey {
 /// Mints access tokens and publishes their keys.
 pub struct TokenIssuer {
     secret: Vec<u8>,
-    base_url: String,
     ttl_seconds: i64,
     keys: Mutex<HashMap<String, Arc<SigningKey>>>,
 }
@@ -66,7 +65,6 @@ pub struct TokenIssuer {
 impl std::fmt::Debug for TokenIssuer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("TokenIssuer")
-            .field("base_url", &self.base_url)
             .field("ttl_seconds", &self.ttl_seconds)
             .finish_non_exhaustive()
     }
@@ -81,26 +79,29 @@ pub fn audience(project_id: &str, is_anonymous: bool) -> String {
 }
 
 impl TokenIssuer {
-    /// `base_url` is the public base URL (no trailing slash), used in `iss`.
-    pub fn new(secret: &[u8], base_url: &str, ttl_seconds: i64) -> Result<Self, TokenError> {
+    pub fn new(secret: &[u8], ttl_seconds: i64) -> Result<Self, TokenError> {
         if secret.len() < MIN_SERVER_SECRET_BYTES {
             return Err(TokenError::SecretTooShort);
         }
         Ok(Self {
             secret: secret.to_vec(),
-            base_url: base_url.trim_end_matches('/').to_owned(),
+
             ttl_seconds,
             keys: Mutex::new(HashMap::new()),
         })
     }
 
-    pub fn issuer(&self, project_id: &str, is_anonymous: bool) -> String {
+    /// The `iss` claim; `base_url` is the service's public base URL.
+    pub fn issuer(&self, base_url: &str, project_id: &str, is_anonymous: bool) -> String {
         let kind = if is_anonymous {
             "projects-anonymous-users"
         } else {
             "projects"
         };
-        format!("{}/api/v1/{kind}/{project_id}", self.base_url)
+        format!(
+            "{}/api/v1/{kind}/{project_id}",
+            base_url.trim_end_matches('/')
+        )
     }
 
     /// The signing key of one audience, derived once per process.
@@ -114,11 +115,17 @@ impl TokenIssuer {
         Ok(key)
     }
 
-    pub fn claims(&self, user: &User, session: &Session, now: Millis) -> AccessClaims {
+    pub fn claims(
+        &self,
+        base_url: &str,
+        user: &User,
+        session: &Session,
+        now: Millis,
+    ) -> AccessClaims {
         let iat = now.div_euclid(1000);
         AccessClaims {
             sub: user.id.clone(),
-            iss: self.issuer(&user.project_id, user.is_anonymous),
+            iss: self.issuer(base_url, &user.project_id, user.is_anonymous),
             aud: audience(&user.project_id, user.is_anonymous),
             iat,
             exp: iat + self.ttl_seconds,
@@ -133,11 +140,12 @@ impl TokenIssuer {
     /// A signed access token for `user`, minted from `session`.
     pub fn access_token(
         &self,
+        base_url: &str,
         user: &User,
         session: &Session,
         now: Millis,
     ) -> Result<String, TokenError> {
-        let claims = self.claims(user, session, now);
+        let claims = self.claims(base_url, user, session, now);
         let key = self.key(&claims.aud)?;
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(key.kid.clone());
@@ -216,17 +224,19 @@ mod tests {
 
     #[test]
     fn short_secrets_are_refused() {
-        assert!(TokenIssuer::new(b"short", "http://x", 600).is_err());
+        assert!(TokenIssuer::new(b"short", 600).is_err());
     }
 
     #[test]
     fn tokens_verify_against_the_published_jwks_only() {
-        let issuer = TokenIssuer::new(&[7u8; 32], "http://localhost:8787/", 600).expect("issuer");
+        let issuer = TokenIssuer::new(&[7u8; 32], 600).expect("issuer");
         let now = 1_800_000_000_000;
         for anon in [false, true] {
             let u = user(anon);
             let (session, _) = Session::create("p1", "u1", now, 1000, false);
-            let token = issuer.access_token(&u, &session, now).expect("token");
+            let token = issuer
+                .access_token("http://localhost:8787/", &u, &session, now)
+                .expect("token");
             let header = jsonwebtoken::decode_header(&token).expect("header");
             assert_eq!(header.alg, Algorithm::ES256);
             let jwks = issuer.jwks("p1", anon).expect("jwks");
@@ -263,9 +273,9 @@ mod tests {
 
     #[test]
     fn keys_differ_by_audience_and_secret_and_are_deterministic() {
-        let a = TokenIssuer::new(&[1u8; 32], "http://x", 600).expect("a");
-        let b = TokenIssuer::new(&[2u8; 32], "http://x", 600).expect("b");
-        let a2 = TokenIssuer::new(&[1u8; 32], "http://y", 60).expect("a2");
+        let a = TokenIssuer::new(&[1u8; 32], 600).expect("a");
+        let b = TokenIssuer::new(&[2u8; 32], 600).expect("b");
+        let a2 = TokenIssuer::new(&[1u8; 32], 60).expect("a2");
         let kid =
             |i: &TokenIssuer, p: &str| i.jwks(p, false).expect("jwks")["keys"][0]["kid"].clone();
         assert_eq!(kid(&a, "p"), kid(&a2, "p"));

@@ -157,6 +157,7 @@ async fn cli_complete(
     let done = flow::complete(
         app.store(),
         app.tokens(),
+        &call.base_url,
         call.project_id(),
         &body.login_code,
         mode,
