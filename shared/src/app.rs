@@ -13,13 +13,14 @@ use tracing::Instrument as _;
 
 use crate::clock::{Clock, Millis};
 use crate::domain::project::Project;
-use crate::domain::tokens::TokenIssuer;
+use crate::domain::tokens::{AccessClaims, Minter, TokenIssuer, VerifyError};
 use crate::error::{ApiError, KnownError};
 use crate::http::auth::{self, AccessType};
 use crate::http::body;
 use crate::http::handlers;
 use crate::http::response::{self, HttpResponse};
 use crate::http::routes::{self, Endpoint, Route};
+use crate::http::stack_header;
 use crate::store::{Store, StoreResult};
 
 /// The API Gateway request id, when the request came through API Gateway.
@@ -44,17 +45,51 @@ pub struct Call<'a> {
     pub endpoint: Endpoint,
     pub method: &'a Method,
     pub path: &'a str,
+    pub query: Option<&'a str>,
+    pub headers: &'a http::HeaderMap,
     pub params: Vec<String>,
     /// The service's public base URL, as clients see it.
     pub base_url: String,
     /// `None` only for endpoints that need no project.
     pub project: Option<Arc<Project>>,
     pub access_type: Option<AccessType>,
+    /// The user of a verified `x-stack-access-token`, if one was sent.
+    pub user: Option<AccessClaims>,
 }
 
 impl Call<'_> {
+    /// The token issuer, with this request's public base URL.
+    pub fn minter<'a>(&'a self, app: &'a App) -> Minter<'a> {
+        Minter {
+            tokens: app.tokens(),
+            base_url: &self.base_url,
+        }
+    }
+
+    /// Whether this caller may see server-only fields.
+    pub fn is_server(&self) -> bool {
+        matches!(
+            self.access_type,
+            Some(AccessType::Server | AccessType::Admin)
+        )
+    }
+
+    /// The value of a query parameter.
+    pub fn query_param(&self, name: &str) -> Option<String> {
+        form_urlencoded::parse(self.query?.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+    }
+
     pub fn project_id(&self) -> &str {
         self.project.as_deref().map_or("", |p| p.id.as_str())
+    }
+
+    /// Checks that a body-less endpoint got no fields (an absent or empty
+    /// body is `{}`), and hands the call on.
+    pub fn without_body(&self, value: Value) -> Result<&Self, ApiError> {
+        self.body::<serde_json::Map<String, Value>>(value)?;
+        Ok(self)
     }
 
     /// The body, checked against the endpoint's schema.
@@ -202,15 +237,18 @@ impl App {
         // Body parsing errors come before authentication errors, schema
         // errors after (as in Stack Auth).
         let body = body::decode(request.headers(), request.body())?;
-        let (project, access_type) = self.authenticate(endpoint, request).await?;
+        let (project, access_type, user) = self.authenticate(endpoint, request).await?;
         let call = Call {
             endpoint,
             method: request.method(),
             path: request.uri().path(),
+            query: request.uri().query(),
+            headers: request.headers(),
             params,
             base_url: self.base_url(request),
             project,
             access_type,
+            user,
         };
         handlers::dispatch(self, &call, body).await
     }
@@ -220,24 +258,69 @@ impl App {
         &self,
         endpoint: Endpoint,
         request: &Request<Bytes>,
-    ) -> Result<(Option<Arc<Project>>, Option<AccessType>), ApiError> {
+    ) -> Result<Authenticated, ApiError> {
         let allowed = endpoint.allowed_access();
         if allowed.is_empty() {
-            return Ok((None, None));
+            return Ok((None, None, None));
         }
         let headers = request.headers();
         let claimed = auth::claimed_access(headers)?;
-        let project = if auth::is_plausible_project_id(&claimed.project_id) {
-            self.projects.get(self.store(), &claimed.project_id).await?
-        } else {
-            None
+        let user = match stack_header(headers, "access-token") {
+            Some(token) => Some(self.verify_access_token(headers, &token, &claimed.project_id)?),
+            None => None,
         };
-        let project = project
+        let project = self
+            .project(&claimed.project_id)
+            .await?
             .ok_or_else(|| KnownError::CurrentProjectNotFound(claimed.project_id.clone()))?;
         auth::check_key(headers, claimed.access_type, &project, allowed)?;
-        Ok((Some(project), Some(claimed.access_type)))
+        Ok((Some(project), Some(claimed.access_type), user))
+    }
+
+    /// Rule 5: a presented access token must verify for this project, and
+    /// an anonymous user's only with `x-stack-allow-anonymous-user: true`.
+    fn verify_access_token(
+        &self,
+        headers: &http::HeaderMap,
+        token: &str,
+        project_id: &str,
+    ) -> Result<AccessClaims, ApiError> {
+        let claims = self
+            .tokens
+            .verify(token, project_id, self.now())
+            .map_err(|e| match e {
+                VerifyError::Unparsable => KnownError::UnparsableAccessToken,
+                VerifyError::Expired { expired_at_millis } => KnownError::AccessTokenExpired {
+                    expired_at_millis: Some(expired_at_millis),
+                },
+                VerifyError::OtherProject { actual } => KnownError::InvalidProjectForAccessToken {
+                    expected: project_id.to_owned(),
+                    actual,
+                },
+            })?;
+        let allow_anonymous =
+            stack_header(headers, "allow-anonymous-user").as_deref() == Some("true");
+        if claims.is_anonymous && !allow_anonymous {
+            return Err(KnownError::AnonymousAuthenticationNotAllowed.into());
+        }
+        Ok(claims)
+    }
+
+    /// A project by id, through the cache.
+    pub async fn project(&self, id: &str) -> Result<Option<Arc<Project>>, ApiError> {
+        if !auth::is_plausible_project_id(id) {
+            return Ok(None);
+        }
+        Ok(self.projects.get(self.store(), id).await?)
     }
 }
+
+/// The project, access type and user a request authenticated as.
+type Authenticated = (
+    Option<Arc<Project>>,
+    Option<AccessType>,
+    Option<AccessClaims>,
+);
 
 /// The `{…}` values of `path` under `template`, or none if it does not match.
 fn path_params(template: &str, path: &str) -> Vec<String> {

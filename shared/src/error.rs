@@ -115,6 +115,21 @@ pub enum KnownError {
         allowed: Vec<AccessType>,
     },
     InvalidPollingCode,
+    UnparsableAccessToken,
+    AccessTokenExpired {
+        expired_at_millis: Option<i64>,
+    },
+    InvalidProjectForAccessToken {
+        expected: String,
+        actual: String,
+    },
+    AnonymousAuthenticationNotAllowed,
+    UserAuthenticationRequired,
+    CannotGetOwnUserWithoutUser,
+    UserNotFound,
+    UserIdDoesNotExist(String),
+    RefreshTokenNotFoundOrExpired,
+    ProjectNotFound(String),
 }
 
 impl KnownError {
@@ -137,6 +152,16 @@ impl KnownError {
             Self::InvalidSuperSecretAdminKey(_) => "INVALID_SUPER_SECRET_ADMIN_KEY",
             Self::InsufficientAccessType { .. } => "INSUFFICIENT_ACCESS_TYPE",
             Self::InvalidPollingCode => "INVALID_POLLING_CODE",
+            Self::UnparsableAccessToken => "UNPARSABLE_ACCESS_TOKEN",
+            Self::AccessTokenExpired { .. } => "ACCESS_TOKEN_EXPIRED",
+            Self::InvalidProjectForAccessToken { .. } => "INVALID_PROJECT_FOR_ACCESS_TOKEN",
+            Self::AnonymousAuthenticationNotAllowed => "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED",
+            Self::UserAuthenticationRequired => "USER_AUTHENTICATION_REQUIRED",
+            Self::CannotGetOwnUserWithoutUser => "CANNOT_GET_OWN_USER_WITHOUT_USER",
+            Self::UserNotFound => "USER_NOT_FOUND",
+            Self::UserIdDoesNotExist(_) => "USER_ID_DOES_NOT_EXIST",
+            Self::RefreshTokenNotFoundOrExpired => "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED",
+            Self::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
         }
     }
 
@@ -149,7 +174,16 @@ impl KnownError {
             | Self::InvalidAccessType(_)
             | Self::AccessTypeWithoutProjectId(_)
             | Self::CurrentProjectNotFound(_)
-            | Self::InvalidPollingCode => StatusCode::BAD_REQUEST,
+            | Self::InvalidPollingCode
+            | Self::CannotGetOwnUserWithoutUser
+            | Self::UserIdDoesNotExist(_) => StatusCode::BAD_REQUEST,
+            Self::UserNotFound | Self::ProjectNotFound(_) => StatusCode::NOT_FOUND,
+            Self::UnparsableAccessToken
+            | Self::AccessTokenExpired { .. }
+            | Self::InvalidProjectForAccessToken { .. }
+            | Self::AnonymousAuthenticationNotAllowed
+            | Self::UserAuthenticationRequired
+            | Self::RefreshTokenNotFoundOrExpired => StatusCode::UNAUTHORIZED,
             Self::PublishableClientKeyRequiredForProject(_)
             | Self::InvalidPublishableClientKey(_)
             | Self::ServerAuthenticationRequired
@@ -179,6 +213,25 @@ impl KnownError {
                 format!("The x-stack-access-type header must be {}, but was '{actual}'.", allowed.join(" or "))
             }
             Self::InvalidPollingCode => "The polling code is invalid or does not exist.".to_owned(),
+            Self::UnparsableAccessToken => "Access token is not parsable.".to_owned(),
+            Self::AccessTokenExpired { expired_at_millis } => {
+                let when = expired_at_millis
+                    .map(|at| format!(" (The access token expired at {}.)", crate::clock::iso_millis(at)))
+                    .unwrap_or_default();
+                format!("Access token has expired. Please refresh it and try again.{when}")
+            }
+            Self::InvalidProjectForAccessToken { expected, actual } => format!(
+                "Access token not valid for this project. Expected project ID {}, but the token is for project ID {}.",
+                json_str(expected),
+                json_str(actual)
+            ),
+            Self::AnonymousAuthenticationNotAllowed => "X-Stack-Access-Token is for an anonymous user, but anonymous users are not enabled. Set the X-Stack-Allow-Anonymous-User header of this request to 'true' to allow anonymous users.".to_owned(),
+            Self::UserAuthenticationRequired => "User authentication required for this endpoint.".to_owned(),
+            Self::CannotGetOwnUserWithoutUser => "You have specified 'me' as a userId, but did not provide authentication for a user.".to_owned(),
+            Self::UserNotFound => "User not found.".to_owned(),
+            Self::UserIdDoesNotExist(id) => format!("The given user with the ID {id} does not exist."),
+            Self::RefreshTokenNotFoundOrExpired => "Refresh token not found for this project, or the session has expired/been revoked.".to_owned(),
+            Self::ProjectNotFound(id) => format!("Project {id} not found or is not accessible with the current user."),
         }
     }
 
@@ -191,7 +244,16 @@ impl KnownError {
             | Self::PublishableClientKeyRequiredForProject(id)
             | Self::InvalidPublishableClientKey(id)
             | Self::InvalidSecretServerKey(id)
-            | Self::InvalidSuperSecretAdminKey(id) => Some(json!({ "project_id": id })),
+            | Self::InvalidSuperSecretAdminKey(id)
+            | Self::ProjectNotFound(id) => Some(json!({ "project_id": id })),
+            Self::UserIdDoesNotExist(id) => Some(json!({ "user_id": id })),
+            Self::AccessTokenExpired { expired_at_millis } => {
+                Some(json!({ "expired_at_millis": expired_at_millis }))
+            }
+            Self::InvalidProjectForAccessToken { expected, actual } => Some(json!({
+                "expected_project_id": expected,
+                "actual_project_id": actual,
+            })),
             Self::InsufficientAccessType { actual, allowed } => Some(json!({
                 "actual_access_type": actual.as_str(),
                 "allowed_access_types": allowed.iter().map(|a| a.as_str()).collect::<Vec<_>>(),

@@ -16,7 +16,11 @@ use cli_auth_core::http::auth::AccessType;
 use cli_auth_core::http::routes::Endpoint;
 use cli_auth_core::secret::SecretHash;
 use cli_auth_core::store::Store;
-use cli_auth_tests::{StoreKind, T0, app, store};
+use std::time::Duration;
+
+use cli_auth_core::App;
+use cli_auth_core::domain::tokens::TokenIssuer;
+use cli_auth_tests::{StoreKind, T0, store};
 use serde_json::{Value, json};
 
 const PROJECT: &str = "fixture-project";
@@ -24,6 +28,9 @@ const CLIENT_KEY: &str = "pck_fixture_publishable_client_key";
 const SERVER_KEY: &str = "ssk_fixture_secret_server_key";
 const ATTEMPT: &str = "11111111-1111-4111-8111-111111111111";
 const SESSION: &str = "22222222-2222-4222-8222-222222222222";
+/// The server secret the fixtures' access token is signed with (a fixture,
+/// never a deployment's secret).
+const FIXTURE_SECRET: &[u8] = b"fixture-server-secret-not-for-production";
 
 /// The world the fixtures assume: one project, one pending attempt whose
 /// codes are `<ATTEMPT>.PPP…` and `<ATTEMPT>.LLL…`, one live session.
@@ -64,7 +71,7 @@ async fn seed(store: &dyn Store) {
 /// plain-text body, or the JSON body.
 enum Expect {
     Json(u16, Value),
-    /// A 200 whose JSON has these fields (codes are random).
+    /// JSON with these fields set (codes, ids and tokens are random).
     JsonFields(u16, &'static [&'static str]),
     Known(u16, &'static str),
     Plain(u16, &'static str),
@@ -135,6 +142,70 @@ fn expectations() -> BTreeMap<&'static str, Expect> {
             "cli-complete/override-error-status",
             Overridden(400, "Invalid login code or the code has expired"),
         ),
+        (
+            "users-create/create",
+            JsonFields(
+                201,
+                &["id", "display_name", "primary_email", "client_metadata"],
+            ),
+        ),
+        (
+            "users-create/client-access",
+            Known(401, "INSUFFICIENT_ACCESS_TYPE"),
+        ),
+        (
+            "users-get/found",
+            JsonFields(200, &["id", "display_name", "signed_up_at_millis"]),
+        ),
+        ("users-get/not-found", Known(404, "USER_NOT_FOUND")),
+        (
+            "users-update/update",
+            JsonFields(200, &["id", "server_metadata"]),
+        ),
+        ("users-update/invalid-email", Known(400, "SCHEMA_ERROR")),
+        ("users-me/me", JsonFields(200, &["id", "display_name"])),
+        (
+            "users-me/no-token",
+            Known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER"),
+        ),
+        (
+            "users-me/unparsable-token",
+            Known(401, "UNPARSABLE_ACCESS_TOKEN"),
+        ),
+        (
+            "anonymous-sign-up/sign-up",
+            JsonFields(200, &["access_token", "refresh_token", "user_id"]),
+        ),
+        (
+            "anonymous-sign-up/missing-project",
+            Known(400, "ACCESS_TYPE_WITHOUT_PROJECT_ID"),
+        ),
+        (
+            "sessions-create/create",
+            JsonFields(200, &["refresh_token", "access_token"]),
+        ),
+        (
+            "sessions-create/unknown-user",
+            Known(400, "USER_ID_DOES_NOT_EXIST"),
+        ),
+        (
+            "sessions-refresh/refresh",
+            JsonFields(200, &["access_token"]),
+        ),
+        (
+            "sessions-refresh/unknown-token",
+            Known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"),
+        ),
+        (
+            "sessions-revoke/revoke",
+            Json(200, json!({"success": true})),
+        ),
+        (
+            "sessions-revoke/no-token",
+            Known(401, "USER_AUTHENTICATION_REQUIRED"),
+        ),
+        ("jwks/jwks", JsonFields(200, &["keys"])),
+        ("jwks/unknown-project", Known(404, "PROJECT_NOT_FOUND")),
     ])
 }
 
@@ -180,7 +251,14 @@ async fn run_all(kind: StoreKind) {
     for (name, (endpoint, text)) in fixtures() {
         let store = store(kind).await;
         seed(store.as_ref()).await;
-        let app = app(Arc::clone(&store), Arc::new(ManualClock::new(T0)));
+        // The fixtures' access token was signed with this secret at T0.
+        let app = App::new(
+            Arc::clone(&store),
+            Arc::new(ManualClock::new(T0)),
+            TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer"),
+            Duration::from_secs(60),
+            None,
+        );
         let event: Value = serde_json::from_str(&text).expect("JSON fixture");
         let request =
             lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -209,7 +287,7 @@ async fn run_all(kind: StoreKind) {
             Expect::JsonFields(s, fields) => {
                 assert_eq!(status, *s, "{name}: {body}");
                 for f in *fields {
-                    assert!(json[f].is_string(), "{name}: {f} in {body}");
+                    assert!(!json[f].is_null(), "{name}: {f} in {body}");
                 }
             }
             Expect::Overridden(actual, message) => {
@@ -232,8 +310,34 @@ async fn run_all(kind: StoreKind) {
             ),
             Expect::Empty(s) => assert_eq!((status, body.as_str()), (*s, ""), "{name}"),
         }
-        if name == "cli-initiate/custom-expiry" {
-            assert_eq!(json["expires_at"], iso_millis(T0 + 600_000));
+        match name.as_str() {
+            "cli-initiate/custom-expiry" => {
+                assert_eq!(json["expires_at"], iso_millis(T0 + 600_000))
+            }
+            "users-update/update" => {
+                assert_eq!(json["display_name"], Value::Null, "null clears");
+                assert_eq!(json["server_metadata"], json!({"tier": "gold"}));
+            }
+            "jwks/jwks" => {
+                assert_eq!(
+                    json["keys"].as_array().map(Vec::len),
+                    Some(2),
+                    "with the anonymous key"
+                );
+                assert_eq!(headers["cache-control"], "public, max-age=3600");
+            }
+            // Without a configured base URL, the issuer is the API Gateway domain.
+            "anonymous-sign-up/sign-up" => {
+                let token = json["access_token"].as_str().expect("token");
+                let claims = app.tokens().verify(token, PROJECT, T0).expect("verifies");
+                assert_eq!(
+                    claims.iss,
+                    format!(
+                        "https://abc123.execute-api.us-east-1.amazonaws.com/api/v1/projects-anonymous-users/{PROJECT}"
+                    )
+                );
+            }
+            _ => {}
         }
     }
 }

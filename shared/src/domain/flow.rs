@@ -8,7 +8,7 @@ use crate::domain::cli::{
     AttemptKey, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS, PollAnswer, classify_failed_poll,
 };
 use crate::domain::session::Session;
-use crate::domain::tokens::TokenIssuer;
+use crate::domain::tokens::Minter;
 use crate::domain::user::User;
 use crate::error::{ApiError, KnownError};
 use crate::secret::LocatedSecret;
@@ -140,8 +140,7 @@ pub enum Completed {
 
 pub async fn complete(
     store: &dyn Store,
-    tokens: &TokenIssuer,
-    base_url: &str,
+    minter: Minter<'_>,
     project_id: &str,
     login_code: &str,
     mode: CompleteMode,
@@ -187,7 +186,7 @@ pub async fn complete(
                 )
                 .await?
                 .ok_or_else(|| ApiError::bad_request(NO_ANON_SESSION))?;
-                let access_token = tokens.access_token(base_url, &user, &session, now)?;
+                let access_token = minter.access_token(&user, &session, now)?;
                 Ok(Completed::Claimed {
                     access_token,
                     refresh_token: anon_refresh_token,

@@ -1,5 +1,6 @@
 //! Pure domain logic: no AWS types, time passed in.
 
+pub mod accounts;
 pub mod cli;
 pub mod flow;
 pub mod project;

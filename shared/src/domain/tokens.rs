@@ -52,6 +52,7 @@ pub struct AccessClaims {
 struct SigningKey {
     kid: String,
     encoding: EncodingKey,
+    decoding: DecodingKey,
     jwk: Value,
 }
 
@@ -190,13 +191,108 @@ fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
             "x": URL_SAFE_NO_PAD.encode(x),
             "y": URL_SAFE_NO_PAD.encode(y),
         });
+        let decoding = decoding_key_from_jwk(&jwk).ok_or(TokenError::Signing)?;
         return Ok(SigningKey {
             kid,
             encoding: EncodingKey::from_ec_der(der.as_bytes()),
+            decoding,
             jwk,
         });
     }
     Err(TokenError::Signing)
+}
+
+/// The issuer as seen through one request: which base URL goes in `iss`.
+#[derive(Debug, Clone, Copy)]
+pub struct Minter<'a> {
+    pub tokens: &'a TokenIssuer,
+    pub base_url: &'a str,
+}
+
+impl Minter<'_> {
+    pub fn access_token(
+        &self,
+        user: &User,
+        session: &Session,
+        now: Millis,
+    ) -> Result<String, TokenError> {
+        self.tokens.access_token(self.base_url, user, session, now)
+    }
+}
+
+/// Why an access token was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VerifyError {
+    /// Not a JWT of ours: malformed, wrong algorithm, bad signature.
+    Unparsable,
+    Expired {
+        expired_at_millis: i64,
+    },
+    /// A genuine token of another project.
+    OtherProject {
+        actual: String,
+    },
+}
+
+/// The parts of the claims read before the signature is checked, to choose
+/// the key (the project and audience the token says it is for).
+#[derive(Deserialize)]
+struct Unverified {
+    project_id: String,
+    aud: String,
+}
+
+impl TokenIssuer {
+    /// Verifies an access token presented for `project_id` at `now`:
+    /// signature (with the key of the audience the token names), expiry,
+    /// then project.
+    pub fn verify(
+        &self,
+        token: &str,
+        project_id: &str,
+        now: Millis,
+    ) -> Result<AccessClaims, VerifyError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Unparsable)?;
+        if header.alg != Algorithm::ES256 {
+            return Err(VerifyError::Unparsable);
+        }
+        let payload = token.split('.').nth(1).ok_or(VerifyError::Unparsable)?;
+        let peek: Unverified = URL_SAFE_NO_PAD
+            .decode(payload)
+            .ok()
+            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+            .ok_or(VerifyError::Unparsable)?;
+        let anonymous = peek.aud.ends_with(":anon");
+        if peek.aud != audience(&peek.project_id, anonymous) {
+            return Err(VerifyError::Unparsable);
+        }
+        let key = self.key(&peek.aud).map_err(|_| VerifyError::Unparsable)?;
+        if header.kid.as_deref() != Some(key.kid.as_str()) {
+            return Err(VerifyError::Unparsable);
+        }
+        let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
+        validation.set_audience(&[&peek.aud]);
+        validation.set_required_spec_claims(&["exp", "sub", "aud"]);
+        // Expiry is checked below against the service's clock.
+        validation.validate_exp = false;
+        let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
+            .map_err(|_| VerifyError::Unparsable)?
+            .claims;
+        if claims.is_anonymous != anonymous || claims.project_id != peek.project_id {
+            return Err(VerifyError::Unparsable);
+        }
+        if claims.exp.saturating_mul(1000) <= now {
+            return Err(VerifyError::Expired {
+                expired_at_millis: claims.exp.saturating_mul(1000),
+            });
+        }
+        if claims.project_id != project_id {
+            return Err(VerifyError::OtherProject {
+                actual: claims.project_id,
+            });
+        }
+        Ok(claims)
+    }
 }
 
 /// A verifier built only from a JWKS document, as any API would build it.

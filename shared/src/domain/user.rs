@@ -4,6 +4,41 @@ use serde_json::Value;
 
 use crate::clock::Millis;
 
+/// A change to a user: `None` keeps a field, `Some(x)` sets it (for the
+/// nullable fields, `Some(None)` clears it).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserPatch {
+    pub display_name: Option<Option<String>>,
+    pub primary_email: Option<Option<String>>,
+    pub is_anonymous: Option<bool>,
+    pub client_metadata: Option<Value>,
+    pub server_metadata: Option<Value>,
+}
+
+impl UserPatch {
+    pub fn apply(&self, user: &mut User) {
+        if let Some(v) = &self.display_name {
+            user.display_name.clone_from(v);
+        }
+        if let Some(v) = &self.primary_email {
+            user.primary_email.clone_from(v);
+        }
+        if let Some(v) = self.is_anonymous {
+            user.is_anonymous = v;
+        }
+        if let Some(v) = &self.client_metadata {
+            user.client_metadata.clone_from(v);
+        }
+        if let Some(v) = &self.server_metadata {
+            user.server_metadata.clone_from(v);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct User {
     pub id: String,

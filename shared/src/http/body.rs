@@ -2,6 +2,7 @@
 //! schemas whose failures name every failing field (contract §2).
 
 use http::{HeaderMap, Method, header};
+use serde::Deserialize as _;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -10,7 +11,10 @@ use crate::error::{ApiError, KnownError};
 /// What a body field may hold.
 #[derive(Debug, Clone, Copy)]
 pub enum FieldType {
+    /// A string of at most [`MAX_STRING_BYTES`].
     String,
+    /// An e-mail address (a string with one `@` between non-empty parts).
+    Email,
     /// An integer within `min..=max` (a JSON number without a fraction).
     Integer {
         min: i64,
@@ -19,15 +23,25 @@ pub enum FieldType {
     Boolean,
     /// One of a fixed set of strings.
     OneOf(&'static [&'static str]),
-    /// Any JSON value.
+    /// Any JSON value of at most [`MAX_JSON_BYTES`] serialized.
     Json,
 }
+
+/// Longest string field accepted: far above any code, token or name, far
+/// below what the store can hold.
+pub const MAX_STRING_BYTES: usize = 4096;
+/// Largest JSON field accepted (metadata), so an item stays well under
+/// DynamoDB's 400 KB.
+pub const MAX_JSON_BYTES: usize = 64 * 1024;
 
 #[derive(Debug, Clone, Copy)]
 pub struct Field {
     pub name: &'static str,
     pub ty: FieldType,
     pub required: bool,
+    /// `null` is kept as an explicit null (PATCH: "clear this field")
+    /// instead of meaning "absent".
+    pub nullable: bool,
 }
 
 impl Field {
@@ -36,6 +50,7 @@ impl Field {
             name,
             ty,
             required: true,
+            nullable: false,
         }
     }
 
@@ -44,6 +59,16 @@ impl Field {
             name,
             ty,
             required: false,
+            nullable: false,
+        }
+    }
+
+    pub const fn nullable(name: &'static str, ty: FieldType) -> Self {
+        Self {
+            name,
+            ty,
+            required: false,
+            nullable: true,
         }
     }
 }
@@ -136,6 +161,9 @@ fn validate(value: &Value, schema: Schema) -> Result<Map<String, Value>, Vec<Str
     }
     for field in schema {
         match object.get(field.name) {
+            Some(Value::Null) if field.nullable => {
+                clean.insert(field.name.to_owned(), Value::Null);
+            }
             None | Some(Value::Null) => {
                 if field.required {
                     problems.push(format!("body.{} must be defined", field.name));
@@ -159,13 +187,24 @@ fn validate(value: &Value, schema: Schema) -> Result<Map<String, Value>, Vec<Str
 fn check_type(v: &Value, ty: FieldType) -> Result<Value, String> {
     match ty {
         FieldType::String => match v {
+            Value::String(s) if s.len() > MAX_STRING_BYTES => {
+                Err(format!("must be at most {MAX_STRING_BYTES} characters"))
+            }
             Value::String(_) => Ok(v.clone()),
+            _ => Err(format!("must be a string, but was {}", describe(v))),
+        },
+        FieldType::Email => match v {
+            Value::String(s) if is_email(s) => Ok(v.clone()),
+            Value::String(_) => Err("must be a valid email".to_owned()),
             _ => Err(format!("must be a string, but was {}", describe(v))),
         },
         FieldType::Boolean => match v {
             Value::Bool(_) => Ok(v.clone()),
             _ => Err(format!("must be a boolean, but was {}", describe(v))),
         },
+        FieldType::Json if v.to_string().len() > MAX_JSON_BYTES => {
+            Err(format!("must be at most {MAX_JSON_BYTES} bytes of JSON"))
+        }
         FieldType::Json => Ok(v.clone()),
         FieldType::OneOf(options) => match v {
             Value::String(s) if options.contains(&s.as_str()) => Ok(v.clone()),
@@ -200,6 +239,26 @@ fn check_type(v: &Value, ty: FieldType) -> Result<Value, String> {
             }
         }
     }
+}
+
+fn is_email(s: &str) -> bool {
+    s.len() <= 254
+        && s.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.is_empty()
+                && !domain.contains('@')
+                && !s.chars().any(char::is_whitespace)
+        })
+}
+
+/// For PATCH bodies: a missing field is `None`, an explicit `null` is
+/// `Some(None)`. Use with `#[serde(default, deserialize_with = ...)]`.
+pub fn explicit_null<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
 }
 
 fn describe(v: &Value) -> &'static str {

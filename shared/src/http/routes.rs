@@ -9,20 +9,54 @@ use crate::error::ApiError;
 pub const PREFIXES: [&str; 2] = ["/api/v1", "/api/latest"];
 
 const ANY_PROJECT_ACCESS: &[AccessType] = &AccessType::ALL;
+const SERVER_ACCESS: &[AccessType] = &[AccessType::Server, AccessType::Admin];
+const NO_PROJECT_ACCESS: &[AccessType] = &[];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Endpoint {
     CliInitiate,
     CliPoll,
     CliComplete,
+    UsersCreate,
+    /// Before [`Endpoint::UsersGet`], whose `{user_id}` also matches `me`.
+    UsersMe,
+    UsersGet,
+    UsersUpdate,
+    AnonymousSignUp,
+    SessionsCreate,
+    SessionsRefresh,
+    SessionsRevoke,
+    Jwks,
 }
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 3] = [Self::CliInitiate, Self::CliPoll, Self::CliComplete];
+    pub const ALL: [Endpoint; 12] = [
+        Self::CliInitiate,
+        Self::CliPoll,
+        Self::CliComplete,
+        Self::UsersCreate,
+        Self::UsersMe,
+        Self::UsersGet,
+        Self::UsersUpdate,
+        Self::AnonymousSignUp,
+        Self::SessionsCreate,
+        Self::SessionsRefresh,
+        Self::SessionsRevoke,
+        Self::Jwks,
+    ];
 
     pub fn method(self) -> Method {
         match self {
-            Self::CliInitiate | Self::CliPoll | Self::CliComplete => Method::POST,
+            Self::CliInitiate
+            | Self::CliPoll
+            | Self::CliComplete
+            | Self::UsersCreate
+            | Self::AnonymousSignUp
+            | Self::SessionsCreate
+            | Self::SessionsRefresh => Method::POST,
+            Self::UsersMe | Self::UsersGet | Self::Jwks => Method::GET,
+            Self::UsersUpdate => Method::PATCH,
+            Self::SessionsRevoke => Method::DELETE,
         }
     }
 
@@ -32,6 +66,14 @@ impl Endpoint {
             Self::CliInitiate => "/auth/cli",
             Self::CliPoll => "/auth/cli/poll",
             Self::CliComplete => "/auth/cli/complete",
+            Self::UsersCreate => "/users",
+            Self::UsersMe => "/users/me",
+            Self::UsersGet | Self::UsersUpdate => "/users/{user_id}",
+            Self::AnonymousSignUp => "/auth/anonymous/sign-up",
+            Self::SessionsCreate => "/auth/sessions",
+            Self::SessionsRefresh => "/auth/sessions/current/refresh",
+            Self::SessionsRevoke => "/auth/sessions/current",
+            Self::Jwks => "/projects/{project_id}/.well-known/jwks.json",
         }
     }
 
@@ -41,13 +83,32 @@ impl Endpoint {
             Self::CliInitiate => "cli-initiate",
             Self::CliPoll => "cli-poll",
             Self::CliComplete => "cli-complete",
+            Self::UsersCreate => "users-create",
+            Self::UsersMe => "users-me",
+            Self::UsersGet => "users-get",
+            Self::UsersUpdate => "users-update",
+            Self::AnonymousSignUp => "anonymous-sign-up",
+            Self::SessionsCreate => "sessions-create",
+            Self::SessionsRefresh => "sessions-refresh",
+            Self::SessionsRevoke => "sessions-revoke",
+            Self::Jwks => "jwks",
         }
     }
 
-    /// The access types this endpoint accepts.
+    /// The access types this endpoint accepts (none: no project needed).
     pub fn allowed_access(self) -> &'static [AccessType] {
         match self {
-            Self::CliInitiate | Self::CliPoll | Self::CliComplete => ANY_PROJECT_ACCESS,
+            Self::CliInitiate
+            | Self::CliPoll
+            | Self::CliComplete
+            | Self::UsersMe
+            | Self::AnonymousSignUp
+            | Self::SessionsRefresh
+            | Self::SessionsRevoke => ANY_PROJECT_ACCESS,
+            Self::UsersCreate | Self::UsersGet | Self::UsersUpdate | Self::SessionsCreate => {
+                SERVER_ACCESS
+            }
+            Self::Jwks => NO_PROJECT_ACCESS,
         }
     }
 }
@@ -120,18 +181,38 @@ mod tests {
     fn both_prefixes_reach_the_same_endpoint() {
         for prefix in PREFIXES {
             for e in Endpoint::ALL {
-                let path = format!("{prefix}{}", e.path());
+                let concrete = e
+                    .path()
+                    .replace("{user_id}", "u1")
+                    .replace("{project_id}", "p1");
+                let params: Vec<String> = match e.path() {
+                    p if p.contains("{user_id}") => vec!["u1".into()],
+                    p if p.contains("{project_id}") => vec!["p1".into()],
+                    _ => vec![],
+                };
+                let path = format!("{prefix}{concrete}");
+                let expected = Route::Call(e, params);
                 assert_eq!(
                     route(&e.method(), &path).expect("route"),
-                    Route::Call(e, vec![])
+                    expected,
+                    "{path}"
                 );
                 let slash = format!("{path}/");
                 assert_eq!(
                     route(&e.method(), &slash).expect("route"),
-                    Route::Call(e, vec![])
+                    expected,
+                    "{slash}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn me_is_not_a_user_id() {
+        assert_eq!(
+            route(&Method::GET, "/api/v1/users/me").expect("route"),
+            Route::Call(Endpoint::UsersMe, vec![])
+        );
     }
 
     #[test]

@@ -16,10 +16,12 @@ use std::time::Duration;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
-    ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType, TimeToLiveSpecification,
+    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem,
 };
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -33,7 +35,7 @@ use crate::clock::Millis;
 use crate::domain::cli::{AttemptKey, CliAttempt, CodeKind};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserPatch};
 use crate::secret::SecretHash;
 
 type Item = HashMap<String, AttributeValue>;
@@ -545,6 +547,141 @@ impl Store for DynamoStore {
     async fn put_session(&self, session: &Session) -> StoreResult<()> {
         let item = to_item(&SessionItem::from(session))?;
         self.put(&self.tables.sessions, item, false).await
+    }
+
+    async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()> {
+        let put = |table: &str, item: Item| -> StoreResult<TransactWriteItem> {
+            let put = Put::builder()
+                .table_name(table)
+                .set_item(Some(item))
+                .condition_expression("attribute_not_exists(id)")
+                .build()
+                .map_err(unavailable)?;
+            Ok(TransactWriteItem::builder().put(put).build())
+        };
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(put(&self.tables.users, to_item(&UserItem::from(user))?)?)
+            .transact_items(put(
+                &self.tables.sessions,
+                to_item(&SessionItem::from(session))?,
+            )?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(t)
+                    if t.cancellation_reasons()
+                        .iter()
+                        .any(|r| r.code() == Some("ConditionalCheckFailed")) =>
+                {
+                    Err(StoreError::AlreadyExists)
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn update_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        patch: &UserPatch,
+    ) -> StoreResult<Option<User>> {
+        let mut set = Vec::new();
+        let mut remove = Vec::new();
+        let mut values: HashMap<String, AttributeValue> =
+            HashMap::from([(":p".to_owned(), s(project_id))]);
+        for (name, value) in [
+            ("display_name", &patch.display_name),
+            ("primary_email", &patch.primary_email),
+        ] {
+            match value {
+                Some(Some(v)) => {
+                    set.push(format!("{name} = :{name}"));
+                    values.insert(format!(":{name}"), s(v));
+                }
+                Some(None) => remove.push(name),
+                None => {}
+            }
+        }
+        if let Some(v) = patch.is_anonymous {
+            set.push("is_anonymous = :is_anonymous".to_owned());
+            values.insert(":is_anonymous".to_owned(), AttributeValue::Bool(v));
+        }
+        for (name, value) in [
+            ("client_metadata", &patch.client_metadata),
+            ("server_metadata", &patch.server_metadata),
+        ] {
+            if let Some(v) = value {
+                set.push(format!("{name} = :{name}"));
+                values.insert(format!(":{name}"), s(&v.to_string()));
+            }
+        }
+        let mut update = Vec::new();
+        if !set.is_empty() {
+            update.push(format!("SET {}", set.join(", ")));
+        }
+        if !remove.is_empty() {
+            update.push(format!("REMOVE {}", remove.join(", ")));
+        }
+        if update.is_empty() {
+            // Nothing to change: a consistent read answers the same question.
+            let user = self
+                .lookup(Lookup {
+                    user_id: Some(user_id),
+                    ..Lookup::default()
+                })
+                .await?
+                .user;
+            return Ok(user.filter(|u| u.project_id == project_id));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.users)
+            .key(KEY, s(user_id))
+            .condition_expression("project_id = :p")
+            .update_expression(update.join(" "))
+            .set_expression_attribute_values(Some(values))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => out
+                .attributes
+                .map(|i| from_item::<UserItem>(i).and_then(User::try_from))
+                .transpose(),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
+        let result = self
+            .client
+            .delete_item()
+            .table_name(&self.tables.sessions)
+            .key(KEY, s(session_id))
+            .condition_expression("project_id = :p")
+            .expression_attribute_values(":p", s(project_id))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {

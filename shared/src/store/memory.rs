@@ -13,7 +13,7 @@ use crate::clock::Millis;
 use crate::domain::cli::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserPatch};
 
 #[derive(Default)]
 struct Tables {
@@ -86,6 +86,44 @@ impl Store for MemoryStore {
             .sessions
             .insert(session.id.clone(), session.clone());
         Ok(())
+    }
+
+    async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()> {
+        let mut t = self.tables();
+        if t.users.contains_key(&user.id) || t.sessions.contains_key(&session.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        t.users.insert(user.id.clone(), user.clone());
+        t.sessions.insert(session.id.clone(), session.clone());
+        Ok(())
+    }
+
+    async fn update_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        patch: &UserPatch,
+    ) -> StoreResult<Option<User>> {
+        let mut t = self.tables();
+        match t.users.get_mut(user_id) {
+            Some(user) if user.project_id == project_id => {
+                patch.apply(user);
+                Ok(Some(user.clone()))
+            }
+            _ => Ok(None),
+        }
+    }
+
+    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
+        let mut t = self.tables();
+        if t.sessions
+            .get(session_id)
+            .is_some_and(|s| s.project_id == project_id)
+        {
+            t.sessions.remove(session_id);
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {

@@ -11,7 +11,7 @@ use crate::clock::Millis;
 use crate::domain::cli::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserPatch};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -80,6 +80,20 @@ pub trait Store: Send + Sync {
     // Users and sessions.
     async fn put_user(&self, user: &User) -> StoreResult<()>;
     async fn put_session(&self, session: &Session) -> StoreResult<()>;
+    /// Creates a user and its first session together, atomically: both or
+    /// neither.
+    async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()>;
+    /// Applies `patch` to the user if it exists in `project_id`, atomically
+    /// field by field; returns the user as it now is, or `None`.
+    async fn update_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        patch: &UserPatch,
+    ) -> StoreResult<Option<User>>;
+    /// Deletes the session if it exists in `project_id`. Of racing deletes,
+    /// exactly one returns `true`.
+    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool>;
 
     /// Reads any of an attempt, a session and a user at once.
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;

@@ -1,0 +1,184 @@
+//! Users, sessions and access tokens (contract §4): what the CLI flow
+//! stands on.
+
+use serde_json::Value;
+
+use crate::clock::Millis;
+use crate::domain::session::Session;
+use crate::domain::tokens::Minter;
+use crate::domain::user::{User, UserPatch};
+use crate::error::{ApiError, KnownError};
+use crate::secret::{LocatedSecret, random_id};
+use crate::store::{Lookup, Store};
+
+/// Default session lifetime: one year.
+pub const DEFAULT_SESSION_MILLIS: i64 = 365 * 24 * 60 * 60 * 1000;
+/// Longest session lifetime: 367 days.
+pub const MAX_SESSION_MILLIS: i64 = 367 * 24 * 60 * 60 * 1000;
+
+/// A user id we will look up at all: users have UUIDs.
+fn is_user_id(id: &str) -> bool {
+    uuid::Uuid::try_parse(id).is_ok()
+}
+
+pub fn new_user(project_id: &str, patch: &UserPatch, now: Millis) -> User {
+    let mut user = User {
+        id: random_id(),
+        project_id: project_id.to_owned(),
+        display_name: None,
+        primary_email: None,
+        is_anonymous: false,
+        signed_up_at_millis: now,
+        client_metadata: Value::Null,
+        server_metadata: Value::Null,
+    };
+    patch.apply(&mut user);
+    user
+}
+
+pub async fn create_user(
+    store: &dyn Store,
+    project_id: &str,
+    fields: &UserPatch,
+    now: Millis,
+) -> Result<User, ApiError> {
+    let user = new_user(project_id, fields, now);
+    store.put_user(&user).await?;
+    Ok(user)
+}
+
+pub async fn get_user(
+    store: &dyn Store,
+    project_id: &str,
+    user_id: &str,
+) -> Result<User, ApiError> {
+    if !is_user_id(user_id) {
+        return Err(KnownError::UserNotFound.into());
+    }
+    store
+        .lookup(Lookup {
+            user_id: Some(user_id),
+            ..Lookup::default()
+        })
+        .await?
+        .user
+        .filter(|u| u.project_id == project_id)
+        .ok_or_else(|| KnownError::UserNotFound.into())
+}
+
+pub async fn update_user(
+    store: &dyn Store,
+    project_id: &str,
+    user_id: &str,
+    patch: &UserPatch,
+) -> Result<User, ApiError> {
+    if !is_user_id(user_id) {
+        return Err(KnownError::UserNotFound.into());
+    }
+    store
+        .update_user(project_id, user_id, patch)
+        .await?
+        .ok_or_else(|| KnownError::UserNotFound.into())
+}
+
+/// A new session's tokens, to hand out once.
+#[derive(Debug)]
+pub struct Tokens {
+    pub user_id: String,
+    pub refresh_token: String,
+    pub access_token: String,
+}
+
+/// A new anonymous user with its first session, written together.
+pub async fn anonymous_sign_up(
+    store: &dyn Store,
+    minter: Minter<'_>,
+    project_id: &str,
+    now: Millis,
+) -> Result<Tokens, ApiError> {
+    let patch = UserPatch {
+        is_anonymous: Some(true),
+        ..UserPatch::default()
+    };
+    let user = new_user(project_id, &patch, now);
+    let (session, refresh) =
+        Session::create(project_id, &user.id, now, DEFAULT_SESSION_MILLIS, false);
+    store.create_user_with_session(&user, &session).await?;
+    Ok(Tokens {
+        user_id: user.id.clone(),
+        access_token: minter.access_token(&user, &session, now)?,
+        refresh_token: refresh.expose(),
+    })
+}
+
+pub async fn create_session(
+    store: &dyn Store,
+    minter: Minter<'_>,
+    project_id: &str,
+    user_id: &str,
+    expires_in_millis: Option<i64>,
+    is_impersonation: bool,
+    now: Millis,
+) -> Result<Tokens, ApiError> {
+    let missing = || KnownError::UserIdDoesNotExist(user_id.to_owned());
+    if !is_user_id(user_id) {
+        return Err(missing().into());
+    }
+    let user = store
+        .lookup(Lookup {
+            user_id: Some(user_id),
+            ..Lookup::default()
+        })
+        .await?
+        .user
+        .filter(|u| u.project_id == project_id)
+        .ok_or_else(missing)?;
+    let lifetime = expires_in_millis.unwrap_or(DEFAULT_SESSION_MILLIS);
+    let (session, refresh) = Session::create(project_id, &user.id, now, lifetime, is_impersonation);
+    store.put_session(&session).await?;
+    Ok(Tokens {
+        user_id: user.id.clone(),
+        access_token: minter.access_token(&user, &session, now)?,
+        refresh_token: refresh.expose(),
+    })
+}
+
+/// A fresh access token for a live session.
+pub async fn refresh(
+    store: &dyn Store,
+    minter: Minter<'_>,
+    project_id: &str,
+    refresh_token: &str,
+    now: Millis,
+) -> Result<String, ApiError> {
+    let gone = || ApiError::from(KnownError::RefreshTokenNotFoundOrExpired);
+    let token = LocatedSecret::parse(refresh_token).ok_or_else(gone)?;
+    let session = store
+        .lookup(Lookup {
+            session_id: Some(&token.id),
+            ..Lookup::default()
+        })
+        .await?
+        .session
+        .filter(|s| s.is_live_for(&token, now) && s.project_id == project_id)
+        .ok_or_else(gone)?;
+    let user = store
+        .lookup(Lookup {
+            user_id: Some(&session.user_id),
+            ..Lookup::default()
+        })
+        .await?
+        .user
+        .ok_or_else(gone)?;
+    Ok(minter.access_token(&user, &session, now)?)
+}
+
+/// Revokes a session: one conditional delete, so of racing revokes exactly
+/// one succeeds.
+pub async fn revoke(store: &dyn Store, project_id: &str, session_id: &str) -> Result<(), ApiError> {
+    if store.delete_session(project_id, session_id).await? {
+        Ok(())
+    } else {
+        Err(KnownError::RefreshTokenNotFoundOrExpired.into())
+    }
+}
