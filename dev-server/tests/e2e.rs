@@ -9,7 +9,7 @@ use std::time::Duration;
 use cli_auth_core::secret::random_id;
 use cli_auth_core::store::Store as _;
 use cli_auth_core::store::dynamo::{DynamoStore, TableNames};
-use cli_auth_tests::{dynamodb_endpoint, seed_user};
+use cli_auth_tests::dynamodb_endpoint;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 use tokio::process::{Child, Command};
@@ -102,6 +102,20 @@ impl DevServer {
         (status, headers, r.text().await.expect("body"))
     }
 
+    async fn server_post(&self, path: &str, body: Value) -> Value {
+        let r = reqwest::Client::new()
+            .post(format!("{}/api/v1{path}", self.base))
+            .header("x-stack-access-type", "server")
+            .header("x-stack-project-id", &self.project_id)
+            .header("x-stack-secret-server-key", &self.server_key)
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().await.expect("json")
+    }
+
     async fn post_json(&self, path: &str, body: Value) -> (u16, Value) {
         let (status, _, text) = self.post(path, body).await;
         (
@@ -175,36 +189,75 @@ async fn serves_the_flow_over_http(dynamodb: bool) {
         .expect("request");
     assert_eq!(r.status().as_u16(), 200);
 
-    if let Some(tables) = &server.tables {
-        // Sessions come from the next issue's endpoints; here the test puts
-        // a user and session straight into the server's tables.
-        let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
-        let now = chrono_now();
-        let browser = seed_user(&store, &server.project_id, false, now, 3_600_000).await;
-        let (status, r) = server
-            .post_json(
-                "/auth/cli/complete",
-                json!({"login_code": login, "refresh_token": browser.refresh_token}),
-            )
-            .await;
-        assert_eq!((status, r), (200, json!({"success": true})));
-        let (status, r) = server
+    // A browser's session, made through the public endpoints with the
+    // server key the dev server printed.
+    let user = server
+        .server_post("/users", json!({"display_name": "E2E"}))
+        .await;
+    let session = server
+        .server_post("/auth/sessions", json!({"user_id": user["id"]}))
+        .await;
+    let browser_refresh = session["refresh_token"].clone();
+    let (status, r) = server
+        .post_json(
+            "/auth/cli/complete",
+            json!({"login_code": login, "refresh_token": browser_refresh}),
+        )
+        .await;
+    assert_eq!((status, r), (200, json!({"success": true})));
+    let (status, r) = server
+        .post_json("/auth/cli/poll", json!({"polling_code": polling}))
+        .await;
+    assert_eq!(
+        (status, r),
+        (
+            201,
+            json!({"status": "success", "refresh_token": browser_refresh})
+        )
+    );
+    assert_eq!(
+        server
             .post_json("/auth/cli/poll", json!({"polling_code": polling}))
-            .await;
-        assert_eq!(
-            (status, r),
-            (
-                201,
-                json!({"status": "success", "refresh_token": browser.refresh_token})
-            )
-        );
-        assert_eq!(
-            server
-                .post_json("/auth/cli/poll", json!({"polling_code": polling}))
-                .await,
-            (200, json!({"status": "used"}))
-        );
+            .await,
+        (200, json!({"status": "used"}))
+    );
+    // The CLI turns its refresh token into an access token and asks who it is.
+    let r = reqwest::Client::new()
+        .post(format!(
+            "{}/api/v1/auth/sessions/current/refresh",
+            server.base
+        ))
+        .header("x-stack-access-type", "client")
+        .header("x-stack-project-id", &server.project_id)
+        .header("x-stack-publishable-client-key", &server.client_key)
+        .header(
+            "x-stack-refresh-token",
+            browser_refresh.as_str().unwrap_or_default(),
+        )
+        .send()
+        .await
+        .expect("refresh");
+    let access: Value = r.json().await.expect("json");
+    let me: Value = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/me", server.base))
+        .header("x-stack-access-type", "client")
+        .header("x-stack-project-id", &server.project_id)
+        .header("x-stack-publishable-client-key", &server.client_key)
+        .header(
+            "x-stack-access-token",
+            access["access_token"].as_str().unwrap_or_default(),
+        )
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["display_name"], "E2E");
+
+    if let Some(tables) = &server.tables {
         // At rest, the picked-up token is gone and the codes are hashes.
+        let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
         let attempt_id = polling
             .as_str()
             .and_then(|p| p.split_once('.'))
@@ -225,13 +278,6 @@ async fn serves_the_flow_over_http(dynamodb: bool) {
             polling.as_str().unwrap_or_default()
         );
     }
-}
-
-fn chrono_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 async fn routes_preflights_and_bad_input(dynamodb: bool) {

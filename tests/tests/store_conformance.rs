@@ -5,6 +5,8 @@ use std::sync::Arc;
 
 use cli_auth_core::domain::cli::{AttemptKey, CliAttempt, CodeKind, NewAttempt};
 use cli_auth_core::domain::project::Project;
+use cli_auth_core::domain::session::Session;
+use cli_auth_core::domain::user::UserPatch;
 use cli_auth_core::secret::LocatedSecret;
 use cli_auth_core::store::{Claim, Lookup, PickUp, Store, StoreError};
 use cli_auth_tests::{StoreKind, T0, seed_user, store};
@@ -255,6 +257,108 @@ async fn projects_create_save_list(s: Arc<dyn Store>) {
     assert_eq!(s.list_projects().await.expect("list"), expected);
 }
 
+async fn user_and_session_are_created_together_or_not_at_all(s: Arc<dyn Store>) {
+    let seeded = seed_user(s.as_ref(), "p1", true, T0, HOUR).await;
+    // A second session with the same user id: the user exists, so neither is written.
+    let (session, _) = Session::create("p1", &seeded.user.id, T0, HOUR, false);
+    assert!(matches!(
+        s.create_user_with_session(&seeded.user, &session).await,
+        Err(StoreError::AlreadyExists)
+    ));
+    let found = s
+        .lookup(Lookup {
+            session_id: Some(&session.id),
+            ..Lookup::default()
+        })
+        .await
+        .expect("lookup");
+    assert_eq!(found.session, None, "no half-written state");
+    let mut user = seeded.user.clone();
+    user.id = cli_auth_core::secret::random_id();
+    let (session, _) = Session::create("p1", &user.id, T0, HOUR, false);
+    s.create_user_with_session(&user, &session)
+        .await
+        .expect("create");
+    let found = s
+        .lookup(Lookup {
+            session_id: Some(&session.id),
+            user_id: Some(&user.id),
+            ..Lookup::default()
+        })
+        .await
+        .expect("lookup");
+    assert_eq!((found.user, found.session), (Some(user), Some(session)));
+}
+
+async fn user_updates_set_clear_and_keep(s: Arc<dyn Store>) {
+    let mut seeded = seed_user(s.as_ref(), "p1", true, T0, HOUR).await;
+    seeded.user.primary_email = Some("a@b.c".into());
+    s.put_user(&seeded.user).await.expect("put");
+    let patch = UserPatch {
+        display_name: Some(Some("New".into())),
+        primary_email: Some(None),
+        is_anonymous: Some(false),
+        client_metadata: Some(serde_json::json!({"k": [1, 2]})),
+        server_metadata: None,
+    };
+    let mut expected = seeded.user.clone();
+    patch.apply(&mut expected);
+    assert_eq!(expected.primary_email, None);
+    assert_eq!(
+        s.update_user("p1", &seeded.user.id, &patch)
+            .await
+            .expect("update"),
+        Some(expected.clone())
+    );
+    let stored = s
+        .lookup(Lookup {
+            user_id: Some(&seeded.user.id),
+            ..Lookup::default()
+        })
+        .await
+        .expect("lookup")
+        .user;
+    assert_eq!(stored, Some(expected.clone()));
+    // Another project's caller cannot touch it; a missing user is None.
+    assert_eq!(
+        s.update_user("p2", &seeded.user.id, &patch)
+            .await
+            .expect("update"),
+        None
+    );
+    assert_eq!(
+        s.update_user("p1", "missing", &patch)
+            .await
+            .expect("update"),
+        None
+    );
+    assert_eq!(
+        s.update_user("p1", &seeded.user.id, &UserPatch::default())
+            .await
+            .expect("noop"),
+        Some(expected)
+    );
+}
+
+async fn racing_session_deletes_succeed_once(s: Arc<dyn Store>) {
+    let seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
+    assert!(
+        !s.delete_session("p2", &seeded.session.id)
+            .await
+            .expect("delete")
+    );
+    let racers = (0..RACERS).map(|_| {
+        let (s, id) = (Arc::clone(&s), seeded.session.id.clone());
+        tokio::spawn(async move { s.delete_session("p1", &id).await })
+    });
+    let deleted = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .filter(|r| matches!(r, Ok(Ok(true))))
+        .count();
+    assert_eq!(deleted, 1);
+}
+
 const RACERS: usize = 24;
 
 async fn racing_pickups_hand_out_the_token_once(s: Arc<dyn Store>) {
@@ -357,4 +461,7 @@ conformance!(
     racing_pickups_hand_out_the_token_once,
     racing_completes_succeed_once,
     racing_claims_succeed_once,
+    user_and_session_are_created_together_or_not_at_all,
+    user_updates_set_clear_and_keep,
+    racing_session_deletes_succeed_once,
 );

@@ -1,0 +1,636 @@
+//! Users, sessions and access tokens (contract §4) through the request
+//! pipeline, on both stores; access tokens are checked by an independent
+//! verifier built only from the JWKS endpoint's answer.
+
+use std::sync::Arc;
+
+use cli_auth_core::App;
+use cli_auth_core::clock::ManualClock;
+use cli_auth_core::store::Store;
+use cli_auth_tests::{Req, Resp, Seeded, StoreKind, T0, app, seed_project, store};
+use http::Method;
+use serde_json::{Value, json};
+
+struct Env {
+    clock: Arc<ManualClock>,
+    app: Arc<App>,
+    store: Arc<dyn Store>,
+    seeded: Seeded,
+}
+
+async fn env(kind: StoreKind) -> Env {
+    let store = store(kind).await;
+    let clock = Arc::new(ManualClock::new(T0));
+    let seeded = seed_project(store.as_ref(), true).await;
+    let app = Arc::new(app(Arc::clone(&store), Arc::clone(&clock)));
+    Env {
+        clock,
+        app,
+        store,
+        seeded,
+    }
+}
+
+impl Env {
+    fn server(&self, method: Method, path: &str) -> Req {
+        Req::new(method, &format!("/api/v1{path}"))
+            .access(&self.seeded, cli_auth_core::http::auth::AccessType::Server)
+    }
+
+    fn client(&self, method: Method, path: &str) -> Req {
+        Req::new(method, &format!("/api/v1{path}")).client(&self.seeded)
+    }
+
+    async fn create_user(&self, body: Value) -> Value {
+        let r = self
+            .server(Method::POST, "/users")
+            .json(body)
+            .send(&self.app)
+            .await;
+        assert_eq!(r.status, 201, "{r:?}");
+        r.json
+    }
+
+    async fn session(&self, user_id: &str) -> (String, String) {
+        let r = self
+            .server(Method::POST, "/auth/sessions")
+            .json(json!({"user_id": user_id}))
+            .send(&self.app)
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        (s(&r.json["refresh_token"]), s(&r.json["access_token"]))
+    }
+
+    async fn refresh(&self, refresh_token: &str) -> Resp {
+        self.client(Method::POST, "/auth/sessions/current/refresh")
+            .header("x-stack-refresh-token", refresh_token)
+            .send(&self.app)
+            .await
+    }
+
+    async fn me(&self, access_token: &str) -> Resp {
+        self.client(Method::GET, "/users/me")
+            .header("x-stack-access-token", access_token)
+            .send(&self.app)
+            .await
+    }
+
+    async fn jwks(&self, include_anonymous: bool) -> Value {
+        let q = if include_anonymous {
+            "?include_anonymous=true"
+        } else {
+            ""
+        };
+        let path = format!(
+            "/api/v1/projects/{}/.well-known/jwks.json{q}",
+            self.seeded.project.id
+        );
+        let r = Req::new(Method::GET, &path).send(&self.app).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(r.headers["cache-control"], "public, max-age=3600");
+        r.json
+    }
+
+    /// Verifies `token` with a stock JWT library given only the JWKS answer.
+    async fn verify(&self, token: &str, anonymous: bool) -> Value {
+        let header = jsonwebtoken::decode_header(token).expect("header");
+        assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
+        let jwks: jsonwebtoken::jwk::JwkSet =
+            serde_json::from_value(self.jwks(anonymous).await).expect("a JWK set");
+        let jwk = jwks
+            .find(header.kid.as_deref().expect("kid"))
+            .expect("kid published");
+        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).expect("key");
+        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
+        let pid = &self.seeded.project.id;
+        validation.set_audience(&[if anonymous {
+            format!("{pid}:anon")
+        } else {
+            pid.clone()
+        }]);
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<Value>(token, &key, &validation)
+            .expect("verifies")
+            .claims
+    }
+}
+
+fn s(v: &Value) -> String {
+    v.as_str()
+        .unwrap_or_else(|| panic!("string: {v}"))
+        .to_owned()
+}
+
+async fn users_create_read_update(kind: StoreKind) {
+    let e = env(kind).await;
+    let u = e
+        .create_user(json!({"display_name": "Ada", "primary_email": "ada@example.com", "client_metadata": {"a": 1}, "server_metadata": {"s": true}}))
+        .await;
+    assert_eq!(u["display_name"], "Ada");
+    assert_eq!(u["is_anonymous"], false);
+    assert_eq!(u["signed_up_at_millis"], T0);
+    assert_eq!(u["server_metadata"], json!({"s": true}));
+    let id = s(&u["id"]);
+    assert!(uuid_like(&id));
+
+    let r = e
+        .server(Method::GET, &format!("/users/{id}?include_anonymous=true"))
+        .send(&e.app)
+        .await;
+    assert_eq!((r.status, &r.json), (200, &u));
+
+    // PATCH: null clears, absent keeps.
+    let r = e
+        .server(Method::PATCH, &format!("/users/{id}"))
+        .json(json!({"display_name": null, "client_metadata": {"b": 2}}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json["display_name"], Value::Null);
+    assert_eq!(r.json["primary_email"], "ada@example.com");
+    assert_eq!(r.json["client_metadata"], json!({"b": 2}));
+    assert_eq!(r.json["server_metadata"], json!({"s": true}));
+    let again = e
+        .server(Method::GET, &format!("/users/{id}"))
+        .send(&e.app)
+        .await;
+    assert_eq!(again.json, r.json, "the update is stored");
+    // An empty patch changes nothing.
+    let same = e
+        .server(Method::PATCH, &format!("/users/{id}"))
+        .json(json!({}))
+        .send(&e.app)
+        .await;
+    assert_eq!(same.json, r.json);
+
+    for bad in [
+        json!({"primary_email": "nope"}),
+        json!({"is_anonymous": "yes"}),
+        json!({"display_name": 5}),
+        json!({"id": "x"}),
+    ] {
+        e.server(Method::PATCH, &format!("/users/{id}"))
+            .json(bad)
+            .send(&e.app)
+            .await
+            .assert_known(400, "SCHEMA_ERROR");
+    }
+    let big = "x".repeat(70_000);
+    e.server(Method::POST, "/users")
+        .json(json!({"client_metadata": {"big": big}}))
+        .send(&e.app)
+        .await
+        .assert_known(400, "SCHEMA_ERROR");
+}
+
+fn uuid_like(id: &str) -> bool {
+    id.len() == 36 && id.chars().filter(|c| *c == '-').count() == 4
+}
+
+async fn users_are_per_project_and_server_only(kind: StoreKind) {
+    let e = env(kind).await;
+    let u = e.create_user(json!({})).await;
+    let id = s(&u["id"]);
+    let other = seed_project(e.store.as_ref(), true).await;
+    let r = Req::new(Method::GET, &format!("/api/v1/users/{id}"))
+        .access(&other, cli_auth_core::http::auth::AccessType::Server)
+        .send(&e.app)
+        .await;
+    r.assert_known(404, "USER_NOT_FOUND");
+    let r = Req::new(Method::PATCH, &format!("/api/v1/users/{id}"))
+        .access(&other, cli_auth_core::http::auth::AccessType::Admin)
+        .json(json!({"display_name": "hijack"}))
+        .send(&e.app)
+        .await;
+    r.assert_known(404, "USER_NOT_FOUND");
+    e.server(Method::GET, "/users/not-a-uuid")
+        .send(&e.app)
+        .await
+        .assert_known(404, "USER_NOT_FOUND");
+    e.server(Method::GET, "/users/00000000-0000-4000-8000-000000000000")
+        .send(&e.app)
+        .await
+        .assert_known(404, "USER_NOT_FOUND");
+    // Client access may not manage users.
+    let r = e
+        .client(Method::POST, "/users")
+        .json(json!({}))
+        .send(&e.app)
+        .await;
+    r.assert_known(401, "INSUFFICIENT_ACCESS_TYPE");
+    e.client(Method::GET, &format!("/users/{id}"))
+        .send(&e.app)
+        .await
+        .assert_known(401, "INSUFFICIENT_ACCESS_TYPE");
+    e.client(Method::POST, "/auth/sessions")
+        .json(json!({"user_id": id}))
+        .send(&e.app)
+        .await
+        .assert_known(401, "INSUFFICIENT_ACCESS_TYPE");
+}
+
+async fn sessions_refresh_me_revoke(kind: StoreKind) {
+    let e = env(kind).await;
+    let u = e
+        .create_user(json!({"display_name": "Grace", "server_metadata": {"secret": 1}}))
+        .await;
+    let id = s(&u["id"]);
+    let (refresh, access) = e.session(&id).await;
+    let claims = e.verify(&access, false).await;
+    assert_eq!(claims["sub"], json!(id));
+    assert_eq!(
+        claims["iss"],
+        json!(format!(
+            "{}/api/v1/projects/{}",
+            cli_auth_tests::BASE_URL,
+            e.seeded.project.id
+        ))
+    );
+    assert_eq!(claims["aud"], json!(e.seeded.project.id));
+    assert_eq!(claims["project_id"], json!(e.seeded.project.id));
+    assert_eq!(
+        (claims["branch_id"].clone(), claims["role"].clone()),
+        (json!("main"), json!("authenticated"))
+    );
+    assert_eq!(claims["is_anonymous"], json!(false));
+    assert_eq!(
+        claims["exp"]
+            .as_i64()
+            .zip(claims["iat"].as_i64())
+            .map(|(x, i)| x - i),
+        Some(600)
+    );
+    let session_id = s(&claims["refresh_token_id"]);
+    assert!(
+        refresh.starts_with(&session_id),
+        "the refresh token names its session"
+    );
+
+    let r = e.refresh(&refresh).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let fresh = s(&r.json["access_token"]);
+    assert_eq!(
+        e.verify(&fresh, false).await["refresh_token_id"],
+        json!(session_id)
+    );
+
+    let me = e.me(&fresh).await;
+    assert_eq!((me.status, me.json["id"].clone()), (200, json!(id)));
+    assert!(
+        me.json.get("server_metadata").is_none(),
+        "client access does not see server metadata"
+    );
+    e.client(Method::GET, "/users/me")
+        .send(&e.app)
+        .await
+        .assert_known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
+
+    // Racing revokes: exactly one wins.
+    let racers = (0..20).map(|_| {
+        let (app, seeded, token) = (
+            Arc::clone(&e.app),
+            e.seeded.project.id.clone(),
+            fresh.clone(),
+        );
+        let key = e.seeded.client_key.clone();
+        tokio::spawn(async move {
+            Req::new(Method::DELETE, "/api/v1/auth/sessions/current")
+                .header("x-stack-access-type", "client")
+                .header("x-stack-project-id", &seeded)
+                .header("x-stack-publishable-client-key", &key)
+                .header("x-stack-access-token", &token)
+                .send(&app)
+                .await
+        })
+    });
+    let answers: Vec<Resp> = futures::future::join_all(racers)
+        .await
+        .into_iter()
+        .map(|r| r.expect("task"))
+        .collect();
+    assert_eq!(answers.iter().filter(|r| r.status == 200).count(), 1);
+    for r in answers.iter().filter(|r| r.status != 200) {
+        r.assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    }
+    e.refresh(&refresh)
+        .await
+        .assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    e.client(Method::DELETE, "/auth/sessions/current")
+        .send(&e.app)
+        .await
+        .assert_known(401, "USER_AUTHENTICATION_REQUIRED");
+}
+
+async fn refresh_refuses_what_it_should(kind: StoreKind) {
+    let e = env(kind).await;
+    let u = e.create_user(json!({})).await;
+    let id = s(&u["id"]);
+    let r = e
+        .server(Method::POST, "/auth/sessions")
+        .json(json!({"user_id": id, "expires_in_millis": 1000}))
+        .send(&e.app)
+        .await;
+    let short = s(&r.json["refresh_token"]);
+    assert_eq!(e.refresh(&short).await.status, 200);
+    e.clock.advance(1000);
+    e.refresh(&short)
+        .await
+        .assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    for junk in ["junk", &format!("{}x", short), &short.replace('.', "")] {
+        e.refresh(junk)
+            .await
+            .assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    }
+    let r = e
+        .client(Method::POST, "/auth/sessions/current/refresh")
+        .send(&e.app)
+        .await;
+    r.assert_known(400, "SCHEMA_ERROR");
+    assert!(r.text.contains("x-stack-refresh-token"));
+    // Another project's refresh token is not this project's.
+    let other = seed_project(e.store.as_ref(), true).await;
+    let (long, _) = e.session(&id).await;
+    let r = Req::post("/api/v1/auth/sessions/current/refresh")
+        .client(&other)
+        .header("x-stack-refresh-token", &long)
+        .send(&e.app)
+        .await;
+    r.assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    // Session bounds.
+    for (ms, ok) in [
+        (367 * 86_400_000i64, true),
+        (367 * 86_400_000 + 1, false),
+        (0, false),
+    ] {
+        let r = e
+            .server(Method::POST, "/auth/sessions")
+            .json(json!({"user_id": id, "expires_in_millis": ms}))
+            .send(&e.app)
+            .await;
+        assert_eq!(r.status == 200, ok, "{ms}: {r:?}");
+    }
+    let r = e
+        .server(Method::POST, "/auth/sessions")
+        .json(json!({"user_id": "00000000-0000-4000-8000-000000000000"}))
+        .send(&e.app)
+        .await;
+    r.assert_known(400, "USER_ID_DOES_NOT_EXIST");
+    assert_eq!(
+        r.json["details"]["user_id"],
+        "00000000-0000-4000-8000-000000000000"
+    );
+}
+
+async fn access_tokens_are_checked_by_rule_five(kind: StoreKind) {
+    let e = env(kind).await;
+    let u = e.create_user(json!({})).await;
+    let (_, access) = e.session(&s(&u["id"])).await;
+    assert_eq!(e.me(&access).await.status, 200);
+    // Rule 5 applies on every endpoint, before the project lookup.
+    let r = e
+        .client(Method::POST, "/auth/cli")
+        .header("x-stack-access-token", "garbage")
+        .send(&e.app)
+        .await;
+    r.assert_known(401, "UNPARSABLE_ACCESS_TOKEN");
+    // Tampered payload, same signature.
+    let parts: Vec<&str> = access.split('.').collect();
+    let tampered = format!(
+        "{}.{}.{}",
+        parts[0],
+        &parts[1][..parts[1].len() - 2],
+        parts[2]
+    );
+    e.me(&tampered)
+        .await
+        .assert_known(401, "UNPARSABLE_ACCESS_TOKEN");
+    // Signed by another server's secret.
+    let stranger = cli_auth_tests::token_issuer();
+    let user: cli_auth_core::domain::user::User = cli_auth_core::domain::user::User {
+        id: s(&u["id"]),
+        project_id: e.seeded.project.id.clone(),
+        display_name: None,
+        primary_email: None,
+        is_anonymous: false,
+        signed_up_at_millis: T0,
+        client_metadata: Value::Null,
+        server_metadata: Value::Null,
+    };
+    let (session, _) = cli_auth_core::domain::session::Session::create(
+        &e.seeded.project.id,
+        &user.id,
+        T0,
+        1000,
+        false,
+    );
+    let forged = stranger
+        .access_token("http://evil", &user, &session, T0)
+        .expect("token");
+    e.me(&forged)
+        .await
+        .assert_known(401, "UNPARSABLE_ACCESS_TOKEN");
+    // A genuine token of another project.
+    let other = seed_project(e.store.as_ref(), true).await;
+    let r = Req::new(Method::GET, "/api/v1/users/me")
+        .client(&other)
+        .header("x-stack-access-token", &access)
+        .send(&e.app)
+        .await;
+    r.assert_known(401, "INVALID_PROJECT_FOR_ACCESS_TOKEN");
+    assert_eq!(
+        r.json["details"]["actual_project_id"],
+        json!(e.seeded.project.id)
+    );
+    // Expired.
+    e.clock.advance(600_000);
+    let r = e.me(&access).await;
+    r.assert_known(401, "ACCESS_TOKEN_EXPIRED");
+    assert_eq!(
+        r.json["details"]["expired_at_millis"],
+        json!((T0 / 1000 + 600) * 1000)
+    );
+}
+
+async fn anonymous_users_need_the_allow_header(kind: StoreKind) {
+    let e = env(kind).await;
+    let r = e
+        .client(Method::POST, "/auth/anonymous/sign-up")
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let (access, refresh, user_id) = (
+        s(&r.json["access_token"]),
+        s(&r.json["refresh_token"]),
+        s(&r.json["user_id"]),
+    );
+    let claims = e.verify(&access, true).await;
+    assert_eq!(claims["sub"], json!(user_id));
+    assert_eq!(claims["is_anonymous"], json!(true));
+    assert_eq!(
+        claims["aud"],
+        json!(format!("{}:anon", e.seeded.project.id))
+    );
+    assert_eq!(
+        claims["iss"],
+        json!(format!(
+            "{}/api/v1/projects-anonymous-users/{}",
+            cli_auth_tests::BASE_URL,
+            e.seeded.project.id
+        ))
+    );
+    // The anonymous key is published only on request.
+    let plain = e.jwks(false).await;
+    let kid = jsonwebtoken::decode_header(&access)
+        .expect("header")
+        .kid
+        .expect("kid");
+    assert!(
+        plain["keys"]
+            .as_array()
+            .is_some_and(|ks| ks.iter().all(|k| k["kid"] != json!(kid)))
+    );
+    e.me(&access)
+        .await
+        .assert_known(401, "ANONYMOUS_AUTHENTICATION_NOT_ALLOWED");
+    let r = e
+        .client(Method::GET, "/users/me")
+        .header("x-stack-access-token", &access)
+        .header("x-stack-allow-anonymous-user", "true")
+        .send(&e.app)
+        .await;
+    assert_eq!(
+        (r.status, r.json["is_anonymous"].clone()),
+        (200, json!(true))
+    );
+    // The anonymous refresh token refreshes into an anonymous access token.
+    let r = e.refresh(&refresh).await;
+    assert_eq!(
+        e.verify(&s(&r.json["access_token"]), true).await["sub"],
+        json!(user_id)
+    );
+    // JWKS of an unknown project.
+    let r = Req::new(
+        Method::GET,
+        "/api/latest/projects/nope/.well-known/jwks.json",
+    )
+    .send(&e.app)
+    .await;
+    r.assert_known(404, "PROJECT_NOT_FOUND");
+}
+
+/// The whole browser-to-CLI flow using only public endpoints.
+async fn browser_to_cli_over_public_endpoints(kind: StoreKind) {
+    let e = env(kind).await;
+    let u = e.create_user(json!({"display_name": "Browser user"})).await;
+    let (browser_refresh, _) = e.session(&s(&u["id"])).await;
+    let r = e.client(Method::POST, "/auth/cli").send(&e.app).await;
+    let (polling, login) = (s(&r.json["polling_code"]), s(&r.json["login_code"]));
+    let r = e
+        .client(Method::POST, "/auth/cli/complete")
+        .json(json!({"login_code": login, "refresh_token": browser_refresh}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json, json!({"success": true}));
+    let r = e
+        .client(Method::POST, "/auth/cli/poll")
+        .json(json!({"polling_code": polling}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 201);
+    let cli_refresh = s(&r.json["refresh_token"]);
+    let access = s(&e.refresh(&cli_refresh).await.json["access_token"]);
+    let me = e.me(&access).await;
+    assert_eq!(me.json["display_name"], "Browser user");
+    let r = e
+        .client(Method::DELETE, "/auth/sessions/current")
+        .header("x-stack-access-token", &access)
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json, json!({"success": true}));
+    e.refresh(&cli_refresh)
+        .await
+        .assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+}
+
+/// An anonymous CLI session handed to the browser, then the login completed
+/// as a signed-up user.
+async fn anonymous_upgrade_path(kind: StoreKind) {
+    let e = env(kind).await;
+    let anon = e
+        .client(Method::POST, "/auth/anonymous/sign-up")
+        .send(&e.app)
+        .await
+        .json;
+    let r = e
+        .client(Method::POST, "/auth/cli")
+        .json(json!({"anon_refresh_token": anon["refresh_token"]}))
+        .send(&e.app)
+        .await;
+    let (polling, login) = (s(&r.json["polling_code"]), s(&r.json["login_code"]));
+    let complete = |body: Value| {
+        e.client(Method::POST, "/auth/cli/complete")
+            .json(body)
+            .send(&e.app)
+    };
+    assert_eq!(
+        complete(json!({"login_code": login, "mode": "check"}))
+            .await
+            .json["cli_session_state"],
+        "anonymous"
+    );
+    let claimed = complete(json!({"login_code": login, "mode": "claim-anon-session"})).await;
+    assert_eq!(claimed.json["refresh_token"], anon["refresh_token"]);
+    assert_eq!(
+        e.verify(&s(&claimed.json["access_token"]), true).await["sub"],
+        anon["user_id"]
+    );
+    // The browser signs up (here: the server creates the user and a session).
+    let u = e.create_user(json!({"display_name": "Signed up"})).await;
+    let (refresh, _) = e.session(&s(&u["id"])).await;
+    assert_eq!(
+        complete(json!({"login_code": login, "refresh_token": refresh}))
+            .await
+            .json,
+        json!({"success": true})
+    );
+    let r = e
+        .client(Method::POST, "/auth/cli/poll")
+        .json(json!({"polling_code": polling}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json["refresh_token"], json!(refresh));
+    let access = s(&e.refresh(&refresh).await.json["access_token"]);
+    assert_eq!(e.me(&access).await.json["id"], u["id"]);
+}
+
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name(super::StoreKind::Memory).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::StoreKind::Dynamo).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    users_create_read_update,
+    users_are_per_project_and_server_only,
+    sessions_refresh_me_revoke,
+    refresh_refuses_what_it_should,
+    access_tokens_are_checked_by_rule_five,
+    anonymous_users_need_the_allow_header,
+    browser_to_cli_over_public_endpoints,
+    anonymous_upgrade_path,
+);
