@@ -59,6 +59,7 @@ done
 
 export AWS_ACCESS_KEY_ID=dummy AWS_SECRET_ACCESS_KEY=dummy AWS_REGION=us-east-1
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$port" AWS_EC2_METADATA_DISABLED=true
+export CLI_AUTH_DYNAMODB_LOCAL_DIR="$ddb_dir"
 
 log "cargo test --workspace"
 cargo test --workspace "$@"

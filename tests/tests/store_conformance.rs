@@ -26,6 +26,13 @@ async fn new_attempt(s: &dyn Store, anon: Option<(String, String)>) -> NewAttemp
     n
 }
 
+/// An attempt carrying a real, live anonymous session.
+async fn anon_attempt(s: &dyn Store) -> (NewAttempt, cli_auth_tests::SeededUser) {
+    let anon = seed_user(s, "p1", true, T0, HOUR).await;
+    let n = new_attempt(s, Some((anon.refresh_token.clone(), anon.user.id.clone()))).await;
+    (n, anon)
+}
+
 async fn attempt(s: &dyn Store, id: &str) -> Option<CliAttempt> {
     s.lookup(Lookup {
         attempt_id: Some(id),
@@ -85,7 +92,7 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
 }
 
 async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
-    let n = new_attempt(s.as_ref(), Some(("anon".into(), "u".into()))).await;
+    let (n, _) = anon_attempt(s.as_ref()).await;
     let other = LocatedSecret::generate(&n.attempt.id);
     let bad_keys = [
         AttemptKey::new("p1", &other, CodeKind::Login),
@@ -94,10 +101,10 @@ async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
     ];
     for key in &bad_keys {
         assert!(!s.complete(key, "rt", T0 + 1).await.expect("complete"));
-        assert!(matches!(
+        assert_eq!(
             s.claim_anon_session(key, T0 + 1).await.expect("claim"),
-            Claim::NotClaimed(Some(_))
-        ));
+            Claim::NotPending
+        );
     }
     assert_eq!(
         attempt(s.as_ref(), &n.attempt.id).await,
@@ -123,14 +130,14 @@ async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
 }
 
 async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
-    let n = new_attempt(s.as_ref(), Some(("anon".into(), "u".into()))).await;
+    let (n, _) = anon_attempt(s.as_ref()).await;
     let (poll, login) = keys(&n, "p1");
     let late = T0 + HOUR;
     assert!(!s.complete(&login, "rt", late).await.expect("complete"));
-    assert!(matches!(
+    assert_eq!(
         s.claim_anon_session(&login, late).await.expect("claim"),
-        Claim::NotClaimed(Some(_))
-    ));
+        Claim::NotPending
+    );
     // Completed just in time, picked up too late.
     assert!(s.complete(&login, "rt", late - 1).await.expect("complete"));
     assert!(matches!(
@@ -144,13 +151,14 @@ async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
 }
 
 async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn Store>) {
-    let n = new_attempt(s.as_ref(), Some(("anon-rt".into(), "anon-user".into()))).await;
+    let (n, anon) = anon_attempt(s.as_ref()).await;
     let (_, login) = keys(&n, "p1");
     assert_eq!(
         s.claim_anon_session(&login, T0 + 1).await.expect("claim"),
         Claim::Claimed {
-            anon_refresh_token: "anon-rt".into(),
-            anon_user_id: "anon-user".into()
+            anon_refresh_token: anon.refresh_token.clone(),
+            anon_user_id: anon.user.id.clone(),
+            session_id: anon.session.id.clone(),
         }
     );
     let after = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
@@ -160,10 +168,10 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
     );
     assert_eq!(
         s.claim_anon_session(&login, T0 + 2).await.expect("claim"),
-        Claim::NotClaimed(Some(after))
+        Claim::NoLiveSession
     );
 
-    let n = new_attempt(s.as_ref(), Some(("anon-rt".into(), "anon-user".into()))).await;
+    let (n, _) = anon_attempt(s.as_ref()).await;
     let (_, login) = keys(&n, "p1");
     assert!(s.complete(&login, "rt", T0 + 1).await.expect("complete"));
     let after = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
@@ -171,16 +179,16 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
         after.anon_refresh_token, None,
         "complete detaches the anonymous session"
     );
-    assert!(matches!(
+    assert_eq!(
         s.claim_anon_session(&login, T0 + 2).await.expect("claim"),
-        Claim::NotClaimed(Some(_))
-    ));
+        Claim::NotPending
+    );
     // No attempt at all.
     let ghost = CliAttempt::create("p1", T0, HOUR, None);
     let (_, ghost_login) = keys(&ghost, "p1");
     assert_eq!(
         s.claim_anon_session(&ghost_login, T0).await.expect("claim"),
-        Claim::NotClaimed(None)
+        Claim::NotPending
     );
     assert!(!s.complete(&ghost_login, "rt", T0).await.expect("complete"));
     let (ghost_poll, _) = keys(&ghost, "p1");
@@ -188,6 +196,60 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
         s.pick_up(&ghost_poll, T0).await.expect("poll"),
         PickUp::NotTaken(None)
     );
+}
+
+async fn claims_refuse_dead_sessions_and_detach_nothing(s: Arc<dyn Store>) {
+    // No anonymous session at all.
+    let plain = new_attempt(s.as_ref(), None).await;
+    assert_eq!(
+        s.claim_anon_session(&keys(&plain, "p1").1, T0)
+            .await
+            .expect("claim"),
+        Claim::NoLiveSession
+    );
+    // Expired session (the attempt outlives it).
+    let short = seed_user(s.as_ref(), "p1", true, T0, 1000).await;
+    let n = new_attempt(
+        s.as_ref(),
+        Some((short.refresh_token.clone(), short.user.id.clone())),
+    )
+    .await;
+    let login = keys(&n, "p1").1;
+    assert_eq!(
+        s.claim_anon_session(&login, T0 + 1000)
+            .await
+            .expect("claim"),
+        Claim::NoLiveSession
+    );
+    // Revoked session.
+    let (n, anon) = anon_attempt(s.as_ref()).await;
+    let login = keys(&n, "p1").1;
+    assert!(
+        s.delete_session("p1", &anon.session.id)
+            .await
+            .expect("revoke")
+    );
+    assert_eq!(
+        s.claim_anon_session(&login, T0 + 1).await.expect("claim"),
+        Claim::NoLiveSession
+    );
+    // User upgraded in place.
+    let (n, anon) = anon_attempt(s.as_ref()).await;
+    let login = keys(&n, "p1").1;
+    let upgrade = UserPatch {
+        is_anonymous: Some(false),
+        ..UserPatch::default()
+    };
+    s.update_user("p1", &anon.user.id, &upgrade)
+        .await
+        .expect("upgrade");
+    assert_eq!(
+        s.claim_anon_session(&login, T0 + 1).await.expect("claim"),
+        Claim::NoLiveSession
+    );
+    // Refused claims detach nothing.
+    let kept = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
+    assert_eq!(kept.anon_refresh_token, Some(anon.refresh_token));
 }
 
 async fn lookup_reads_any_combination(s: Arc<dyn Store>) {
@@ -414,7 +476,7 @@ async fn racing_completes_succeed_once(s: Arc<dyn Store>) {
 }
 
 async fn racing_claims_succeed_once(s: Arc<dyn Store>) {
-    let n = new_attempt(s.as_ref(), Some(("anon".into(), "u".into()))).await;
+    let (n, _) = anon_attempt(s.as_ref()).await;
     let (_, login) = keys(&n, "p1");
     let racers = (0..RACERS).map(|_| {
         let (s, login) = (Arc::clone(&s), login.clone());
@@ -461,6 +523,7 @@ conformance!(
     racing_pickups_hand_out_the_token_once,
     racing_completes_succeed_once,
     racing_claims_succeed_once,
+    claims_refuse_dead_sessions_and_detach_nothing,
     user_and_session_are_created_together_or_not_at_all,
     user_updates_set_clear_and_keep,
     racing_session_deletes_succeed_once,

@@ -8,7 +8,7 @@ use crate::domain::cli::{
     AttemptKey, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS, PollAnswer, classify_failed_poll,
 };
 use crate::domain::session::Session;
-use crate::domain::tokens::Minter;
+use crate::domain::tokens::{Minter, Subject};
 use crate::domain::user::User;
 use crate::error::{ApiError, KnownError};
 use crate::secret::LocatedSecret;
@@ -174,28 +174,21 @@ pub async fn complete(
             Claim::Claimed {
                 anon_refresh_token,
                 anon_user_id,
+                session_id,
             } => {
-                // A detached session that turns out dead was never claimable:
-                // the answer is the same as if it had not been there.
-                let (user, session) = live_anonymous_session(
-                    store,
-                    project_id,
-                    &anon_refresh_token,
-                    &anon_user_id,
-                    now,
-                )
-                .await?
-                .ok_or_else(|| ApiError::bad_request(NO_ANON_SESSION))?;
-                let access_token = minter.access_token(&user, &session, now)?;
+                let subject = Subject {
+                    user_id: anon_user_id,
+                    project_id: project_id.to_owned(),
+                    is_anonymous: true,
+                    session_id,
+                };
                 Ok(Completed::Claimed {
-                    access_token,
+                    access_token: minter.subject_token(&subject, now)?,
                     refresh_token: anon_refresh_token,
                 })
             }
-            Claim::NotClaimed(Some(attempt)) if attempt.is_pending_for(&key, now) => {
-                Err(ApiError::bad_request(NO_ANON_SESSION))
-            }
-            Claim::NotClaimed(_) => Err(invalid_login()),
+            Claim::NoLiveSession => Err(ApiError::bad_request(NO_ANON_SESSION)),
+            Claim::NotPending => Err(invalid_login()),
         },
         CompleteMode::Complete { refresh_token } => {
             let token = refresh_token.as_deref().map(LocatedSecret::parse);

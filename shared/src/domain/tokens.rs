@@ -123,18 +123,22 @@ impl TokenIssuer {
         session: &Session,
         now: Millis,
     ) -> AccessClaims {
+        self.subject_claims(base_url, &Subject::of(user, session), now)
+    }
+
+    fn subject_claims(&self, base_url: &str, subject: &Subject, now: Millis) -> AccessClaims {
         let iat = now.div_euclid(1000);
         AccessClaims {
-            sub: user.id.clone(),
-            iss: self.issuer(base_url, &user.project_id, user.is_anonymous),
-            aud: audience(&user.project_id, user.is_anonymous),
+            sub: subject.user_id.clone(),
+            iss: self.issuer(base_url, &subject.project_id, subject.is_anonymous),
+            aud: audience(&subject.project_id, subject.is_anonymous),
             iat,
             exp: iat + self.ttl_seconds,
-            project_id: user.project_id.clone(),
+            project_id: subject.project_id.clone(),
             branch_id: "main".to_owned(),
-            refresh_token_id: session.id.clone(),
+            refresh_token_id: subject.session_id.clone(),
             role: "authenticated".to_owned(),
-            is_anonymous: user.is_anonymous,
+            is_anonymous: subject.is_anonymous,
         }
     }
 
@@ -146,7 +150,17 @@ impl TokenIssuer {
         session: &Session,
         now: Millis,
     ) -> Result<String, TokenError> {
-        let claims = self.claims(base_url, user, session, now);
+        self.subject_token(base_url, &Subject::of(user, session), now)
+    }
+
+    /// A signed access token for a subject known without its records.
+    pub fn subject_token(
+        &self,
+        base_url: &str,
+        subject: &Subject,
+        now: Millis,
+    ) -> Result<String, TokenError> {
+        let claims = self.subject_claims(base_url, subject, now);
         let key = self.key(&claims.aud)?;
         let mut header = Header::new(Algorithm::ES256);
         header.kid = Some(key.kid.clone());
@@ -209,7 +223,31 @@ pub struct Minter<'a> {
     pub base_url: &'a str,
 }
 
+/// Who an access token speaks for: the user and the session it comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Subject {
+    pub user_id: String,
+    pub project_id: String,
+    pub is_anonymous: bool,
+    pub session_id: String,
+}
+
+impl Subject {
+    pub fn of(user: &User, session: &Session) -> Self {
+        Self {
+            user_id: user.id.clone(),
+            project_id: user.project_id.clone(),
+            is_anonymous: user.is_anonymous,
+            session_id: session.id.clone(),
+        }
+    }
+}
+
 impl Minter<'_> {
+    pub fn subject_token(&self, subject: &Subject, now: Millis) -> Result<String, TokenError> {
+        self.tokens.subject_token(self.base_url, subject, now)
+    }
+
     pub fn access_token(
         &self,
         user: &User,

@@ -19,9 +19,9 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType, KeysAndAttributes,
-    Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem,
+    AttributeDefinition, AttributeValue, BillingMode, ConditionCheck, KeySchemaElement, KeyType,
+    KeysAndAttributes, Put, ReturnValue, ReturnValuesOnConditionCheckFailure, ScalarAttributeType,
+    TimeToLiveSpecification, TransactWriteItem, Update,
 };
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
@@ -36,7 +36,7 @@ use crate::domain::cli::{AttemptKey, CliAttempt, CodeKind};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::user::{User, UserPatch};
-use crate::secret::SecretHash;
+use crate::secret::{LocatedSecret, SecretHash};
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -89,15 +89,31 @@ impl DynamoStore {
     /// `AWS_ENDPOINT_URL_DYNAMODB`), with a time budget far below API
     /// Gateway's 29 s: each attempt ≤ 2 s, the whole call with retries ≤ 6 s.
     pub async fn client_from_env(counter: Option<RequestCounter>) -> Client {
+        Self::client_with(None, counter).await
+    }
+
+    /// As [`DynamoStore::client_from_env`], with an explicit endpoint (tests
+    /// point it at fakes that throttle or hang). Throttling and transient
+    /// errors are retried with jittered exponential backoff from 100 ms.
+    pub async fn client_with(endpoint: Option<&str>, counter: Option<RequestCounter>) -> Client {
         let shared = aws_config::load_from_env().await;
         let mut builder = aws_sdk_dynamodb::config::Builder::from(&shared)
             .timeout_config(
                 aws_config::timeout::TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(1))
                     .operation_attempt_timeout(Duration::from_secs(2))
                     .operation_timeout(Duration::from_secs(6))
                     .build(),
             )
-            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(3));
+            .retry_config(
+                aws_config::retry::RetryConfig::standard()
+                    .with_max_attempts(3)
+                    .with_initial_backoff(Duration::from_millis(100))
+                    .with_max_backoff(Duration::from_secs(1)),
+            );
+        if let Some(url) = endpoint {
+            builder = builder.endpoint_url(url);
+        }
         if let Some(counter) = counter {
             builder = builder.interceptor(counter);
         }
@@ -484,6 +500,98 @@ fn attempt_from(item: Option<Item>) -> StoreResult<Option<CliAttempt>> {
         .transpose()
 }
 
+/// How often a claim re-reads its attempt after losing a race.
+const CLAIM_CONFLICT_RETRIES: usize = 5;
+
+/// What one claim transaction found.
+enum ClaimTry {
+    Done,
+    SessionNotLive,
+    AttemptChanged,
+    Conflict,
+}
+
+impl DynamoStore {
+    /// Detaches the anonymous session from the attempt, on condition that the
+    /// attempt is still pending and carries it, the session is live in the
+    /// project, and its user is still anonymous: one transaction.
+    async fn claim_transaction(
+        &self,
+        key: &AttemptKey,
+        token: &str,
+        located: &LocatedSecret,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<ClaimTry> {
+        let attempt = Update::builder()
+            .table_name(&self.tables.attempts)
+            .key(KEY, s(&key.attempt_id))
+            .condition_expression(
+                "project_id = :p AND login_code_hash = :h AND expires_at > :now \
+                 AND attribute_not_exists(completed_at) AND attribute_not_exists(used_at) \
+                 AND anon_refresh_token = :anon",
+            )
+            .update_expression("REMOVE anon_refresh_token, anon_user_id")
+            .expression_attribute_values(":p", s(&key.project_id))
+            .expression_attribute_values(":h", s(key.code_hash.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":anon", s(token))
+            .build()
+            .map_err(unavailable)?;
+        let session = ConditionCheck::builder()
+            .table_name(&self.tables.sessions)
+            .key(KEY, s(&located.id))
+            .condition_expression(
+                "project_id = :p AND user_id = :u AND refresh_token_hash = :rh AND expires_at > :now",
+            )
+            .expression_attribute_values(":p", s(&key.project_id))
+            .expression_attribute_values(":u", s(user_id))
+            .expression_attribute_values(":rh", s(located.hash().as_str()))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(unavailable)?;
+        let user = ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key(KEY, s(user_id))
+            .condition_expression("project_id = :p AND is_anonymous = :yes")
+            .expression_attribute_values(":p", s(&key.project_id))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(attempt).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(session)
+                    .build(),
+            )
+            .transact_items(TransactWriteItem::builder().condition_check(user).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ClaimTry::Done),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(t) => {
+                    let code = |i: usize| t.cancellation_reasons().get(i).and_then(|r| r.code());
+                    Ok(match (code(0), code(1), code(2)) {
+                        (Some("ConditionalCheckFailed"), _, _) => ClaimTry::AttemptChanged,
+                        (_, Some("ConditionalCheckFailed"), _)
+                        | (_, _, Some("ConditionalCheckFailed")) => ClaimTry::SessionNotLive,
+                        _ => ClaimTry::Conflict,
+                    })
+                }
+                TransactWriteItemsError::TransactionInProgressException(_) => {
+                    Ok(ClaimTry::Conflict)
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}
+
 /// How often a batch read retries keys DynamoDB left unprocessed.
 const BATCH_RETRIES: u32 = 4;
 
@@ -803,31 +911,46 @@ impl Store for DynamoStore {
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
-        let outcome = self
-            .transition(
-                key,
-                "attribute_not_exists(completed_at) AND attribute_not_exists(used_at) \
-                 AND attribute_exists(anon_refresh_token) AND attribute_exists(anon_user_id)",
-                "REMOVE anon_refresh_token, anon_user_id",
-                vec![],
-                now,
-            )
-            .await?;
-        match outcome {
-            Ok(old) => match attempt_from(old)? {
-                Some(CliAttempt {
-                    anon_refresh_token: Some(anon_refresh_token),
-                    anon_user_id: Some(anon_user_id),
-                    ..
-                }) => Ok(Claim::Claimed {
-                    anon_refresh_token,
-                    anon_user_id,
-                }),
-                _ => Err(StoreError::Corrupt(
-                    "claimed attempt had no anonymous session".into(),
-                )),
-            },
-            Err(old) => Ok(Claim::NotClaimed(attempt_from(old)?)),
+        // Read the attempt to learn which session and user to check, then
+        // check both and detach in one transaction.
+        for _ in 0..CLAIM_CONFLICT_RETRIES {
+            let found = self
+                .lookup(Lookup {
+                    attempt_id: Some(&key.attempt_id),
+                    ..Lookup::default()
+                })
+                .await?;
+            let Some(attempt) = found.attempt.filter(|a| a.is_pending_for(key, now)) else {
+                return Ok(Claim::NotPending);
+            };
+            let (Some(token), Some(user_id)) = (attempt.anon_refresh_token, attempt.anon_user_id)
+            else {
+                return Ok(Claim::NoLiveSession);
+            };
+            let Some(located) = LocatedSecret::parse(&token) else {
+                return Ok(Claim::NoLiveSession);
+            };
+            match self
+                .claim_transaction(key, &token, &located, &user_id, now)
+                .await?
+            {
+                ClaimTry::Done => {
+                    return Ok(Claim::Claimed {
+                        anon_refresh_token: token,
+                        anon_user_id: user_id,
+                        session_id: located.id,
+                    });
+                }
+                ClaimTry::SessionNotLive => return Ok(Claim::NoLiveSession),
+                // The attempt changed since it was read (or another
+                // transaction held it): read it again and decide afresh.
+                ClaimTry::AttemptChanged | ClaimTry::Conflict => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
         }
+        Err(StoreError::Unavailable(
+            "claim kept conflicting with concurrent transactions".into(),
+        ))
     }
 }

@@ -14,6 +14,7 @@ use crate::domain::cli::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::user::{User, UserPatch};
+use crate::secret::LocatedSecret;
 
 #[derive(Default)]
 struct Tables {
@@ -183,21 +184,38 @@ impl Store for MemoryStore {
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
         let mut t = self.tables();
-        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
-            return Ok(Claim::NotClaimed(None));
+        let Some(attempt) = t.attempts.get(&key.attempt_id) else {
+            return Ok(Claim::NotPending);
         };
         if !attempt.is_pending_for(key, now) {
-            return Ok(Claim::NotClaimed(Some(attempt.clone())));
+            return Ok(Claim::NotPending);
         }
-        match (
-            attempt.anon_refresh_token.take(),
-            attempt.anon_user_id.take(),
-        ) {
-            (Some(anon_refresh_token), Some(anon_user_id)) => Ok(Claim::Claimed {
-                anon_refresh_token,
-                anon_user_id,
-            }),
-            _ => Ok(Claim::NotClaimed(Some(attempt.clone()))),
+        let (Some(token), Some(user_id)) = (&attempt.anon_refresh_token, &attempt.anon_user_id)
+        else {
+            return Ok(Claim::NoLiveSession);
+        };
+        let Some(located) = LocatedSecret::parse(token) else {
+            return Ok(Claim::NoLiveSession);
+        };
+        let session_live = t.sessions.get(&located.id).is_some_and(|s| {
+            s.is_live_for(&located, now) && s.project_id == key.project_id && &s.user_id == user_id
+        });
+        let user_anonymous = t
+            .users
+            .get(user_id)
+            .is_some_and(|u| u.is_anonymous && u.project_id == key.project_id);
+        if !(session_live && user_anonymous) {
+            return Ok(Claim::NoLiveSession);
         }
+        let claim = Claim::Claimed {
+            anon_refresh_token: token.clone(),
+            anon_user_id: user_id.clone(),
+            session_id: located.id,
+        };
+        if let Some(attempt) = t.attempts.get_mut(&key.attempt_id) {
+            attempt.anon_refresh_token = None;
+            attempt.anon_user_id = None;
+        }
+        Ok(claim)
     }
 }

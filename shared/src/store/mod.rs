@@ -58,13 +58,17 @@ pub enum PickUp {
 /// The outcome of claiming an attempt's anonymous session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller detached the anonymous session from the attempt.
+    /// This caller detached the live anonymous session from the attempt.
     Claimed {
         anon_refresh_token: String,
         anon_user_id: String,
+        session_id: String,
     },
-    /// The condition failed; the attempt as it was (if it exists at all).
-    NotClaimed(Option<CliAttempt>),
+    /// The attempt is pending but carries no live anonymous session (none,
+    /// already claimed, expired, revoked, or its user is no longer anonymous).
+    NoLiveSession,
+    /// No pending attempt is named by the key.
+    NotPending,
 }
 
 #[async_trait]
@@ -114,6 +118,9 @@ pub trait Store: Send + Sync {
         now: Millis,
     ) -> StoreResult<bool>;
     /// If the attempt is named by `key`, pending, and carries an anonymous
-    /// session: detach that session and return it. Atomic.
+    /// session that is live (its session exists in the key's project,
+    /// unexpired, and its user is still anonymous): detach that session and
+    /// return it. The checks and the detach are one atomic step, so a fault
+    /// can never detach a session without handing it out.
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim>;
 }
