@@ -50,8 +50,14 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
             user.refresh_token.clone(),
             anon.refresh_token.clone(),
             access,
-            attempt["polling_code"].as_str().unwrap_or_default().to_owned(),
-            attempt["login_code"].as_str().unwrap_or_default().to_owned(),
+            attempt["polling_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            attempt["login_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
             "true".into(),
             "client".into(),
             "server".into(),
@@ -107,7 +113,8 @@ fn value(known: usize) -> impl Strategy<Value = serde_json::Value> {
         Just(Value::Null),
         any::<bool>().prop_map(Value::Bool),
         any::<i64>().prop_map(Value::from),
-        any::<f64>().prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
+        any::<f64>()
+            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
         ".{0,40}".prop_map(Value::String),
         (0..known).prop_map(|i| Value::String(format!("@known{i}"))),
     ];
@@ -121,7 +128,9 @@ fn value(known: usize) -> impl Strategy<Value = serde_json::Value> {
 }
 
 fn input(known: usize) -> impl Strategy<Value = Input> {
-    let any_method = prop::sample::select(vec!["GET", "POST", "PATCH", "DELETE", "PUT", "OPTIONS", "HEAD"]);
+    let any_method = prop::sample::select(vec![
+        "GET", "POST", "PATCH", "DELETE", "PUT", "OPTIONS", "HEAD",
+    ]);
     // Mostly the endpoint's own method, so requests get past routing.
     let routed = (
         prop::sample::select(PREFIXES.to_vec()),
@@ -146,7 +155,11 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
         1 => prop::collection::vec(prop_oneof![0x20u8..0x7f, 0x80u8..=0xff], 0..60),
         1 => Just(Vec::new()),
     ];
-    let header = (prop::sample::select(vec!["x-stack-", "x-hexclave-"]), prop::sample::select(HEADERS.to_vec()), header_value)
+    let header = (
+        prop::sample::select(vec!["x-stack-", "x-hexclave-"]),
+        prop::sample::select(HEADERS.to_vec()),
+        header_value,
+    )
         .prop_map(|(p, n, v)| (format!("{p}{n}"), v));
     let body_object = prop::collection::btree_map(
         prop_oneof![4 => prop::sample::select(FIELDS.to_vec()).prop_map(str::to_owned), 1 => ".{0,10}"],
@@ -170,7 +183,11 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
     // A coherent set of credentials most of the time, then stray headers.
     let credentials = prop::option::of(0usize..3).prop_map(|kind| match kind {
         Some(k) => {
-            let (t, h, key) = [("client", "publishable-client-key", 1), ("server", "secret-server-key", 2), ("admin", "super-secret-admin-key", 3)][k];
+            let (t, h, key) = [
+                ("client", "publishable-client-key", 1),
+                ("server", "secret-server-key", 2),
+                ("admin", "super-secret-admin-key", 3),
+            ][k];
             vec![
                 ("x-stack-access-type".to_owned(), t.as_bytes().to_vec()),
                 ("x-stack-project-id".to_owned(), b"@known0".to_vec()),
@@ -179,12 +196,23 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
         }
         None => Vec::new(),
     });
-    (target, credentials, prop::collection::vec(header, 0..5), content_type, body).prop_map(
-        |((method, path), mut headers, extra, content_type, body)| {
-            headers.extend(extra);
-            Input { method, path, headers, content_type, body }
-        },
+    (
+        target,
+        credentials,
+        prop::collection::vec(header, 0..5),
+        content_type,
+        body,
     )
+        .prop_map(|((method, path), mut headers, extra, content_type, body)| {
+            headers.extend(extra);
+            Input {
+                method,
+                path,
+                headers,
+                content_type,
+                body,
+            }
+        })
 }
 
 fn method_name(m: &http::Method) -> &'static str {
@@ -209,7 +237,9 @@ fn resolve(bytes: &[u8], known: &[String]) -> Vec<u8> {
 }
 
 fn build(input: &Input, known: &[String]) -> Option<http::Request<Bytes>> {
-    let mut b = http::Request::builder().method(input.method).uri(&input.path);
+    let mut b = http::Request::builder()
+        .method(input.method)
+        .uri(&input.path);
     for (name, value) in &input.headers {
         let v = http::HeaderValue::from_bytes(&resolve(value, known)).ok()?;
         b = b.header(name.as_str(), v);
@@ -221,11 +251,18 @@ fn build(input: &Input, known: &[String]) -> Option<http::Request<Bytes>> {
 }
 
 fn run(cases: u32) {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
     let w = world(&rt);
     let statuses: Arc<Mutex<BTreeMap<u16, u64>>> = Arc::default();
     let counted = Arc::clone(&statuses);
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let mut runner = TestRunner::new(Config {
+        cases,
+        failure_persistence: None,
+        ..Config::default()
+    });
     let started = Instant::now();
     let result = runner.run(&input(w.known.len()), |input| {
         let Some(request) = build(&input, &w.known) else {
@@ -234,7 +271,11 @@ fn run(cases: u32) {
         let response = rt.block_on(w.app.handle(request));
         let status = response.status().as_u16();
         *counted.lock().expect("lock").entry(status).or_default() += 1;
-        prop_assert!(status < 500, "{status} for {input:?}: {:?}", response.body());
+        prop_assert!(
+            status < 500,
+            "{status} for {input:?}: {:?}",
+            response.body()
+        );
         Ok(())
     });
     let took = started.elapsed();
@@ -251,12 +292,18 @@ fn run(cases: u32) {
     }
     // The generator reaches past validation into the handlers.
     for reached in [200u16, 201, 400, 401, 404] {
-        assert!(statuses.contains_key(&reached) || cases < 1000, "no {reached} in {statuses:?}");
+        assert!(
+            statuses.contains_key(&reached) || cases < 1000,
+            "no {reached} in {statuses:?}"
+        );
     }
 }
 
 #[test]
 fn no_input_panics_or_yields_5xx() {
-    let cases = std::env::var("FUZZ_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(3000);
+    let cases = std::env::var("FUZZ_CASES")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(3000);
     run(cases);
 }

@@ -1,0 +1,282 @@
+//! Secret hygiene: no code, token or key ever appears in the logs, and at
+//! rest secrets exist only as hashes, except a refresh token waiting to be
+//! picked up (or an anonymous CLI session waiting to be claimed), gone once
+//! it is handed out.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use cli_auth_core::App;
+use cli_auth_core::clock::ManualClock;
+use cli_auth_core::http::auth::AccessType;
+use cli_auth_core::store::Store;
+use cli_auth_core::store::dynamo::DynamoStore;
+use cli_auth_core::store::memory::MemoryStore;
+use cli_auth_tests::{FaultyStore, Req, Seeded, T0, app, seed_project, unique_tables};
+use http::Method;
+use serde_json::{Value, json};
+use tracing_subscriber::util::SubscriberInitExt as _;
+
+/// Log lines written by the subscriber under test.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().expect("lock").extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
+    }
+}
+
+/// Every secret a flow handed out.
+#[derive(Default)]
+struct Secrets(Vec<String>);
+
+impl Secrets {
+    fn add(&mut self, v: &Value) -> String {
+        let s = v
+            .as_str()
+            .unwrap_or_else(|| panic!("secret: {v}"))
+            .to_owned();
+        // The whole value and its secret part after the id.
+        if let Some((_, secret)) = s.split_once('.') {
+            self.0.push(secret.to_owned());
+        }
+        self.0.push(s.clone());
+        s
+    }
+}
+
+/// Runs every flow (successes, refusals, and a store fault) and collects the
+/// secrets handed out or presented.
+async fn flows(app: &App, seeded: &Seeded, faulty: Option<&FaultyStore>) -> Secrets {
+    let mut secrets = Secrets::default();
+    for key in [&seeded.client_key, &seeded.server_key, &seeded.admin_key] {
+        secrets.0.push(key.clone());
+    }
+    let server =
+        |m: Method, p: &str| Req::new(m, &format!("/api/v1{p}")).access(seeded, AccessType::Server);
+    let client = |m: Method, p: &str| Req::new(m, &format!("/api/v1{p}")).client(seeded);
+
+    let user = server(Method::POST, "/users")
+        .json(json!({"display_name": "Hygiene"}))
+        .send(app)
+        .await
+        .json;
+    let session = server(Method::POST, "/auth/sessions")
+        .json(json!({"user_id": user["id"]}))
+        .send(app)
+        .await
+        .json;
+    let browser_refresh = secrets.add(&session["refresh_token"]);
+    secrets.add(&session["access_token"]);
+    let anon = client(Method::POST, "/auth/anonymous/sign-up")
+        .send(app)
+        .await
+        .json;
+    let anon_refresh = secrets.add(&anon["refresh_token"]);
+    secrets.add(&anon["access_token"]);
+
+    let attempt = client(Method::POST, "/auth/cli")
+        .json(json!({"anon_refresh_token": anon_refresh}))
+        .send(app)
+        .await
+        .json;
+    let polling = secrets.add(&attempt["polling_code"]);
+    let login = secrets.add(&attempt["login_code"]);
+    let complete = |body: Value| client(Method::POST, "/auth/cli/complete").json(body);
+    complete(json!({"login_code": login, "mode": "check"}))
+        .send(app)
+        .await;
+    let claimed = complete(json!({"login_code": login, "mode": "claim-anon-session"}))
+        .send(app)
+        .await
+        .json;
+    secrets.add(&claimed["access_token"]);
+    // Refusals carrying secrets.
+    complete(json!({"login_code": login, "refresh_token": format!("{browser_refresh}x")}))
+        .send(app)
+        .await;
+    client(Method::POST, "/auth/cli/poll")
+        .json(json!({"polling_code": login}))
+        .send(app)
+        .await;
+    if let Some(f) = faulty {
+        // A store fault while holding a secret: the fault is logged, the secret not.
+        f.fail_call(0);
+        let r = client(Method::POST, "/auth/cli/poll")
+            .json(json!({"polling_code": polling}))
+            .send(app)
+            .await;
+        assert_eq!(r.status, 503);
+        f.heal();
+    }
+    complete(json!({"login_code": login, "refresh_token": browser_refresh}))
+        .send(app)
+        .await;
+    let picked = client(Method::POST, "/auth/cli/poll")
+        .json(json!({"polling_code": polling}))
+        .send(app)
+        .await;
+    assert_eq!(picked.status, 201);
+    client(Method::POST, "/auth/cli/poll")
+        .json(json!({"polling_code": polling}))
+        .send(app)
+        .await;
+    let refreshed = client(Method::POST, "/auth/sessions/current/refresh")
+        .header("x-stack-refresh-token", &browser_refresh)
+        .send(app)
+        .await
+        .json;
+    let access = secrets.add(&refreshed["access_token"]);
+    client(Method::GET, "/users/me")
+        .header("x-stack-access-token", &access)
+        .send(app)
+        .await;
+    client(Method::GET, "/users/me")
+        .header("x-stack-access-token", &format!("{access}x"))
+        .send(app)
+        .await;
+    client(Method::DELETE, "/auth/sessions/current")
+        .header("x-stack-access-token", &access)
+        .send(app)
+        .await;
+    // A pending attempt left waiting for pickup, for the at-rest check.
+    let waiting = client(Method::POST, "/auth/cli").send(app).await.json;
+    secrets.add(&waiting["polling_code"]);
+    let waiting_login = secrets.add(&waiting["login_code"]);
+    let another = server(Method::POST, "/auth/sessions")
+        .json(json!({"user_id": user["id"]}))
+        .send(app)
+        .await
+        .json;
+    let waiting_refresh = secrets.add(&another["refresh_token"]);
+    secrets.add(&another["access_token"]);
+    complete(json!({"login_code": waiting_login, "refresh_token": waiting_refresh}))
+        .send(app)
+        .await;
+    secrets
+}
+
+fn assert_no_secret_in(text: &str, secrets: &Secrets, what: &str) {
+    for s in &secrets.0 {
+        assert!(
+            !text.contains(s.as_str()),
+            "a secret ({}…) appears in {what}",
+            &s[..8.min(s.len())]
+        );
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn logs_never_carry_secrets_even_at_trace_level() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let _guard = tracing_subscriber::fmt()
+        .with_env_filter("trace")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish()
+        .set_default();
+    let inner: Arc<dyn Store> = Arc::new(MemoryStore::new());
+    let seeded = seed_project(inner.as_ref(), true).await;
+    let faulty = Arc::new(FaultyStore::new(inner));
+    let app = app(
+        Arc::clone(&faulty) as Arc<dyn Store>,
+        Arc::new(ManualClock::new(T0)),
+    );
+    let secrets = flows(&app, &seeded, Some(&faulty)).await;
+    let logs = captured.text();
+    assert!(
+        logs.contains("answered") && logs.contains("store fault"),
+        "logs were captured: {logs}"
+    );
+    assert_no_secret_in(&logs, &secrets, "the logs");
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn dynamodb_logs_at_info_and_the_items_at_rest() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let _guard = tracing_subscriber::fmt()
+        .json()
+        .with_env_filter("info,cli_auth_core=trace")
+        .with_writer(move || writer.clone())
+        .finish()
+        .set_default();
+    cli_auth_tests::dynamodb_endpoint();
+    let client = DynamoStore::client_from_env(None).await;
+    let tables = unique_tables();
+    let store = DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.expect("tables");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seeded = seed_project(store.as_ref(), true).await;
+    let app = app(Arc::clone(&store), Arc::new(ManualClock::new(T0)));
+    let secrets = flows(&app, &seeded, None).await;
+    assert_no_secret_in(&captured.text(), &secrets, "the logs");
+
+    // Every item of every table, as DynamoDB holds it.
+    let mut at_rest = Vec::new();
+    for table in [
+        &tables.projects,
+        &tables.users,
+        &tables.sessions,
+        &tables.attempts,
+    ] {
+        let items = client
+            .scan()
+            .table_name(table)
+            .send()
+            .await
+            .expect("scan")
+            .items
+            .unwrap_or_default();
+        assert!(!items.is_empty(), "{table} has items");
+        for item in items {
+            at_rest.push((table.clone(), format!("{item:?}")));
+        }
+    }
+    // Allowed readable: the refresh token waiting on the completed attempt.
+    let waiting: Vec<&(String, String)> = at_rest
+        .iter()
+        .filter(|(_, i)| i.contains("\"refresh_token\""))
+        .collect();
+    assert_eq!(
+        waiting.len(),
+        1,
+        "exactly one refresh token waits for pickup"
+    );
+    for (table, item) in &at_rest {
+        let allowed: Vec<&String> = secrets
+            .0
+            .iter()
+            .filter(|s| {
+                !(item.contains("\"refresh_token\"")
+                    && item.contains(s.as_str())
+                    && table == &tables.attempts)
+            })
+            .collect();
+        for s in allowed {
+            assert!(
+                !item.contains(s.as_str()),
+                "a secret ({}…) is readable in {table}",
+                &s[..8.min(s.len())]
+            );
+        }
+    }
+    // The picked-up attempt kept only hashes; the claimed anonymous session is gone from it.
+    assert!(
+        at_rest
+            .iter()
+            .all(|(_, i)| !i.contains("anon_refresh_token"))
+    );
+}
