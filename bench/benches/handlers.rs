@@ -1,0 +1,193 @@
+//! Time per request of header validation and of each handler, through the
+//! whole pipeline (`App::handle`) on the in-memory store.
+//! `cargo bench -p cli-auth-bench --bench handlers`
+
+use std::sync::Arc;
+
+use cli_auth_core::App;
+use cli_auth_core::clock::ManualClock;
+use cli_auth_core::http::auth::{self, AccessType};
+use cli_auth_core::store::Store;
+use cli_auth_core::store::memory::MemoryStore;
+use cli_auth_tests::{Req, Seeded, T0, app, seed_project, seed_user};
+use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use http::Method;
+use serde_json::json;
+
+struct World {
+    app: App,
+    seeded: Seeded,
+    refresh_token: String,
+    access_token: String,
+    polling_code: String,
+    login_code: String,
+    user_id: String,
+}
+
+fn world(rt: &tokio::runtime::Runtime) -> World {
+    rt.block_on(async {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let seeded = seed_project(store.as_ref(), true).await;
+        let user = seed_user(store.as_ref(), &seeded.project.id, false, T0, 3_600_000).await;
+        let app = app(Arc::clone(&store), Arc::new(ManualClock::new(T0)));
+        let attempt = Req::post("/api/v1/auth/cli")
+            .client(&seeded)
+            .send(&app)
+            .await
+            .json;
+        let access_token = app
+            .tokens()
+            .access_token(cli_auth_tests::BASE_URL, &user.user, &user.session, T0)
+            .expect("token");
+        World {
+            polling_code: attempt["polling_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            login_code: attempt["login_code"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            refresh_token: user.refresh_token,
+            user_id: user.user.id,
+            access_token,
+            app,
+            seeded,
+        }
+    })
+}
+
+fn benches(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let w = world(&rt);
+
+    let headers = Req::post("/api/v1/auth/cli")
+        .client(&w.seeded)
+        .build()
+        .headers()
+        .clone();
+    let project = w.seeded.project.clone();
+    c.bench_function("header validation (rules 1-4, 7-8)", |b| {
+        b.iter(|| {
+            let claimed = auth::claimed_access(&headers).expect("valid");
+            auth::check_key(&headers, claimed.access_type, &project, &AccessType::ALL)
+                .expect("valid");
+        })
+    });
+
+    let mut group = c.benchmark_group("handler");
+    group.bench_function("POST /auth/cli (initiate)", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::post("/api/v1/auth/cli")
+                .client(&w.seeded)
+                .json(json!({}))
+                .send(&w.app)
+        })
+    });
+    group.bench_function("POST /auth/cli/poll (waiting)", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::post("/api/v1/auth/cli/poll")
+                .client(&w.seeded)
+                .json(json!({"polling_code": w.polling_code}))
+                .send(&w.app)
+        })
+    });
+    group.bench_function("POST /auth/cli/complete (check)", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::post("/api/v1/auth/cli/complete")
+                .client(&w.seeded)
+                .json(json!({"login_code": w.login_code, "mode": "check"}))
+                .send(&w.app)
+        })
+    });
+    group.bench_function("POST /auth/cli/complete (complete)", |b| {
+        b.to_async(&rt).iter_batched(
+            || {
+                let attempt = rt
+                    .block_on(Req::post("/api/v1/auth/cli").client(&w.seeded).send(&w.app))
+                    .json;
+                attempt["login_code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            },
+            |login| {
+                Req::post("/api/v1/auth/cli/complete")
+                    .client(&w.seeded)
+                    .json(json!({"login_code": login, "refresh_token": w.refresh_token}))
+                    .send(&w.app)
+            },
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("POST /auth/cli/poll (success)", |b| {
+        b.to_async(&rt).iter_batched(
+            || {
+                let attempt = rt.block_on(Req::post("/api/v1/auth/cli").client(&w.seeded).send(&w.app)).json;
+                rt.block_on(
+                    Req::post("/api/v1/auth/cli/complete")
+                        .client(&w.seeded)
+                        .json(json!({"login_code": attempt["login_code"], "refresh_token": w.refresh_token}))
+                        .send(&w.app),
+                );
+                attempt["polling_code"].as_str().unwrap_or_default().to_owned()
+            },
+            |polling| Req::post("/api/v1/auth/cli/poll").client(&w.seeded).json(json!({"polling_code": polling})).send(&w.app),
+            BatchSize::SmallInput,
+        )
+    });
+    group.bench_function("POST /auth/sessions/current/refresh (ES256 sign)", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::post("/api/v1/auth/sessions/current/refresh")
+                .client(&w.seeded)
+                .header("x-stack-refresh-token", &w.refresh_token)
+                .send(&w.app)
+        })
+    });
+    group.bench_function("GET /users/me (ES256 verify)", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::new(Method::GET, "/api/v1/users/me")
+                .client(&w.seeded)
+                .header("x-stack-access-token", &w.access_token)
+                .send(&w.app)
+        })
+    });
+    group.bench_function("GET /users/{id}", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::new(Method::GET, &format!("/api/v1/users/{}", w.user_id))
+                .access(&w.seeded, AccessType::Server)
+                .send(&w.app)
+        })
+    });
+    group.bench_function("GET jwks.json", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::new(
+                Method::GET,
+                &format!(
+                    "/api/v1/projects/{}/.well-known/jwks.json",
+                    w.seeded.project.id
+                ),
+            )
+            .send(&w.app)
+        })
+    });
+    group.bench_function("bad input: SCHEMA_ERROR", |b| {
+        b.to_async(&rt).iter(|| {
+            Req::post("/api/v1/auth/cli/poll")
+                .client(&w.seeded)
+                .json(json!({"polling_code": 5}))
+                .send(&w.app)
+        })
+    });
+    group.finish();
+}
+
+criterion_group! {
+    name = handlers;
+    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
+    targets = benches
+}
+criterion_main!(handlers);
