@@ -380,3 +380,27 @@ impl Store for FaultyStore {
         self.inner.claim_anon_session(key, now).await
     }
 }
+
+/// Runs each named `async fn(StoreKind)` as two tests, `memory::name` and
+/// `dynamodb::name`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::StoreKind::Memory).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::StoreKind::Dynamo).await;
+                }
+            )*
+        }
+    };
+}

@@ -603,28 +603,7 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
     assert_eq!(e.me(&access).await.json["id"], u["id"]);
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::StoreKind::Memory).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::StoreKind::Dynamo).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+cli_auth_tests::on_both_stores!(
     users_create_read_update,
     users_are_per_project_and_server_only,
     sessions_refresh_me_revoke,

@@ -587,28 +587,7 @@ mod base64_engine {
     }
 }
 
-macro_rules! on_both_stores {
-    ($($name:ident),* $(,)?) => {
-        mod memory {
-            $(
-                #[tokio::test]
-                async fn $name() {
-                    super::$name(super::StoreKind::Memory).await;
-                }
-            )*
-        }
-        mod dynamodb {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-                async fn $name() {
-                    super::$name(super::StoreKind::Dynamo).await;
-                }
-            )*
-        }
-    };
-}
-
-on_both_stores!(
+cli_auth_tests::on_both_stores!(
     initiate_defaults,
     initiate_expiry_bounds,
     initiate_checks_the_anonymous_session,

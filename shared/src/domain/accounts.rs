@@ -9,7 +9,7 @@ use crate::domain::tokens::Minter;
 use crate::domain::user::{User, UserPatch};
 use crate::error::{ApiError, KnownError};
 use crate::secret::{LocatedSecret, random_id};
-use crate::store::{Lookup, Store};
+use crate::store::Store;
 
 /// Default session lifetime: one year.
 pub const DEFAULT_SESSION_MILLIS: i64 = 365 * 24 * 60 * 60 * 1000;
@@ -56,12 +56,8 @@ pub async fn get_user(
         return Err(KnownError::UserNotFound.into());
     }
     store
-        .lookup(Lookup {
-            user_id: Some(user_id),
-            ..Lookup::default()
-        })
+        .user(user_id)
         .await?
-        .user
         .filter(|u| u.project_id == project_id)
         .ok_or_else(|| KnownError::UserNotFound.into())
 }
@@ -125,12 +121,8 @@ pub async fn create_session(
         return Err(missing().into());
     }
     let user = store
-        .lookup(Lookup {
-            user_id: Some(user_id),
-            ..Lookup::default()
-        })
+        .user(user_id)
         .await?
-        .user
         .filter(|u| u.project_id == project_id)
         .ok_or_else(missing)?;
     let lifetime = expires_in_millis.unwrap_or(DEFAULT_SESSION_MILLIS);
@@ -154,22 +146,11 @@ pub async fn refresh(
     let gone = || ApiError::from(KnownError::RefreshTokenNotFoundOrExpired);
     let token = LocatedSecret::parse(refresh_token).ok_or_else(gone)?;
     let session = store
-        .lookup(Lookup {
-            session_id: Some(&token.id),
-            ..Lookup::default()
-        })
+        .session(&token.id)
         .await?
-        .session
         .filter(|s| s.is_live_for(&token, now) && s.project_id == project_id)
         .ok_or_else(gone)?;
-    let user = store
-        .lookup(Lookup {
-            user_id: Some(&session.user_id),
-            ..Lookup::default()
-        })
-        .await?
-        .user
-        .ok_or_else(gone)?;
+    let user = store.user(&session.user_id).await?.ok_or_else(gone)?;
     Ok(minter.access_token(&user, &session, now)?)
 }
 

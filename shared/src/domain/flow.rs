@@ -63,14 +63,9 @@ async fn check_anon_refresh_token(
 ) -> Result<String, ApiError> {
     let invalid = || ApiError::bad_request("Invalid anon refresh token");
     let token = LocatedSecret::parse(token).ok_or_else(invalid)?;
-    let found = store
-        .lookup(Lookup {
-            session_id: Some(&token.id),
-            ..Lookup::default()
-        })
-        .await?;
-    let session = found
-        .session
+    let session = store
+        .session(&token.id)
+        .await?
         .filter(|s| s.refresh_token_hash.matches(&token.secret))
         .ok_or_else(invalid)?;
     if session.project_id != project_id {
@@ -83,14 +78,7 @@ async fn check_anon_refresh_token(
             "The provided anon refresh token has expired",
         ));
     }
-    let user = store
-        .lookup(Lookup {
-            user_id: Some(&session.user_id),
-            ..Lookup::default()
-        })
-        .await?
-        .user
-        .ok_or_else(invalid)?;
+    let user = store.user(&session.user_id).await?.ok_or_else(invalid)?;
     if !user.is_anonymous {
         return Err(ApiError::bad_request(
             "The provided refresh token does not belong to an anonymous user",
@@ -152,12 +140,8 @@ pub async fn complete(
     match mode {
         CompleteMode::Check => {
             let attempt = store
-                .lookup(Lookup {
-                    attempt_id: Some(&key.attempt_id),
-                    ..Lookup::default()
-                })
+                .attempt(&key.attempt_id)
                 .await?
-                .attempt
                 .filter(|a| a.is_pending_for(&key, now))
                 .ok_or_else(invalid_login)?;
             let anonymous = match (&attempt.anon_refresh_token, &attempt.anon_user_id) {

@@ -102,6 +102,33 @@ pub trait Store: Send + Sync {
     /// Reads any of an attempt, a session and a user at once.
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;
 
+    /// One user, by id.
+    async fn user(&self, id: &str) -> StoreResult<Option<User>> {
+        let what = Lookup {
+            user_id: Some(id),
+            ..Lookup::default()
+        };
+        Ok(self.lookup(what).await?.user)
+    }
+
+    /// One session, by id.
+    async fn session(&self, id: &str) -> StoreResult<Option<Session>> {
+        let what = Lookup {
+            session_id: Some(id),
+            ..Lookup::default()
+        };
+        Ok(self.lookup(what).await?.session)
+    }
+
+    /// One attempt, by id.
+    async fn attempt(&self, id: &str) -> StoreResult<Option<CliAttempt>> {
+        let what = Lookup {
+            attempt_id: Some(id),
+            ..Lookup::default()
+        };
+        Ok(self.lookup(what).await?.attempt)
+    }
+
     // CLI attempts.
     /// Creates an attempt (its id is fresh and random, so this never collides).
     async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()>;
