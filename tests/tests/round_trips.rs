@@ -184,3 +184,92 @@ async fn complete_is_at_most_two_round_trips_in_every_mode() {
         .await;
     assert_eq!((r.status, trips), (400, 0));
 }
+
+#[tokio::test]
+async fn accounts_endpoints_round_trips() {
+    use cli_auth_core::http::auth::AccessType;
+    use http::Method;
+    let c = Counted::new().await;
+    let server = |m: Method, p: &str| {
+        Req::new(m, &format!("/api/v1{p}")).access(&c.seeded, AccessType::Server)
+    };
+    let client = |m: Method, p: &str| Req::new(m, &format!("/api/v1{p}")).client(&c.seeded);
+    // The server key's project lookup is cached after the first call.
+    server(Method::POST, "/users")
+        .json(json!({}))
+        .send(&c.app)
+        .await;
+    let counted = async |req: Req| {
+        c.counter.reset();
+        let r = req.send(&c.app).await;
+        (r, c.counter.count())
+    };
+    let (user, trips) =
+        counted(server(Method::POST, "/users").json(json!({"display_name": "R"}))).await;
+    assert_eq!((user.status, trips), (201, 1), "create user: one put");
+    let id = user.json["id"].as_str().expect("id").to_owned();
+    let (r, trips) = counted(server(Method::GET, &format!("/users/{id}"))).await;
+    assert_eq!((r.status, trips), (200, 1), "get user");
+    let (r, trips) =
+        counted(server(Method::PATCH, &format!("/users/{id}")).json(json!({"display_name": null})))
+            .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "update user: one conditional update"
+    );
+    let (r, trips) =
+        counted(server(Method::POST, "/auth/sessions").json(json!({"user_id": id}))).await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 2),
+        "create session: the user, then the put"
+    );
+    let refresh = r.json["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let (r, trips) = counted(
+        client(Method::POST, "/auth/sessions/current/refresh")
+            .header("x-stack-refresh-token", &refresh),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 2),
+        "refresh: the session, then its user"
+    );
+    let access = r.json["access_token"].as_str().expect("access").to_owned();
+    let (r, trips) =
+        counted(client(Method::GET, "/users/me").header("x-stack-access-token", &access)).await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "me: tokens verify offline, one user read"
+    );
+    let (r, trips) = counted(
+        client(Method::DELETE, "/auth/sessions/current").header("x-stack-access-token", &access),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "revoke: one conditional delete"
+    );
+    let (r, trips) = counted(client(Method::POST, "/auth/anonymous/sign-up")).await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "anonymous sign-up: one transaction"
+    );
+    let jwks = format!(
+        "/api/v1/projects/{}/.well-known/jwks.json",
+        c.seeded.project.id
+    );
+    let (r, trips) = counted(Req::new(Method::GET, &jwks)).await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 0),
+        "JWKS: keys derived, project cached"
+    );
+}
