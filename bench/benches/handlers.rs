@@ -10,7 +10,10 @@ use cli_auth_core::http::auth::{self, AccessType};
 use cli_auth_core::store::Store;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_tests::{Req, Seeded, T0, app, seed_project, seed_user};
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, criterion_group, criterion_main};
 use http::Method;
 use serde_json::json;
 
@@ -103,41 +106,42 @@ fn benches(c: &mut Criterion) {
                 .send(&w.app)
         })
     });
+    // These two need a fresh attempt per request: its set-up is not timed.
+    let w = &w;
     group.bench_function("POST /auth/cli/complete (complete)", |b| {
-        b.to_async(&rt).iter_batched(
-            || {
-                let attempt = rt
-                    .block_on(Req::post("/api/v1/auth/cli").client(&w.seeded).send(&w.app))
-                    .json;
-                attempt["login_code"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_owned()
-            },
-            |login| {
-                Req::post("/api/v1/auth/cli/complete")
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let attempt = Req::post("/api/v1/auth/cli").client(&w.seeded).send(&w.app).await.json;
+                let request = Req::post("/api/v1/auth/cli/complete")
                     .client(&w.seeded)
-                    .json(json!({"login_code": login, "refresh_token": w.refresh_token}))
-                    .send(&w.app)
-            },
-            BatchSize::SmallInput,
-        )
+                    .json(json!({"login_code": attempt["login_code"], "refresh_token": w.refresh_token}));
+                let started = Instant::now();
+                black_box(request.send(&w.app).await);
+                timed += started.elapsed();
+            }
+            timed
+        })
     });
     group.bench_function("POST /auth/cli/poll (success)", |b| {
-        b.to_async(&rt).iter_batched(
-            || {
-                let attempt = rt.block_on(Req::post("/api/v1/auth/cli").client(&w.seeded).send(&w.app)).json;
-                rt.block_on(
-                    Req::post("/api/v1/auth/cli/complete")
-                        .client(&w.seeded)
-                        .json(json!({"login_code": attempt["login_code"], "refresh_token": w.refresh_token}))
-                        .send(&w.app),
-                );
-                attempt["polling_code"].as_str().unwrap_or_default().to_owned()
-            },
-            |polling| Req::post("/api/v1/auth/cli/poll").client(&w.seeded).json(json!({"polling_code": polling})).send(&w.app),
-            BatchSize::SmallInput,
-        )
+        b.to_async(&rt).iter_custom(|iters| async move {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let attempt = Req::post("/api/v1/auth/cli").client(&w.seeded).send(&w.app).await.json;
+                Req::post("/api/v1/auth/cli/complete")
+                    .client(&w.seeded)
+                    .json(json!({"login_code": attempt["login_code"], "refresh_token": w.refresh_token}))
+                    .send(&w.app)
+                    .await;
+                let request = Req::post("/api/v1/auth/cli/poll")
+                    .client(&w.seeded)
+                    .json(json!({"polling_code": attempt["polling_code"]}));
+                let started = Instant::now();
+                black_box(request.send(&w.app).await);
+                timed += started.elapsed();
+            }
+            timed
+        })
     });
     group.bench_function("POST /auth/sessions/current/refresh (ES256 sign)", |b| {
         b.to_async(&rt).iter(|| {
@@ -187,7 +191,7 @@ fn benches(c: &mut Criterion) {
 
 criterion_group! {
     name = handlers;
-    config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(2)).warm_up_time(std::time::Duration::from_millis(500));
+    config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
     targets = benches
 }
 criterion_main!(handlers);
