@@ -267,6 +267,7 @@ async fn throttling_is_retried_then_answered_503_quickly() {
             "{kind}: retried, 3 attempts in all"
         );
         assert!(took < Duration::from_secs(7), "{kind}: {took:?}");
+        println!("faults: {kind}: 503 after {took:?} and 3 attempts");
     }
 }
 
@@ -282,6 +283,7 @@ async fn a_hanging_store_is_cut_off_by_the_time_budget() {
         took >= Duration::from_secs(2) && took < Duration::from_secs(8),
         "{took:?}"
     );
+    println!("faults: hanging store: 503 after {took:?}");
 }
 
 #[tokio::test]
@@ -297,6 +299,10 @@ async fn an_unreachable_store_is_503() {
     let r = any_request().send(&app).await;
     assert_unavailable(&r);
     assert!(started.elapsed() < Duration::from_secs(8));
+    println!(
+        "faults: unreachable store: 503 after {:?}",
+        started.elapsed()
+    );
 }
 
 /// DynamoDB Local itself, stopped in the middle of a flow.
@@ -352,6 +358,10 @@ async fn dynamodb_local_stopped_mid_run() {
     assert!(
         started.elapsed() < Duration::from_secs(8),
         "{:?}",
+        started.elapsed()
+    );
+    println!(
+        "faults: DynamoDB Local stopped: 503 after {:?}",
         started.elapsed()
     );
     let r = Req::post("/api/v1/auth/cli")
