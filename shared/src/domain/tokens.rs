@@ -6,9 +6,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header};
+use jsonwebtoken::{Algorithm, DecodingKey};
 use p256::elliptic_curve::sec1::ToSec1Point as _;
 use p256::pkcs8::EncodePrivateKey as _;
 use serde::{Deserialize, Serialize};
@@ -51,7 +53,11 @@ pub struct AccessClaims {
 
 struct SigningKey {
     kid: String,
-    encoding: EncodingKey,
+    /// Parsed once: parsing a PKCS#8 key per signature (as
+    /// `jsonwebtoken::EncodingKey` does) costs more than the signature.
+    key_pair: EcdsaKeyPair,
+    /// The JWS protected header, already base64url-encoded.
+    header: String,
     decoding: DecodingKey,
     jwk: Value,
 }
@@ -162,9 +168,18 @@ impl TokenIssuer {
     ) -> Result<String, TokenError> {
         let claims = self.subject_claims(base_url, subject, now);
         let key = self.key(&claims.aud)?;
-        let mut header = Header::new(Algorithm::ES256);
-        header.kid = Some(key.kid.clone());
-        jsonwebtoken::encode(&header, &claims, &key.encoding).map_err(|_| TokenError::Signing)
+        // JWS compact serialization (RFC 7515): header.payload.signature,
+        // ES256 = ECDSA P-256 SHA-256 with the fixed 64-byte r||s signature.
+        let payload = serde_json::to_vec(&claims).map_err(|_| TokenError::Signing)?;
+        let signing_input = format!("{}.{}", key.header, URL_SAFE_NO_PAD.encode(payload));
+        let signature = key
+            .key_pair
+            .sign(&SystemRandom::new(), signing_input.as_bytes())
+            .map_err(|_| TokenError::Signing)?;
+        Ok(format!(
+            "{signing_input}.{}",
+            URL_SAFE_NO_PAD.encode(signature.as_ref())
+        ))
     }
 
     /// The public keys of a project's audiences, as a JWKS document.
@@ -206,9 +221,14 @@ fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
             "y": URL_SAFE_NO_PAD.encode(y),
         });
         let decoding = decoding_key_from_jwk(&jwk).ok_or(TokenError::Signing)?;
+        let key_pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_bytes())
+            .map_err(|_| TokenError::Signing)?;
+        let header =
+            URL_SAFE_NO_PAD.encode(json!({ "alg": "ES256", "typ": "JWT", "kid": kid }).to_string());
         return Ok(SigningKey {
             kid,
-            encoding: EncodingKey::from_ec_der(der.as_bytes()),
+            key_pair,
+            header,
             decoding,
             jwk,
         });
