@@ -3,7 +3,8 @@
 # in-memory store and on DynamoDB Local: mixed flows (initiate, complete,
 # racing polls), throughput and p50/p99 per endpoint, then a check that no
 # refresh token was handed out twice and each went to its completer's CLI.
-#   scripts/load.sh [release|debug]     (LOAD_FLOWS, LOAD_CONCURRENCY to size it)
+#   scripts/load.sh [release|debug]     (LOAD_FLOWS, LOAD_CONCURRENCY to size it;
+#                                        LOAD_SKIP_BUILD=1 when the binaries are built)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 profile="${1:-release}"
@@ -12,7 +13,9 @@ log() { printf '\n== %s\n' "$*"; }
 flows="${LOAD_FLOWS:-2000}"
 concurrency="${LOAD_CONCURRENCY:-16}"
 
-if [ "$profile" = release ]; then
+if [ -n "${LOAD_SKIP_BUILD:-}" ]; then
+  :  # the caller built both binaries
+elif [ "$profile" = release ]; then
   cargo build --quiet --release --bin cli-auth-dev --bin cli-auth-load
 else
   cargo build --quiet --bin cli-auth-dev --bin cli-auth-load
