@@ -1,0 +1,120 @@
+//! `cli-auth-admin` against DynamoDB Local: tables, a project whose printed
+//! keys are the stored hashes' keys, listing, and key rotation.
+
+use std::process::Command;
+
+use cli_auth_core::http::auth::AccessType;
+use cli_auth_core::store::Store as _;
+use cli_auth_core::store::dynamo::{DynamoStore, TableNames};
+
+fn admin(prefix: &str, args: &[&str]) -> (bool, String, String) {
+    cli_auth_tests::dynamodb_endpoint();
+    let out = Command::new(env!("CARGO_BIN_EXE_cli-auth-admin"))
+        .args(args)
+        .env("CLI_AUTH_TABLE_PREFIX", prefix)
+        .output()
+        .expect("run cli-auth-admin");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn value<'a>(stdout: &'a str, label: &str) -> &'a str {
+    stdout
+        .lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(str::trim)
+        .unwrap_or_else(|| panic!("{label} in {stdout}"))
+}
+
+#[tokio::test]
+async fn tables_projects_listing_and_rotation() {
+    let prefix = format!("adm{}-", &cli_auth_core::secret::random_id()[..8]);
+    let (ok, out, err) = admin(&prefix, &["create-tables"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches(": created").count(), 4, "{out}");
+    let (ok, out, _) = admin(&prefix, &["create-tables"]);
+    assert!(
+        ok && out.matches(": exists").count() == 4,
+        "idempotent: {out}"
+    );
+
+    let (ok, out, err) = admin(&prefix, &["create-project", "--name", "Acme CLI"]);
+    assert!(ok, "{err}");
+    let id = value(&out, "project id:").to_owned();
+    let client = value(&out, "publishable client key:").to_owned();
+    let server = value(&out, "secret server key:").to_owned();
+    let admin_key = value(&out, "super secret admin key:").to_owned();
+    assert!(
+        client.starts_with("pck_") && server.starts_with("ssk_") && admin_key.starts_with("sak_")
+    );
+
+    let store = DynamoStore::new(
+        DynamoStore::client_from_env(None).await,
+        TableNames::with_prefix(&prefix),
+    );
+    let project = store
+        .get_project(&id)
+        .await
+        .expect("read")
+        .expect("created");
+    assert_eq!(project.display_name, "Acme CLI");
+    assert!(project.requires_publishable_client_key);
+    for (kind, key) in [
+        (AccessType::Client, &client),
+        (AccessType::Server, &server),
+        (AccessType::Admin, &admin_key),
+    ] {
+        assert!(
+            project.key_hash(kind).is_some_and(|h| h.matches(key)),
+            "{kind} key stored as its hash"
+        );
+        assert_ne!(
+            project
+                .key_hash(kind)
+                .map(|h| h.as_str().to_owned())
+                .as_deref(),
+            Some(key.as_str())
+        );
+    }
+
+    let (ok, out, _) = admin(&prefix, &["list-projects"]);
+    assert!(ok && out.contains(&id) && out.contains("Acme CLI"), "{out}");
+    assert!(
+        !out.contains(&client) && !out.contains(&server),
+        "listing never shows keys"
+    );
+
+    let (ok, out, err) = admin(
+        &prefix,
+        &["rotate-key", "--project", &id, "--kind", "server"],
+    );
+    assert!(ok, "{err}");
+    let rotated = value(&out, "new secret server key:").to_owned();
+    let project = store.get_project(&id).await.expect("read").expect("exists");
+    let hash = project.key_hash(AccessType::Server).expect("server key");
+    assert!(
+        hash.matches(&rotated) && !hash.matches(&server),
+        "the old key stops working"
+    );
+    assert!(
+        project
+            .key_hash(AccessType::Client)
+            .is_some_and(|h| h.matches(&client)),
+        "others kept"
+    );
+
+    let (ok, _, err) = admin(
+        &prefix,
+        &[
+            "rotate-key",
+            "--project",
+            "no-such-project",
+            "--kind",
+            "client",
+        ],
+    );
+    assert!(!ok && err.contains("no project"), "{err}");
+}
