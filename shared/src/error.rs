@@ -22,7 +22,8 @@ pub enum ApiError {
     #[error("route not found")]
     RouteNotFound,
     #[error("method not allowed")]
-    MethodNotAllowed,
+    /// A known path with another method; `allow` lists the path's methods.
+    MethodNotAllowed { allow: String },
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -49,7 +50,7 @@ impl ApiError {
             Self::Known(k) => k.status(),
             Self::Plain { status, .. } => *status,
             Self::RouteNotFound => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Store(_) | Self::Token(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -71,7 +72,7 @@ impl ApiError {
             Self::Known(k) => k.message(),
             Self::Plain { message, .. } => message.clone(),
             Self::RouteNotFound => "Not found".to_owned(),
-            Self::MethodNotAllowed => "Method not allowed".to_owned(),
+            Self::MethodNotAllowed { .. } => "Method not allowed".to_owned(),
             // Never the store's own text: it may carry AWS internals.
             Self::Store(StoreError::Unavailable(_)) => {
                 "The service's data store is temporarily unavailable. Please try again shortly."

@@ -395,11 +395,9 @@ async fn unknown_routes_404_and_wrong_methods_405() {
         (Method::PUT, "/api/latest/auth/cli/poll"),
         (Method::DELETE, "/api/v1/auth/cli/complete"),
     ] {
-        assert_eq!(
-            send(&app, Req::new(method, path).client(&s)).await.status,
-            405,
-            "{path}"
-        );
+        let r = send(&app, Req::new(method, path).client(&s)).await;
+        assert_eq!(r.status, 405, "{path}");
+        assert_eq!(r.headers["allow"], "POST, OPTIONS", "{path}");
     }
     // Both prefixes serve the same endpoints.
     assert_eq!(

@@ -56,7 +56,15 @@ pub fn error(e: &ApiError) -> HttpResponse {
             h.insert("x-hexclave-known-error", value);
             response
         }
-        _ => build(status, TEXT, Bytes::from(e.message())),
+        _ => {
+            let mut response = build(status, TEXT, Bytes::from(e.message()));
+            if let ApiError::MethodNotAllowed { allow } = e
+                && let Ok(value) = HeaderValue::from_str(allow)
+            {
+                response.headers_mut().insert(header::ALLOW, value);
+            }
+            response
+        }
     }
 }
 

@@ -166,11 +166,17 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     if method == Method::OPTIONS {
         return Ok(Route::Preflight);
     }
+    let allow: Vec<String> = matching
+        .iter()
+        .map(|(e, _)| e.method().to_string())
+        .collect();
     matching
         .into_iter()
         .find(|(e, _)| e.method() == method)
         .map(|(e, params)| Route::Call(e, params))
-        .ok_or(ApiError::MethodNotAllowed)
+        .ok_or_else(|| ApiError::MethodNotAllowed {
+            allow: format!("{}, OPTIONS", allow.join(", ")),
+        })
 }
 
 #[cfg(test)]
@@ -235,12 +241,20 @@ mod tests {
         ));
         assert!(matches!(
             route(&Method::GET, "/api/v1/auth/cli"),
-            Err(ApiError::MethodNotAllowed)
+            Err(ApiError::MethodNotAllowed { .. })
         ));
         assert!(matches!(
             route(&Method::DELETE, "/api/latest/auth/cli/poll"),
-            Err(ApiError::MethodNotAllowed)
+            Err(ApiError::MethodNotAllowed { .. })
         ));
+    }
+
+    #[test]
+    fn method_not_allowed_names_the_allowed_methods() {
+        match route(&Method::DELETE, "/api/v1/users/u1") {
+            Err(ApiError::MethodNotAllowed { allow }) => assert_eq!(allow, "GET, PATCH, OPTIONS"),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
