@@ -55,7 +55,18 @@ async fn handle(app: &App, request: hyper::Request<Incoming>) -> hyper::Response
         Err(_) => {
             let mut r = http::Response::new(Bytes::from_static(b"Request body too large"));
             *r.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
-            r
+            r.headers_mut().insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/plain; charset=utf-8"),
+            );
+            // The same conventions as every other answer (request id, CORS,
+            // the error-status override).
+            let override_status = parts.headers.contains_key("x-stack-override-error-status");
+            cli_auth_core::http::response::finish(
+                r,
+                &cli_auth_core::secret::random_id(),
+                override_status,
+            )
         }
     };
     response.map(Full::new)

@@ -347,6 +347,8 @@ async fn routes_preflights_and_bad_input(dynamodb: bool) {
         .await
         .expect("post");
     assert_eq!(r.status().as_u16(), 413);
+    assert!(r.headers().contains_key("x-stack-request-id"));
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }
 
 macro_rules! on_both_stores {
