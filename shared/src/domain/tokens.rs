@@ -122,16 +122,6 @@ impl TokenIssuer {
         Ok(key)
     }
 
-    pub fn claims(
-        &self,
-        base_url: &str,
-        user: &User,
-        session: &Session,
-        now: Millis,
-    ) -> AccessClaims {
-        self.subject_claims(base_url, &Subject::of(user, session), now)
-    }
-
     fn subject_claims(&self, base_url: &str, subject: &Subject, now: Millis) -> AccessClaims {
         let iat = now.div_euclid(1000);
         AccessClaims {

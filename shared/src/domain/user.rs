@@ -33,10 +33,6 @@ impl UserPatch {
             user.server_metadata.clone_from(v);
         }
     }
-
-    pub fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -42,11 +42,6 @@ impl MemoryStore {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// Every attempt, as stored (tests inspect what is kept at rest).
-    pub fn attempts(&self) -> Vec<CliAttempt> {
-        self.tables().attempts.values().cloned().collect()
-    }
 }
 
 #[async_trait]
