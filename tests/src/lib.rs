@@ -1,5 +1,7 @@
 //! Helpers shared by the integration and end-to-end tests.
 
+pub mod fixtures;
+
 use std::sync::Arc;
 use std::time::Duration;
 
