@@ -1,6 +1,7 @@
 //! Helpers shared by the integration and end-to-end tests.
 
 pub mod fixtures;
+pub mod lambda_runtime;
 
 use std::sync::Arc;
 use std::time::Duration;

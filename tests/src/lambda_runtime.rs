@@ -1,0 +1,237 @@
+//! A stand-in for the AWS Lambda Runtime API (`/2018-06-01/runtime/...`), so
+//! tests can run a compiled function binary the way Lambda does: the binary
+//! asks for the next invocation, handles it, and posts the response back.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http_body_util::{BodyExt as _, Full};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::sync::Notify;
+
+/// What the function posted for an invocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Response(Vec<u8>),
+    Error(Vec<u8>),
+}
+
+#[derive(Default)]
+struct State {
+    queue: Mutex<VecDeque<(String, Vec<u8>)>>,
+    queued: Notify,
+    outcomes: Mutex<HashMap<String, Outcome>>,
+    posted: Notify,
+    next_id: Mutex<u64>,
+}
+
+pub struct RuntimeApi {
+    address: SocketAddr,
+    state: Arc<State>,
+}
+
+const NEXT: &str = "/2018-06-01/runtime/invocation/next";
+const INVOCATION: &str = "/2018-06-01/runtime/invocation/";
+
+impl RuntimeApi {
+    pub async fn start() -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let address = listener.local_addr().expect("address");
+        let state = Arc::new(State::default());
+        let shared = Arc::clone(&state);
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = listener.accept().await {
+                let state = Arc::clone(&shared);
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let state = Arc::clone(&state);
+                        async move { Ok::<_, Infallible>(serve(&state, request).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Self { address, state }
+    }
+
+    /// The value for `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> String {
+        self.address.to_string()
+    }
+
+    /// Queues an event and waits for the function's outcome.
+    pub async fn invoke(&self, event: &[u8], timeout: Duration) -> Option<Outcome> {
+        let id = {
+            let mut next = self.state.next_id.lock().expect("lock");
+            *next += 1;
+            format!("00000000-0000-4000-8000-{:012}", *next)
+        };
+        self.state
+            .queue
+            .lock()
+            .expect("lock")
+            .push_back((id.clone(), event.to_vec()));
+        self.state.queued.notify_waiters();
+        self.state.queued.notify_one();
+        let deadline = Instant::now() + timeout;
+        loop {
+            let posted = self.state.posted.notified();
+            if let Some(outcome) = self.state.outcomes.lock().expect("lock").remove(&id) {
+                return Some(outcome);
+            }
+            let left = deadline.checked_duration_since(Instant::now())?;
+            let _ = tokio::time::timeout(left, posted).await;
+        }
+    }
+}
+
+async fn serve(state: &State, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+    let path = request.uri().path().to_owned();
+    if path == NEXT {
+        loop {
+            let queued = state.queued.notified();
+            if let Some((id, event)) = state.queue.lock().expect("lock").pop_front() {
+                let deadline = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map(|d| d.as_millis() + 30_000)
+                    .unwrap_or_default();
+                return hyper::Response::builder()
+                    .header("lambda-runtime-aws-request-id", id)
+                    .header("lambda-runtime-deadline-ms", deadline.to_string())
+                    .header(
+                        "lambda-runtime-invoked-function-arn",
+                        "arn:aws:lambda:us-east-1:123456789012:function:test",
+                    )
+                    .header(
+                        "lambda-runtime-trace-id",
+                        "Root=1-00000000-000000000000000000000000;Sampled=0",
+                    )
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(event)))
+                    .expect("response");
+            }
+            queued.await;
+        }
+    }
+    let body = request
+        .into_body()
+        .collect()
+        .await
+        .map(|b| b.to_bytes().to_vec())
+        .unwrap_or_default();
+    if let Some(rest) = path.strip_prefix(INVOCATION) {
+        let outcome = match rest.split_once('/') {
+            Some((id, "response")) => Some((id.to_owned(), Outcome::Response(body))),
+            Some((id, "error")) => Some((id.to_owned(), Outcome::Error(body))),
+            _ => None,
+        };
+        if let Some((id, outcome)) = outcome {
+            state.outcomes.lock().expect("lock").insert(id, outcome);
+            state.posted.notify_waiters();
+        }
+    } else if path.ends_with("/init/error") {
+        state
+            .outcomes
+            .lock()
+            .expect("lock")
+            .insert("init".to_owned(), Outcome::Error(body));
+        state.posted.notify_waiters();
+    }
+    hyper::Response::builder()
+        .status(202)
+        .body(Full::new(Bytes::from_static(b"{\"status\":\"OK\"}")))
+        .expect("response")
+}
+
+/// Runs every `events/<function>/` fixture through the compiled function
+/// `binary` via the Runtime API stand-in, each on a freshly seeded fixture
+/// world in DynamoDB Local, and checks each answer. Returns each fixture's
+/// time from process start to its answer (cold start included).
+pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration)> {
+    use cli_auth_core::store::dynamo::DynamoStore;
+
+    use crate::fixtures;
+    crate::dynamodb_endpoint();
+    let mut timings = Vec::new();
+    let all = fixtures::fixtures();
+    let mine: Vec<(&String, &String)> = all
+        .iter()
+        .filter(|(name, _)| name.split('/').next() == Some(function))
+        .map(|(name, (_, text))| (name, text))
+        .collect();
+    assert!(!mine.is_empty(), "no fixtures for {function}");
+    for (name, text) in mine {
+        let tables = crate::unique_tables();
+        let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
+        store.create_tables().await.expect("tables");
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_millis() as i64)
+            .unwrap_or_default();
+        fixtures::seed(&store, now).await;
+
+        let api = RuntimeApi::start().await;
+        let started = Instant::now();
+        let _child = tokio::process::Command::new(binary)
+            .env("AWS_LAMBDA_RUNTIME_API", api.address())
+            .env("AWS_LAMBDA_FUNCTION_NAME", function)
+            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{function}"),
+            )
+            .env(
+                "CLI_AUTH_SERVER_SECRET",
+                String::from_utf8_lossy(fixtures::FIXTURE_SECRET).as_ref(),
+            )
+            .env("CLI_AUTH_PROJECTS_TABLE", &tables.projects)
+            .env("CLI_AUTH_USERS_TABLE", &tables.users)
+            .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)
+            .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
+            .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the function binary");
+        let outcome = api.invoke(text.as_bytes(), Duration::from_secs(30)).await;
+        timings.push((name.clone(), started.elapsed()));
+        let Some(Outcome::Response(raw)) = outcome else {
+            panic!("{name}: no response from {function}: {outcome:?}");
+        };
+        let response: serde_json::Value = serde_json::from_slice(&raw).expect("a JSON response");
+        let status = response["statusCode"].as_u64().unwrap_or_default() as u16;
+        let mut headers = http::HeaderMap::new();
+        for (k, v) in response["headers"].as_object().into_iter().flatten() {
+            if let (Ok(k), Some(Ok(v))) = (
+                http::HeaderName::from_bytes(k.as_bytes()),
+                v.as_str().map(http::HeaderValue::from_str),
+            ) {
+                headers.insert(k, v);
+            }
+        }
+        let body = response["body"].as_str().unwrap_or_default();
+        let event: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
+        assert_eq!(
+            headers
+                .get("x-stack-request-id")
+                .and_then(|v| v.to_str().ok()),
+            event["requestContext"]["requestId"].as_str(),
+            "{name}"
+        );
+        fixtures::check_at_wall_clock(name, status, &headers, body);
+    }
+    timings
+}
