@@ -84,3 +84,24 @@ fn every_function_crate_is_an_endpoint() {
     }
     assert_eq!(crates.len(), Endpoint::ALL.len());
 }
+
+/// `cargo lambda watch`'s router (in the workspace Cargo.toml) maps every
+/// route under both prefixes to its function, as API Gateway does.
+#[test]
+fn the_watch_router_serves_every_route() {
+    let manifest = std::fs::read_to_string(root().join("Cargo.toml")).expect("Cargo.toml");
+    let router = manifest
+        .split("[workspace.metadata.lambda.watch.router]")
+        .nth(1)
+        .expect("a watch router");
+    for e in Endpoint::ALL {
+        for prefix in PREFIXES {
+            let line = router
+                .lines()
+                .find(|l| l.starts_with(&format!("\"{prefix}{}\" = ", e.path())))
+                .unwrap_or_else(|| panic!("{prefix}{} in the router", e.path()));
+            let entry = format!("{{ method = \"{}\", function = \"{}\" }}", e.method(), e.function_name());
+            assert!(line.contains(&entry), "{line} routes {entry}");
+        }
+    }
+}
