@@ -100,7 +100,11 @@ fn the_watch_router_serves_every_route() {
                 .lines()
                 .find(|l| l.starts_with(&format!("\"{prefix}{}\" = ", e.path())))
                 .unwrap_or_else(|| panic!("{prefix}{} in the router", e.path()));
-            let entry = format!("{{ method = \"{}\", function = \"{}\" }}", e.method(), e.function_name());
+            let entry = format!(
+                "{{ method = \"{}\", function = \"{}\" }}",
+                e.method(),
+                e.function_name()
+            );
             assert!(line.contains(&entry), "{line} routes {entry}");
         }
     }
