@@ -104,16 +104,5 @@ pub fn key_prefix(kind: AccessType) -> &'static str {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_keys_have_prefix_and_matching_hash() {
-        for kind in AccessType::ALL {
-            let k = NewKey::generate(kind);
-            assert!(k.text.starts_with(key_prefix(kind)));
-            assert!(k.hash.matches(&k.text));
-            assert_ne!(k.text, NewKey::generate(kind).text);
-        }
-    }
-}
+#[path = "tests/project.rs"]
+mod tests;

@@ -1,0 +1,131 @@
+//! Unit tests of `http/body.rs`.
+
+use super::*;
+use serde::Deserialize;
+
+#[derive(Debug, Deserialize, PartialEq)]
+struct Body {
+    code: String,
+    n: Option<i64>,
+    mode: Option<String>,
+}
+
+const SCHEMA: Schema = &[
+    Field::required("code", FieldType::String),
+    Field::optional("n", FieldType::Integer { min: 1, max: 10 }),
+    Field::optional("mode", FieldType::OneOf(&["a", "b"])),
+];
+
+fn json_headers() -> HeaderMap {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        "application/json; charset=utf-8".parse().expect("ok"),
+    );
+    h
+}
+
+fn run(body: &str) -> Result<Body, ApiError> {
+    parse(
+        &Method::POST,
+        "/api/v1/x",
+        &json_headers(),
+        body.as_bytes(),
+        SCHEMA,
+    )
+}
+
+fn schema_message(body: &str) -> String {
+    let e = run(body).expect_err("should fail");
+    assert_eq!(e.known_code(), Some("SCHEMA_ERROR"));
+    e.message()
+}
+
+#[test]
+fn valid_bodies_parse() {
+    assert_eq!(
+        run(r#"{"code":"c","n":3,"mode":"b"}"#).expect("ok"),
+        Body {
+            code: "c".into(),
+            n: Some(3),
+            mode: Some("b".into())
+        }
+    );
+    // null for an optional field is absent; 4.0 is the integer 4.
+    assert_eq!(
+        run(r#"{"code":"c","n":4.0,"mode":null}"#).expect("ok"),
+        Body {
+            code: "c".into(),
+            n: Some(4),
+            mode: None
+        }
+    );
+}
+
+#[test]
+fn every_failing_field_is_named() {
+    let m = schema_message(r#"{"n":"3","mode":"c","extra":1}"#);
+    assert!(
+        m.starts_with("Request validation failed on POST /api/v1/x:"),
+        "{m}"
+    );
+    for needle in [
+        "body.code must be defined",
+        "body.n must be a number",
+        "body.mode must be one of",
+        "unknown properties: extra",
+    ] {
+        assert!(m.contains(needle), "{needle} in {m}");
+    }
+}
+
+#[test]
+fn types_are_strict() {
+    assert!(schema_message(r#"{"code":1}"#).contains("body.code must be a string"));
+    assert!(schema_message(r#"{"code":null}"#).contains("body.code must be defined"));
+    assert!(schema_message(r#"{"code":"c","n":1.5}"#).contains("must be an integer"));
+    assert!(schema_message(r#"{"code":"c","n":0}"#).contains("greater than or equal to 1"));
+    assert!(schema_message(r#"{"code":"c","n":11}"#).contains("less than or equal to 10"));
+    assert!(schema_message(r#"{"code":"c","n":1e300}"#).contains("less than or equal to 10"));
+    assert!(schema_message(r#"{"code":"c","n":-1e300}"#).contains("greater than or equal to 1"));
+    assert!(
+        schema_message(r#"{"code":"c","n":99999999999999999999}"#).contains("less than or equal")
+    );
+    assert!(schema_message(r#"[1]"#).contains("body must be a JSON object"));
+    assert!(schema_message(r#""str""#).contains("body must be a JSON object"));
+}
+
+#[test]
+fn empty_body_is_absent_whatever_the_content_type() {
+    let mut h = HeaderMap::new();
+    h.insert(header::CONTENT_TYPE, "image/png".parse().expect("ok"));
+    let e = parse::<Body>(&Method::POST, "/p", &h, b"", SCHEMA).expect_err("required");
+    assert!(e.message().contains("body.code must be defined"));
+}
+
+#[test]
+fn bad_json_and_content_types_are_body_parsing_errors() {
+    let e = run("{nope").expect_err("bad json");
+    assert_eq!(e.known_code(), Some("BODY_PARSING_ERROR"));
+    assert_eq!(e.message(), "Invalid JSON in request body");
+    let mut h = HeaderMap::new();
+    h.insert(header::CONTENT_TYPE, "application/xml".parse().expect("ok"));
+    let e = parse::<Body>(&Method::POST, "/p", &h, b"<x/>", SCHEMA).expect_err("xml");
+    assert_eq!(e.known_code(), Some("BODY_PARSING_ERROR"));
+    let e = parse::<Body>(&Method::POST, "/p", &HeaderMap::new(), b"{}", SCHEMA).expect_err("none");
+    assert_eq!(e.known_code(), Some("BODY_PARSING_ERROR"));
+}
+
+#[test]
+fn form_bodies_are_strings() {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        "application/x-www-form-urlencoded".parse().expect("ok"),
+    );
+    let b: Body = parse(&Method::POST, "/p", &h, b"code=abc&mode=a", SCHEMA).expect("ok");
+    assert_eq!(b.code, "abc");
+    let e =
+        parse::<Body>(&Method::POST, "/p", &h, b"code=abc&n=3", SCHEMA).expect_err("n is a string");
+    assert!(e.message().contains("body.n must be a number"));
+}
