@@ -47,18 +47,29 @@ pub async fn create_user(
     Ok(user)
 }
 
+/// The user `user_id` of `project_id`, if there is one (ids that cannot be
+/// user ids are not looked up).
+async fn find_user(
+    store: &dyn Store,
+    project_id: &str,
+    user_id: &str,
+) -> Result<Option<User>, ApiError> {
+    if !is_user_id(user_id) {
+        return Ok(None);
+    }
+    Ok(store
+        .user(user_id)
+        .await?
+        .filter(|u| u.project_id == project_id))
+}
+
 pub async fn get_user(
     store: &dyn Store,
     project_id: &str,
     user_id: &str,
 ) -> Result<User, ApiError> {
-    if !is_user_id(user_id) {
-        return Err(KnownError::UserNotFound.into());
-    }
-    store
-        .user(user_id)
+    find_user(store, project_id, user_id)
         .await?
-        .filter(|u| u.project_id == project_id)
         .ok_or_else(|| KnownError::UserNotFound.into())
 }
 
@@ -85,6 +96,22 @@ pub struct Tokens {
     pub access_token: String,
 }
 
+impl Tokens {
+    fn issue(
+        minter: Minter<'_>,
+        user: &User,
+        session: &Session,
+        refresh: &LocatedSecret,
+        now: Millis,
+    ) -> Result<Self, ApiError> {
+        Ok(Self {
+            user_id: user.id.clone(),
+            access_token: minter.access_token(user, session, now)?,
+            refresh_token: refresh.expose(),
+        })
+    }
+}
+
 /// A new anonymous user with its first session, written together.
 pub async fn anonymous_sign_up(
     store: &dyn Store,
@@ -100,11 +127,7 @@ pub async fn anonymous_sign_up(
     let (session, refresh) =
         Session::create(project_id, &user.id, now, DEFAULT_SESSION_MILLIS, false);
     store.create_user_with_session(&user, &session).await?;
-    Ok(Tokens {
-        user_id: user.id.clone(),
-        access_token: minter.access_token(&user, &session, now)?,
-        refresh_token: refresh.expose(),
-    })
+    Tokens::issue(minter, &user, &session, &refresh, now)
 }
 
 pub async fn create_session(
@@ -116,23 +139,13 @@ pub async fn create_session(
     is_impersonation: bool,
     now: Millis,
 ) -> Result<Tokens, ApiError> {
-    let missing = || KnownError::UserIdDoesNotExist(user_id.to_owned());
-    if !is_user_id(user_id) {
-        return Err(missing().into());
-    }
-    let user = store
-        .user(user_id)
+    let user = find_user(store, project_id, user_id)
         .await?
-        .filter(|u| u.project_id == project_id)
-        .ok_or_else(missing)?;
+        .ok_or_else(|| KnownError::UserIdDoesNotExist(user_id.to_owned()))?;
     let lifetime = expires_in_millis.unwrap_or(DEFAULT_SESSION_MILLIS);
     let (session, refresh) = Session::create(project_id, &user.id, now, lifetime, is_impersonation);
     store.put_session(&session).await?;
-    Ok(Tokens {
-        user_id: user.id.clone(),
-        access_token: minter.access_token(&user, &session, now)?,
-        refresh_token: refresh.expose(),
-    })
+    Tokens::issue(minter, &user, &session, &refresh, now)
 }
 
 /// A fresh access token for a live session.
