@@ -28,6 +28,8 @@ struct State {
     outcomes: Mutex<HashMap<String, Outcome>>,
     posted: Notify,
     next_id: Mutex<u64>,
+    /// When the function first asked for an invocation: its init is over.
+    first_next: Mutex<Option<Instant>>,
 }
 
 pub struct RuntimeApi {
@@ -68,8 +70,21 @@ impl RuntimeApi {
         self.address.to_string()
     }
 
+    /// When the function first asked for an invocation (its init finished),
+    /// if it has.
+    pub fn ready_at(&self) -> Option<Instant> {
+        *self.state.first_next.lock().expect("lock")
+    }
+
     /// Queues an event and waits for the function's outcome.
     pub async fn invoke(&self, event: &[u8], timeout: Duration) -> Option<Outcome> {
+        self.invoke_later(event).wait(timeout).await
+    }
+
+    /// Queues an event; its outcome is waited for later (e.g. an event
+    /// queued before the function starts, as Lambda holds the one that
+    /// caused a cold start).
+    pub fn invoke_later(&self, event: &[u8]) -> Pending<'_> {
         let id = {
             let mut next = self.state.next_id.lock().expect("lock");
             *next += 1;
@@ -82,10 +97,24 @@ impl RuntimeApi {
             .push_back((id.clone(), event.to_vec()));
         self.state.queued.notify_waiters();
         self.state.queued.notify_one();
+        Pending { api: self, id }
+    }
+}
+
+/// A queued invocation.
+pub struct Pending<'a> {
+    api: &'a RuntimeApi,
+    id: String,
+}
+
+impl Pending<'_> {
+    /// Waits up to `timeout` for the function's outcome.
+    pub async fn wait(self, timeout: Duration) -> Option<Outcome> {
+        let state = &self.api.state;
         let deadline = Instant::now() + timeout;
         loop {
-            let posted = self.state.posted.notified();
-            if let Some(outcome) = self.state.outcomes.lock().expect("lock").remove(&id) {
+            let posted = state.posted.notified();
+            if let Some(outcome) = state.outcomes.lock().expect("lock").remove(&self.id) {
                 return Some(outcome);
             }
             let left = deadline.checked_duration_since(Instant::now())?;
@@ -97,6 +126,11 @@ impl RuntimeApi {
 async fn serve(state: &State, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
     let path = request.uri().path().to_owned();
     if path == NEXT {
+        state
+            .first_next
+            .lock()
+            .expect("lock")
+            .get_or_insert_with(Instant::now);
         loop {
             let queued = state.queued.notified();
             if let Some((id, event)) = state.queue.lock().expect("lock").pop_front() {
@@ -157,10 +191,7 @@ async fn serve(state: &State, request: hyper::Request<Incoming>) -> hyper::Respo
 /// world in DynamoDB Local, and checks each answer. Returns each fixture's
 /// time from process start to its answer (cold start included).
 pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration)> {
-    use cli_auth_core::store::dynamo::DynamoStore;
-
     use crate::fixtures;
-    crate::dynamodb_endpoint();
     let mut timings = Vec::new();
     let all = fixtures::fixtures();
     let mine: Vec<(&String, &String)> = all
@@ -170,42 +201,12 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
         .collect();
     assert!(!mine.is_empty(), "no fixtures for {function}");
     for (name, text) in mine {
-        let tables = crate::unique_tables();
-        let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
-        store.create_tables().await.expect("tables");
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_millis() as i64)
-            .unwrap_or_default();
-        fixtures::seed(&store, now).await;
+        let tables = fixture_world().await;
 
         let api = RuntimeApi::start().await;
         let started = Instant::now();
-        let _child = tokio::process::Command::new(binary)
-            .env("AWS_LAMBDA_RUNTIME_API", api.address())
-            .env("AWS_LAMBDA_FUNCTION_NAME", function)
-            .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
-            .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
-            .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
-            .env(
-                "AWS_LAMBDA_LOG_GROUP_NAME",
-                format!("/aws/lambda/{function}"),
-            )
-            .env(
-                "CLI_AUTH_SERVER_SECRET",
-                String::from_utf8_lossy(fixtures::FIXTURE_SECRET).as_ref(),
-            )
-            .env("CLI_AUTH_PROJECTS_TABLE", &tables.projects)
-            .env("CLI_AUTH_USERS_TABLE", &tables.users)
-            .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)
-            .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
-            .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
-            .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("start the function binary");
+        let _child =
+            spawn_function(binary, function, &api, &tables).expect("start the function binary");
         let outcome = api.invoke(text.as_bytes(), Duration::from_secs(30)).await;
         timings.push((name.clone(), started.elapsed()));
         let Some(Outcome::Response(raw)) = outcome else {
@@ -234,4 +235,56 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
         fixtures::check_at_wall_clock(name, status, &headers, body);
     }
     timings
+}
+
+/// Starts a compiled function binary the way Lambda does: pointed at the
+/// Runtime API stand-in `api`, configured for the fixture world in `tables`
+/// (DynamoDB Local from the environment, the fixtures' server secret). The
+/// process is killed when the returned child is dropped.
+pub fn spawn_function(
+    binary: &str,
+    function: &str,
+    api: &RuntimeApi,
+    tables: &cli_auth_core::store::dynamo::TableNames,
+) -> std::io::Result<tokio::process::Child> {
+    tokio::process::Command::new(binary)
+        .env("AWS_LAMBDA_RUNTIME_API", api.address())
+        .env("AWS_LAMBDA_FUNCTION_NAME", function)
+        .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
+        .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
+        .env("AWS_LAMBDA_LOG_STREAM_NAME", "test")
+        .env(
+            "AWS_LAMBDA_LOG_GROUP_NAME",
+            format!("/aws/lambda/{function}"),
+        )
+        .env(
+            "CLI_AUTH_SERVER_SECRET",
+            String::from_utf8_lossy(crate::fixtures::FIXTURE_SECRET).as_ref(),
+        )
+        .env("CLI_AUTH_PROJECTS_TABLE", &tables.projects)
+        .env("CLI_AUTH_USERS_TABLE", &tables.users)
+        .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)
+        .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
+        .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+}
+
+/// Fresh tables in DynamoDB Local (from the environment) seeded with the
+/// fixtures' world at the wall clock's now.
+pub async fn fixture_world() -> cli_auth_core::store::dynamo::TableNames {
+    use cli_auth_core::store::dynamo::DynamoStore;
+    crate::dynamodb_endpoint();
+    let tables = crate::unique_tables();
+    let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
+    store.create_tables().await.expect("tables");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default();
+    crate::fixtures::seed(&store, now).await;
+    tables
 }

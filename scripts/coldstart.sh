@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Cold-start and size benchmark: builds every function and the two reference
+# binaries (hello-world lambda_http; the same plus an aws-sdk-dynamodb client
+# built outside the handler) with the release profile for this machine,
+# starts DynamoDB Local, and runs each binary under the Runtime API stand-in
+# COLDSTART_RUNS times (default 20), printing a Markdown table: size, init
+# (exec → ready for its first invocation), first and warm invocation times.
+#   scripts/coldstart.sh [extra cli-auth-coldstart arguments, e.g. --only jwks]
+# The figures and how they were read are in docs/performance.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tools="$(pwd)/.tools"; mkdir -p "$tools"
+log() { printf '\n== %s\n' "$*" >&2; }
+
+packages=(ref-hello-http ref-hello-sdk)
+for f in functions/*/; do packages+=("$(basename "$f")"); done
+log "building ${#packages[@]} binaries (release profile)"
+cargo build --quiet --release $(printf -- '-p %s ' "${packages[@]}")
+cargo build --quiet --release -p cli-auth-bench --bin cli-auth-coldstart
+
+if [ -z "${AWS_ENDPOINT_URL_DYNAMODB:-}" ]; then
+  . scripts/lib/dynamodb-local.sh
+fi
+
+bin="${CARGO_TARGET_DIR:-target}/release"
+log "measuring ($(nproc) cores, $(uname -m))"
+"$bin/cli-auth-coldstart" --bin-dir "$bin" --runs "${COLDSTART_RUNS:-20}" "$@"
