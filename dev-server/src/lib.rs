@@ -1,5 +1,7 @@
 //! The dev server: the same [`App`] the Lambda functions run, behind one
-//! local HTTP listener.
+//! local HTTP listener, plus the browser's confirm page ([`confirm`]).
+
+pub mod confirm;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -16,12 +18,20 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 
+use crate::confirm::ConfirmPages;
+
 /// Largest request body accepted (API Gateway's own limit is 10 MB; nothing
 /// here needs more than a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// Serves `app` on `listener` until `shutdown` resolves.
-pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<Output = ()>) {
+/// Serves `app` (and the confirm `pages`, when given) on `listener` until
+/// `shutdown` resolves.
+pub async fn serve(
+    listener: TcpListener,
+    app: Arc<App>,
+    pages: Option<Arc<ConfirmPages>>,
+    shutdown: impl Future<Output = ()>,
+) {
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -32,10 +42,12 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<O
             continue;
         };
         let app = Arc::clone(&app);
+        let pages = pages.clone();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(move |request| {
                 let app = Arc::clone(&app);
-                async move { Ok::<_, Infallible>(handle(&app, request).await) }
+                let pages = pages.clone();
+                async move { Ok::<_, Infallible>(handle(&app, pages.as_deref(), request).await) }
             });
             // A client that hangs up mid-request is not our error to report.
             let _ = auto::Builder::new(TokioExecutor::new())
@@ -45,12 +57,23 @@ pub async fn serve(listener: TcpListener, app: Arc<App>, shutdown: impl Future<O
     }
 }
 
-async fn handle(app: &App, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn handle(
+    app: &App,
+    pages: Option<&ConfirmPages>,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => {
-            app.handle(http::Request::from_parts(parts, collected.to_bytes()))
-                .await
+            let request = http::Request::from_parts(parts, collected.to_bytes());
+            let page = match pages {
+                Some(pages) => pages.handle(&request).await,
+                None => None,
+            };
+            match page {
+                Some(response) => response,
+                None => app.handle(request).await,
+            }
         }
         Err(_) => {
             let mut r = http::Response::new(Bytes::from_static(b"Request body too large"));

@@ -13,6 +13,7 @@ use cli_auth_core::secret::{random_id, random_token};
 use cli_auth_core::store::Store;
 use cli_auth_core::store::dynamo::DynamoStore;
 use cli_auth_core::store::memory::MemoryStore;
+use cli_auth_dev::confirm::{CONFIRM_PATH, ConfirmPages};
 use cli_auth_dev::{ensure_dev_project, key_variable, serve};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -113,16 +114,25 @@ async fn main() -> anyhow::Result<()> {
             println!("  {label} (from {})", key_variable(key.kind));
         }
     }
+    println!("  confirm page:           {base_url}{CONFIRM_PATH}?login_code=…");
     println!("listening on http://{address}");
 
     let app = Arc::new(App::new(
-        store,
+        Arc::clone(&store),
         Arc::new(SystemClock),
         tokens,
         settings.project_cache_ttl,
         Some(base_url),
     ));
-    serve(listener, app, shutdown_signal()).await;
+    let key = |kind| keys.iter().find(|k| k.kind == kind).map(|k| k.text.clone());
+    let pages = ConfirmPages::new(
+        Arc::clone(&app),
+        store,
+        project_id,
+        key(cli_auth_core::http::auth::AccessType::Client),
+        key(cli_auth_core::http::auth::AccessType::Server).unwrap_or_default(),
+    );
+    serve(listener, app, Some(Arc::new(pages)), shutdown_signal()).await;
     Ok(())
 }
 

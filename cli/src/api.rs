@@ -1,0 +1,367 @@
+//! The HTTP calls of the login flow, as a CLI and as an app's confirm page
+//! make them, in Stack Auth's REST dialect.
+
+use std::time::Duration;
+
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+/// Where the service is and which project the caller belongs to.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Base URL of the API, e.g. `https://auth.example.com` (no `/api/v1`).
+    pub base_url: String,
+    pub project_id: String,
+    /// Required unless the project lets clients call without one.
+    pub publishable_client_key: Option<String>,
+}
+
+/// How a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The service could not be reached or the connection broke.
+    #[error("cannot reach {url}: {source}")]
+    Network {
+        url: String,
+        #[source]
+        source: reqwest::Error,
+    },
+    /// The service answered with an error: its known-error code when it
+    /// sent one, and its message.
+    #[error("{}", describe(*.status, .code.as_deref(), .message))]
+    Api {
+        status: StatusCode,
+        code: Option<String>,
+        message: String,
+    },
+    /// The service answered something this client does not understand.
+    #[error("unexpected answer from the service ({status}): {detail}")]
+    Unexpected { status: StatusCode, detail: String },
+}
+
+fn describe(status: StatusCode, code: Option<&str>, message: &str) -> String {
+    match code {
+        Some(code) => format!("{message} ({code}, HTTP {})", status.as_u16()),
+        None => format!("{message} (HTTP {})", status.as_u16()),
+    }
+}
+
+impl Error {
+    /// The known-error code, e.g. `REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED`.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Error::Api { code, .. } => code.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Worth retrying: the network, or the service said it is unavailable.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Network { .. } => true,
+            Error::Api { status, .. } | Error::Unexpected { status, .. } => {
+                status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
+            }
+        }
+    }
+}
+
+/// What `POST /auth/cli` hands the CLI.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Initiated {
+    pub polling_code: String,
+    pub login_code: String,
+    pub expires_at: String,
+}
+
+/// One poll's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollStatus {
+    Waiting,
+    /// The refresh token, handed out this once.
+    Success(String),
+    Expired,
+    Used,
+    /// A status this client does not know.
+    Other(String),
+}
+
+/// What a confirm page's `check` learns about the CLI's own session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CliSessionState {
+    Anonymous,
+    None,
+}
+
+/// A session's tokens.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Tokens {
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+/// A client of one project on one service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Client {
+    http: reqwest::Client,
+    config: Config,
+}
+
+impl Client {
+    pub fn new(config: Config) -> Result<Self, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(10))
+            .timeout(Duration::from_secs(30))
+            .user_agent(concat!("cli-auth/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|source| Error::Network {
+                url: config.base_url.clone(),
+                source,
+            })?;
+        Ok(Self { http, config })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The confirm page a person opens for `login_code`, on the app at
+    /// `app_url` (Stack Auth's `/handler/cli-auth-confirm`).
+    pub fn confirm_url(app_url: &str, login_code: &str) -> String {
+        let mut url = format!(
+            "{}/handler/cli-auth-confirm?login_code=",
+            app_url.trim_end_matches('/')
+        );
+        url.extend(url::form_urlencoded::byte_serialize(login_code.as_bytes()));
+        url
+    }
+
+    /// `POST /auth/cli`: starts a login attempt.
+    pub async fn initiate(
+        &self,
+        expires_in_millis: Option<u64>,
+        anon_refresh_token: Option<&str>,
+    ) -> Result<Initiated, Error> {
+        let mut body = json!({});
+        if let Some(ms) = expires_in_millis {
+            body["expires_in_millis"] = json!(ms);
+        }
+        if let Some(token) = anon_refresh_token {
+            body["anon_refresh_token"] = json!(token);
+        }
+        let (status, value) = self
+            .call(Method::POST, "/auth/cli", &[], Some(body))
+            .await?;
+        parse(status, value)
+    }
+
+    /// `POST /auth/cli/poll`: the attempt's state; `Success` comes once.
+    pub async fn poll(&self, polling_code: &str) -> Result<PollStatus, Error> {
+        let (status, value) = self
+            .call(
+                Method::POST,
+                "/auth/cli/poll",
+                &[],
+                Some(json!({ "polling_code": polling_code })),
+            )
+            .await?;
+        let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
+        Ok(match (status, text("status").as_deref()) {
+            (StatusCode::CREATED, Some("success")) => match text("refresh_token") {
+                Some(token) => PollStatus::Success(token),
+                None => return unexpected(status, "success without a refresh token"),
+            },
+            (_, Some("waiting")) => PollStatus::Waiting,
+            (_, Some("expired")) => PollStatus::Expired,
+            (_, Some("used")) => PollStatus::Used,
+            (_, Some(other)) => PollStatus::Other(other.to_owned()),
+            (_, None) => return unexpected(status, "no status"),
+        })
+    }
+
+    /// `POST /auth/sessions/current/refresh`: a fresh access token.
+    pub async fn access_token(&self, refresh_token: &str) -> Result<String, Error> {
+        let (status, value) = self
+            .call(
+                Method::POST,
+                "/auth/sessions/current/refresh",
+                &[("x-stack-refresh-token", refresh_token)],
+                Some(json!({})),
+            )
+            .await?;
+        match value.get("access_token").and_then(Value::as_str) {
+            Some(token) => Ok(token.to_owned()),
+            None => unexpected(status, "no access_token"),
+        }
+    }
+
+    /// `GET /users/me`: the user an access token belongs to, as JSON.
+    pub async fn me(&self, access_token: &str) -> Result<Value, Error> {
+        let (_, value) = self
+            .call(
+                Method::GET,
+                "/users/me",
+                &[("x-stack-access-token", access_token)],
+                None,
+            )
+            .await?;
+        Ok(value)
+    }
+
+    /// `DELETE /auth/sessions/current`: ends the session an access token
+    /// was minted from (its refresh token stops working).
+    pub async fn revoke(&self, access_token: &str) -> Result<(), Error> {
+        self.call(
+            Method::DELETE,
+            "/auth/sessions/current",
+            &[("x-stack-access-token", access_token)],
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// `POST /auth/anonymous/sign-up`: a session of a new anonymous user.
+    pub async fn sign_up_anonymously(&self) -> Result<Tokens, Error> {
+        let (status, value) = self
+            .call(
+                Method::POST,
+                "/auth/anonymous/sign-up",
+                &[],
+                Some(json!({})),
+            )
+            .await?;
+        parse(status, value)
+    }
+
+    // The confirm page's calls (client access from the browser, or the
+    // app's backend with the same client).
+
+    /// `complete` in `check` mode: does the CLI hold an anonymous session?
+    pub async fn check(&self, login_code: &str) -> Result<CliSessionState, Error> {
+        let (status, value) = self
+            .call(
+                Method::POST,
+                "/auth/cli/complete",
+                &[],
+                Some(json!({ "login_code": login_code, "mode": "check" })),
+            )
+            .await?;
+        match value.get("cli_session_state").and_then(Value::as_str) {
+            Some("anonymous") => Ok(CliSessionState::Anonymous),
+            Some("none") => Ok(CliSessionState::None),
+            _ => unexpected(status, "no cli_session_state"),
+        }
+    }
+
+    /// `complete` in `claim-anon-session` mode: takes the CLI's anonymous
+    /// session over, once.
+    pub async fn claim_anon_session(&self, login_code: &str) -> Result<Tokens, Error> {
+        let (status, value) = self
+            .call(
+                Method::POST,
+                "/auth/cli/complete",
+                &[],
+                Some(json!({ "login_code": login_code, "mode": "claim-anon-session" })),
+            )
+            .await?;
+        parse(status, value)
+    }
+
+    /// `complete`: hands `refresh_token` (a session of the signed-in user)
+    /// to the CLI waiting on `login_code`.
+    pub async fn complete(&self, login_code: &str, refresh_token: &str) -> Result<(), Error> {
+        self.call(
+            Method::POST,
+            "/auth/cli/complete",
+            &[],
+            Some(json!({ "login_code": login_code, "refresh_token": refresh_token })),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Value>,
+    ) -> Result<(StatusCode, Value), Error> {
+        let url = format!(
+            "{}/api/v1{path}",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let mut request = self
+            .http
+            .request(method, &url)
+            .header("x-stack-project-id", &self.config.project_id)
+            .header("x-stack-access-type", "client");
+        if let Some(key) = &self.config.publishable_client_key {
+            request = request.header("x-stack-publishable-client-key", key);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let network = |source| Error::Network {
+            url: url.clone(),
+            source,
+        };
+        let response = request.send().await.map_err(network)?;
+        let status = response.status();
+        let code = response
+            .headers()
+            .get("x-stack-known-error")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let text = response.text().await.map_err(network)?;
+        if !status.is_success() {
+            let parsed: Option<Value> = serde_json::from_str(&text).ok();
+            let message = parsed
+                .as_ref()
+                .and_then(|v| v.get("error"))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+                .unwrap_or_else(|| text.trim().to_owned());
+            let code = code.or_else(|| {
+                parsed
+                    .as_ref()
+                    .and_then(|v| v.get("code"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+            });
+            return Err(Error::Api {
+                status,
+                code,
+                message,
+            });
+        }
+        if text.is_empty() {
+            return Ok((status, Value::Null));
+        }
+        serde_json::from_str(&text)
+            .map(|value| (status, value))
+            .map_err(|e| Error::Unexpected {
+                status,
+                detail: format!("not JSON: {e}"),
+            })
+    }
+}
+
+fn parse<T: serde::de::DeserializeOwned>(status: StatusCode, value: Value) -> Result<T, Error> {
+    serde_json::from_value(value).map_err(|e| Error::Unexpected {
+        status,
+        detail: e.to_string(),
+    })
+}
+
+fn unexpected<T>(status: StatusCode, detail: &str) -> Result<T, Error> {
+    Err(Error::Unexpected {
+        status,
+        detail: detail.to_owned(),
+    })
+}

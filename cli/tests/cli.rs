@@ -1,0 +1,346 @@
+//! The `cli-auth` binary against a real HTTP server (the dev server's
+//! serving code, in process, on the in-memory store): exit codes, messages,
+//! the credentials file, and a browser stood in for by the library's
+//! confirm-page calls.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cli_auth_client::api::{CliSessionState, Client, Config};
+use cli_auth_client::credentials::{Credentials, CredentialsFile};
+use cli_auth_core::clock::ManualClock;
+use cli_auth_core::store::Store;
+use cli_auth_core::store::memory::MemoryStore;
+use cli_auth_tests::{SeededUser, T0, seed_project, seed_user};
+use tokio::io::{AsyncBufReadExt as _, BufReader};
+
+const BIN: &str = env!("CARGO_BIN_EXE_cli-auth");
+const YEAR: i64 = 365 * 24 * 60 * 60 * 1000;
+
+struct World {
+    base_url: String,
+    project_id: String,
+    client_key: String,
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    dir: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+impl World {
+    async fn start() -> Self {
+        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
+        let clock = Arc::new(ManualClock::new(T0));
+        let seeded = seed_project(store.as_ref(), true).await;
+        let app = Arc::new(cli_auth_tests::app(Arc::clone(&store), Arc::clone(&clock)));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let base_url = format!("http://{}", listener.local_addr().expect("address"));
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(cli_auth_dev::serve(listener, app, None, async move {
+            let _ = stopped.await;
+        }));
+        Self {
+            base_url,
+            project_id: seeded.project.id.clone(),
+            client_key: seeded.client_key,
+            store,
+            clock,
+            dir: tempfile::tempdir().expect("temp dir"),
+            _stop: stop,
+        }
+    }
+
+    fn credentials(&self) -> PathBuf {
+        self.dir.path().join("config").join("credentials.json")
+    }
+
+    fn command(&self, args: &[&str]) -> tokio::process::Command {
+        let mut command = tokio::process::Command::new(BIN);
+        command
+            .args(args)
+            .env("CLI_AUTH_BASE_URL", &self.base_url)
+            .env("CLI_AUTH_PROJECT_ID", &self.project_id)
+            .env("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", &self.client_key)
+            .env("CLI_AUTH_CREDENTIALS_FILE", self.credentials())
+            .stdin(Stdio::null())
+            .kill_on_drop(true);
+        command
+    }
+
+    async fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = self.command(args).output().await.expect("run cli-auth");
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// The confirm page's side, through the library.
+    fn browser(&self) -> Client {
+        Client::new(Config {
+            base_url: self.base_url.clone(),
+            project_id: self.project_id.clone(),
+            publishable_client_key: Some(self.client_key.clone()),
+        })
+        .expect("client")
+    }
+
+    async fn user(&self, anonymous: bool) -> SeededUser {
+        seed_user(self.store.as_ref(), &self.project_id, anonymous, T0, YEAR).await
+    }
+}
+
+/// Starts `cli-auth login`, returns the child and the login code it printed.
+async fn start_login(world: &World, extra: &[&str]) -> (tokio::process::Child, String, String) {
+    let mut args = vec!["login", "--no-browser", "--poll-interval-ms", "100"];
+    args.extend_from_slice(extra);
+    let mut child = world
+        .command(&args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start login");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let (mut url, mut code) = (None, None);
+    while url.is_none() || code.is_none() {
+        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+            .await
+            .expect("login prints its URL and code")
+            .expect("read stderr")
+            .expect("login printed its URL and code before exiting");
+        if let Some(u) = line.trim().strip_prefix(&world.base_url) {
+            url = Some(u.to_owned());
+        }
+        if let Some(c) = line.strip_prefix("Login code: ") {
+            code = Some(c.to_owned());
+        }
+    }
+    let (url, code) = (url.unwrap_or_default(), code.unwrap_or_default());
+    // Keep draining stderr so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, url, code)
+}
+
+async fn exit_code(child: tokio::process::Child) -> i32 {
+    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
+        .await
+        .expect("cli-auth exits")
+        .expect("wait");
+    out.status.code().unwrap_or(-1)
+}
+
+#[cfg(unix)]
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::metadata(path)
+        .expect("metadata")
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+#[tokio::test]
+async fn login_whoami_token_logout() {
+    let world = World::start().await;
+    let (code, _, err) = world.run(&["whoami"]).await;
+    assert_eq!(code, 3, "not logged in yet: {err}");
+    assert!(err.contains("Not logged in"), "{err}");
+
+    let (child, url, login_code) = start_login(&world, &[]).await;
+    assert!(
+        url.starts_with("/handler/cli-auth-confirm?login_code="),
+        "{url}"
+    );
+    assert!(
+        url.ends_with(&login_code),
+        "the URL carries the printed code"
+    );
+
+    let browser = world.browser();
+    assert_eq!(
+        browser.check(&login_code).await.expect("check"),
+        CliSessionState::None
+    );
+    let person = world.user(false).await;
+    browser
+        .complete(&login_code, &person.refresh_token)
+        .await
+        .expect("complete");
+    assert_eq!(exit_code(child).await, 0);
+
+    let file = world.credentials();
+    #[cfg(unix)]
+    {
+        assert_eq!(mode(&file), 0o600, "owner-only credentials");
+        assert_eq!(
+            mode(file.parent().expect("dir")),
+            0o700,
+            "owner-only directory"
+        );
+    }
+    let stored = CredentialsFile::at(&file)
+        .load()
+        .expect("load")
+        .expect("saved");
+    assert_eq!(stored.refresh_token, person.refresh_token);
+    assert!(!stored.anonymous);
+
+    let (code, out, err) = world.run(&["whoami"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), format!("Ada ({})", person.user.id));
+    let (code, out, _) = world.run(&["whoami", "--json"]).await;
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["id"], person.user.id.as_str());
+
+    let (code, out, _) = world.run(&["token"]).await;
+    assert_eq!(code, 0);
+    assert_eq!(out.trim().split('.').count(), 3, "a JWT: {out}");
+
+    let (code, _, err) = world.run(&["logout"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(!file.exists(), "logout deletes the credentials");
+    // The session is over on the service too.
+    let err = browser
+        .access_token(&person.refresh_token)
+        .await
+        .expect_err("revoked");
+    assert_eq!(err.code(), Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"));
+    let (code, _, err) = world.run(&["logout"]).await;
+    assert_eq!(code, 0, "logging out twice is fine: {err}");
+    assert!(err.contains("Not logged in"));
+}
+
+#[tokio::test]
+async fn an_expired_login_exits_4_and_saves_nothing() {
+    let world = World::start().await;
+    let (child, _, _) = start_login(&world, &["--expires-in", "60"]).await;
+    world.clock.advance(61_000);
+    assert_eq!(exit_code(child).await, 4);
+    assert!(!world.credentials().exists());
+}
+
+#[tokio::test]
+async fn an_ended_session_says_log_in_again() {
+    let world = World::start().await;
+    let person = world.user(false).await;
+    let file = CredentialsFile::at(world.credentials());
+    file.save(&Credentials {
+        base_url: world.base_url.clone(),
+        project_id: world.project_id.clone(),
+        refresh_token: person.refresh_token.clone(),
+        anonymous: false,
+    })
+    .expect("save");
+    let browser = world.browser();
+    let access = browser
+        .access_token(&person.refresh_token)
+        .await
+        .expect("refresh");
+    browser.revoke(&access).await.expect("revoke");
+    let (code, _, err) = world.run(&["token"]).await;
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("session has ended"), "{err}");
+}
+
+#[tokio::test]
+async fn an_anonymous_session_is_offered_to_the_browser() {
+    let world = World::start().await;
+    let guest = world.user(true).await;
+    CredentialsFile::at(world.credentials())
+        .save(&Credentials {
+            base_url: world.base_url.clone(),
+            project_id: world.project_id.clone(),
+            refresh_token: guest.refresh_token.clone(),
+            anonymous: true,
+        })
+        .expect("save");
+    let (child, _, login_code) = start_login(&world, &[]).await;
+    let browser = world.browser();
+    assert_eq!(
+        browser.check(&login_code).await.expect("check"),
+        CliSessionState::Anonymous
+    );
+    let claimed = browser
+        .claim_anon_session(&login_code)
+        .await
+        .expect("claim");
+    assert_eq!(claimed.refresh_token, guest.refresh_token);
+    let person = world.user(false).await;
+    browser
+        .complete(&login_code, &person.refresh_token)
+        .await
+        .expect("complete");
+    assert_eq!(exit_code(child).await, 0);
+    let (_, out, _) = world.run(&["whoami", "--json"]).await;
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["id"], person.user.id.as_str());
+}
+
+#[tokio::test]
+async fn usage_and_network_errors() {
+    let world = World::start().await;
+    let out = tokio::process::Command::new(BIN)
+        .arg("whoami")
+        .env_remove("CLI_AUTH_PROJECT_ID")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2), "no project is a usage error");
+
+    // Nothing listens on port 9 of loopback.
+    let out = world
+        .command(&["login", "--no-browser"])
+        .env("CLI_AUTH_BASE_URL", "http://127.0.0.1:9")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach"));
+
+    // A wrong publishable key is the service's error, shown as such.
+    let out = world
+        .command(&["login", "--no-browser"])
+        .env("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", "pck_wrong")
+        .output()
+        .await
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("INVALID_PUBLISHABLE_CLIENT_KEY"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[tokio::test]
+async fn credentials_file_round_trip_and_corruption() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = CredentialsFile::at(dir.path().join("a").join("b.json"));
+    assert_eq!(file.load().expect("load"), None);
+    let credentials = Credentials {
+        base_url: "http://x".into(),
+        project_id: "p".into(),
+        refresh_token: "t".into(),
+        anonymous: true,
+    };
+    file.save(&credentials).expect("save");
+    file.save(&credentials).expect("replace");
+    assert_eq!(file.load().expect("load"), Some(credentials));
+    // No temporary file is left beside it.
+    let names: Vec<_> = std::fs::read_dir(dir.path().join("a"))
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(names, vec![std::ffi::OsString::from("b.json")]);
+    std::fs::write(file.path(), b"{not json").expect("write");
+    let err = file.load().expect_err("corrupt");
+    assert!(err.to_string().contains("not a credentials file"), "{err}");
+    assert!(file.delete().expect("delete"));
+    assert!(!file.delete().expect("delete again"));
+}

@@ -1,0 +1,310 @@
+//! The dev server's browser side: the confirm page a CLI opens
+//! (`/handler/cli-auth-confirm?login_code=…`) and the two dev-only calls it
+//! needs that a real app provides itself: signing a person in as a dev user,
+//! and reading an attempt's state to explain an unusable code.
+//!
+//! The page completes logins through the public API with the dev project's
+//! publishable key, exactly as an app's own confirm page would.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use cli_auth_core::App;
+use cli_auth_core::clock::{Clock, SystemClock};
+use cli_auth_core::domain::cli::{AttemptKey, AttemptState, CodeKind};
+use cli_auth_core::secret::{LocatedSecret, random_token};
+use cli_auth_core::store::Store;
+use http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use serde_json::{Value, json};
+
+pub const CONFIRM_PATH: &str = "/handler/cli-auth-confirm";
+pub const SIGN_IN_PATH: &str = "/handler/dev/sign-in";
+pub const ATTEMPT_PATH: &str = "/handler/dev/cli-attempt";
+
+const PAGE: &str = include_str!("confirm.html");
+
+/// Longest accepted email or display name (the API's own string limit is
+/// larger; a person's name fits well within this).
+const MAX_FIELD_CHARS: usize = 200;
+
+/// The dev project's pages. Users signed in here are remembered by email
+/// (or display name) for the life of the process.
+pub struct ConfirmPages {
+    app: Arc<App>,
+    store: Arc<dyn Store>,
+    project_id: String,
+    publishable_client_key: Option<String>,
+    secret_server_key: String,
+    dev_users: Mutex<HashMap<String, String>>,
+}
+
+impl ConfirmPages {
+    pub fn new(
+        app: Arc<App>,
+        store: Arc<dyn Store>,
+        project_id: String,
+        publishable_client_key: Option<String>,
+        secret_server_key: String,
+    ) -> Self {
+        Self {
+            app,
+            store,
+            project_id,
+            publishable_client_key,
+            secret_server_key,
+            dev_users: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Answers the page routes; `None` for any other path.
+    pub async fn handle(&self, request: &Request<Bytes>) -> Option<Response<Bytes>> {
+        let path = request.uri().path();
+        let response = match (path, request.method()) {
+            (CONFIRM_PATH, &Method::GET | &Method::HEAD) => self.page(),
+            (SIGN_IN_PATH, &Method::POST) => self.sign_in(request.body()).await,
+            (ATTEMPT_PATH, &Method::GET) => self.attempt(request.uri().query()).await,
+            (CONFIRM_PATH, _) => method_not_allowed("GET, HEAD"),
+            (SIGN_IN_PATH, _) => method_not_allowed("POST"),
+            (ATTEMPT_PATH, _) => method_not_allowed("GET"),
+            _ => return None,
+        };
+        Some(response)
+    }
+
+    fn page(&self) -> Response<Bytes> {
+        // Inline script and style run only with this response's nonce; the
+        // page loads nothing from elsewhere and may only call this origin.
+        let nonce = random_token(16);
+        let config = json!({
+            "projectId": self.project_id,
+            "publishableClientKey": self.publishable_client_key,
+        });
+        // `<` escaped so no value can close the script element.
+        let config = config.to_string().replace('<', "\\u003c");
+        let html = PAGE
+            .replace("{{NONCE}}", &nonce)
+            .replace("{{CONFIG}}", &config);
+        let csp = format!(
+            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; \
+             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
+             frame-ancestors 'none'"
+        );
+        let mut response = Response::new(Bytes::from(html));
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        if let Ok(csp) = HeaderValue::from_str(&csp) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
+        }
+        // The login code is in the URL: never send it on as a Referer.
+        headers.insert(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        );
+        headers.insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
+        headers.insert(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store, max-age=0"),
+        );
+        response
+    }
+
+    /// What a login code's attempt is doing, for the page to explain an
+    /// unusable code: `pending` (with `expires_at`), `approved` (completed,
+    /// maybe already picked up), `expired` or `invalid`.
+    async fn attempt(&self, query: Option<&str>) -> Response<Bytes> {
+        let code = query.and_then(|q| {
+            form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == "login_code")
+                .map(|(_, v)| v.into_owned())
+        });
+        let Some(code) = code.as_deref().and_then(LocatedSecret::parse) else {
+            return json_response(StatusCode::OK, &json!({ "state": "invalid" }));
+        };
+        let attempt = match self.store.attempt(&code.id).await {
+            Ok(attempt) => attempt,
+            Err(_) => {
+                return json_response(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    &json!({ "error": "The store is unavailable; try again." }),
+                );
+            }
+        };
+        let key = AttemptKey::new(&self.project_id, &code, CodeKind::Login);
+        let body = match attempt.filter(|a| a.is_named_by(&key)) {
+            None => json!({ "state": "invalid" }),
+            Some(a) => {
+                let state = match a.state(SystemClock.now_millis()) {
+                    AttemptState::Expired => "expired",
+                    AttemptState::Used | AttemptState::Completed => "approved",
+                    AttemptState::Pending => "pending",
+                };
+                json!({
+                    "state": state,
+                    "expires_at": cli_auth_core::clock::iso_millis(a.expires_at_millis),
+                })
+            }
+        };
+        json_response(StatusCode::OK, &body)
+    }
+
+    /// Signs a person in as a dev user, created on first use of an email
+    /// (or, without one, a display name), and returns a new session of that
+    /// user. Each call is a new session, so the page hands the CLI a session
+    /// of its own rather than the browser's.
+    async fn sign_in(&self, body: &Bytes) -> Response<Bytes> {
+        let Ok(input) = serde_json::from_slice::<Value>(body) else {
+            return bad_request("Send JSON: {\"email\": ..., \"display_name\": ...}.");
+        };
+        let field = |name: &str| {
+            input
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let (email, display_name) = (field("email"), field("display_name"));
+        if email.is_none() && display_name.is_none() {
+            return bad_request("Give an email or a display name.");
+        }
+        if [&email, &display_name]
+            .into_iter()
+            .flatten()
+            .any(|s| s.chars().count() > MAX_FIELD_CHARS)
+        {
+            return bad_request("Keep the email and display name under 200 characters.");
+        }
+        if email.as_deref().is_some_and(|e| !looks_like_email(e)) {
+            return bad_request("That email does not look like an email address.");
+        }
+        let who = email
+            .as_deref()
+            .map(|e| format!("email:{}", e.to_lowercase()))
+            .or_else(|| display_name.as_deref().map(|n| format!("name:{n}")))
+            .unwrap_or_default();
+
+        let known = self
+            .dev_users
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&who).cloned());
+        let mut user = None;
+        if let Some(id) = known {
+            let (status, found) = self.call(Method::GET, &format!("/users/{id}"), None).await;
+            if status == StatusCode::OK {
+                user = Some(found);
+            }
+        }
+        let user = match user {
+            Some(user) => user,
+            None => {
+                let (status, created) = self
+                    .call(
+                        Method::POST,
+                        "/users",
+                        Some(json!({ "primary_email": email, "display_name": display_name })),
+                    )
+                    .await;
+                if status != StatusCode::CREATED {
+                    return passthrough(status, created);
+                }
+                if let (Some(id), Ok(mut users)) = (
+                    created.get("id").and_then(Value::as_str),
+                    self.dev_users.lock(),
+                ) {
+                    users.insert(who, id.to_owned());
+                }
+                created
+            }
+        };
+        let user_id = user.get("id").cloned().unwrap_or(Value::Null);
+        let (status, session) = self
+            .call(
+                Method::POST,
+                "/auth/sessions",
+                Some(json!({ "user_id": user_id })),
+            )
+            .await;
+        if !status.is_success() {
+            return passthrough(status, session);
+        }
+        json_response(
+            StatusCode::OK,
+            &json!({
+                "user": user,
+                "refresh_token": session.get("refresh_token"),
+                "access_token": session.get("access_token"),
+            }),
+        )
+    }
+
+    /// Calls the API in-process with the dev project's server key.
+    async fn call(&self, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {
+        let body = body.map(|b| Bytes::from(b.to_string())).unwrap_or_default();
+        let mut builder = Request::builder()
+            .method(method)
+            .uri(format!("/api/v1{path}"))
+            .header("x-stack-project-id", &self.project_id)
+            .header("x-stack-access-type", "server")
+            .header("x-stack-secret-server-key", &self.secret_server_key);
+        if !body.is_empty() {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        }
+        let Ok(request) = builder.body(body) else {
+            return (StatusCode::BAD_REQUEST, Value::Null);
+        };
+        let response = self.app.handle(request).await;
+        let status = response.status();
+        let value = serde_json::from_slice(response.body()).unwrap_or_else(
+            |_| json!({ "error": String::from_utf8_lossy(response.body()).into_owned() }),
+        );
+        (status, value)
+    }
+}
+
+fn looks_like_email(text: &str) -> bool {
+    text.split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !text.chars().any(char::is_whitespace)
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
+    let mut response = Response::new(Bytes::from(body.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("no-store, max-age=0"),
+    );
+    response
+}
+
+fn bad_request(message: &str) -> Response<Bytes> {
+    json_response(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+}
+
+/// An API error answered to the page as it came (status and JSON body).
+fn passthrough(status: StatusCode, body: Value) -> Response<Bytes> {
+    json_response(status, &body)
+}
+
+fn method_not_allowed(allow: &'static str) -> Response<Bytes> {
+    let mut response = json_response(
+        StatusCode::METHOD_NOT_ALLOWED,
+        &json!({ "error": "Method not allowed" }),
+    );
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
