@@ -1,0 +1,251 @@
+// Real-browser tests of a whole CLI login: the Rust `cli-auth` client logs
+// in against `cli-auth-dev`, headless Chromium (driven by playwright-core)
+// opens the URL the client printed, signs in on the confirm page with the
+// keyboard and authorizes; then `cli-auth whoami` must show that user.
+// Also the page's states: already used, invalid and expired codes, and a
+// CLI holding an anonymous session.
+//
+//   node --test tests/browser/login.test.mjs
+// Needs: CLI_AUTH_DEV_BIN, CLI_AUTH_BIN (built binaries), CHROMIUM (default
+// /usr/bin/chromium), playwright-core resolvable (scripts/test.sh installs
+// it in .tools). A failing test leaves a screenshot in
+// target/browser-screenshots/<test name>.png.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { createRequire } from "node:module";
+
+const require = createRequire(process.env.PLAYWRIGHT_FROM || import.meta.url);
+const { chromium } = require("playwright-core");
+
+const devBin = process.env.CLI_AUTH_DEV_BIN;
+const cliBin = process.env.CLI_AUTH_BIN;
+assert.ok(devBin && cliBin, "set CLI_AUTH_DEV_BIN and CLI_AUTH_BIN");
+const shots = join(process.cwd(), "target", "browser-screenshots");
+
+const project = "browser-test-project";
+const clientKey = "pck_browser_test_client_key";
+const serverKey = "ssk_browser_test_server_key";
+let server, baseUrl, browser;
+
+before(async () => {
+  server = spawn(devBin, ["--listen", "127.0.0.1:0", "--store", "memory"], {
+    env: {
+      ...process.env,
+      CLI_AUTH_DEV_PROJECT_ID: project,
+      CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY: clientKey,
+      CLI_AUTH_DEV_SECRET_SERVER_KEY: serverKey,
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  baseUrl = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/^listening on (http:\/\/\S+)$/m);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (c) => reject(new Error(`cli-auth-dev exited (${c})`)));
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+      "--disable-component-update", "--no-first-run"],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.kill();
+});
+
+/** Runs `cli-auth` with the test's project; resolves with its exit code and output. */
+function cli(args, credentials, { onStderr } = {}) {
+  const child = spawn(cliBin, args, {
+    env: {
+      ...process.env,
+      CLI_AUTH_BASE_URL: baseUrl,
+      CLI_AUTH_PROJECT_ID: project,
+      CLI_AUTH_PUBLISHABLE_CLIENT_KEY: clientKey,
+      CLI_AUTH_CREDENTIALS_FILE: credentials,
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "", stderr = "";
+  child.stdout.on("data", (d) => { stdout += d; });
+  child.stderr.on("data", (d) => { stderr += d; onStderr?.(stderr); });
+  const done = new Promise((resolve) => child.on("exit", (code) => resolve({ code, stdout, stderr })));
+  return { child, done };
+}
+
+/** Starts `cli-auth login` and waits for the URL and code it prints. */
+async function startLogin(credentials, extra = []) {
+  let found;
+  const printed = new Promise((resolve) => { found = resolve; });
+  const run = cli(["login", "--no-browser", "--poll-interval-ms", "200", ...extra], credentials, {
+    onStderr: (text) => {
+      const url = text.match(/^\s+(http:\/\/\S+\/handler\/cli-auth-confirm\?login_code=\S+)$/m);
+      const code = text.match(/^Login code: (\S+)$/m);
+      if (url && code) found({ url: url[1], code: code[1] });
+    },
+  });
+  const prompt = await Promise.race([printed, run.done.then((r) => {
+    throw new Error(`cli-auth login exited early (${r.code}): ${r.stderr}`);
+  })]);
+  return { ...run, ...prompt };
+}
+
+/** A fresh browser page; a screenshot is kept if `body` throws. */
+async function withPage(name, body) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  try {
+    await body(page);
+  } catch (e) {
+    mkdirSync(shots, { recursive: true });
+    await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true }).catch(() => {});
+    throw e;
+  } finally {
+    await context.close();
+  }
+}
+
+function tempCredentials() {
+  return join(mkdtempSync(join(tmpdir(), "cli-auth-browser-")), "nested", "credentials.json");
+}
+
+/** Signs in on the confirm page with the keyboard only. */
+async function signInWithKeyboard(page, email, name) {
+  await page.getByRole("heading", { name: /sign in to authorize/i }).waitFor();
+  // The page focuses the email field; everything else is typing, Tab and Enter.
+  await page.keyboard.type(email);
+  await page.keyboard.press("Tab");
+  await page.keyboard.type(name);
+  await page.keyboard.press("Enter");
+}
+
+test("a person approves in the browser and the CLI ends logged in", async () => {
+  const credentials = tempCredentials();
+  const login = await startLogin(credentials);
+  await withPage("approve", async (page) => {
+    await page.goto(login.url);
+    await signInWithKeyboard(page, "ada@example.com", "Ada Lovelace");
+    await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
+    assert.equal(await page.locator("#login-code").textContent(), login.code,
+      "the page shows the code the terminal printed");
+    assert.match(await page.locator("#user-name").textContent(), /Ada Lovelace <ada@example.com>/);
+    // Keyboard again: Tab from the focused heading reaches Authorize first.
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement.id), "authorize-button");
+    await page.keyboard.press("Enter");
+    await page.getByRole("heading", { name: /command-line tool is logged in/i }).waitFor();
+
+    const result = await login.done;
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stderr, /Logged in as Ada Lovelace <ada@example.com>/);
+    assert.equal(statSync(credentials).mode & 0o777, 0o600, "credentials readable by the owner only");
+
+    const whoami = await cli(["whoami"], credentials).done;
+    assert.equal(whoami.code, 0, whoami.stderr);
+    assert.match(whoami.stdout, /^Ada Lovelace <ada@example.com> \([0-9a-f-]{36}\)$/m);
+    const token = await cli(["token"], credentials).done;
+    assert.equal(token.code, 0, token.stderr);
+    assert.match(token.stdout.trim(), /^[\w-]+\.[\w-]+\.[\w-]+$/, "a JWT");
+
+    // The same link again: already used.
+    await page.goto(login.url);
+    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
+    assert.match(await page.locator("#problem-detail").textContent(), /already authorised/);
+
+    // Logging out ends the session; the browser's own stays signed in.
+    const logout = await cli(["logout"], credentials).done;
+    assert.equal(logout.code, 0, logout.stderr);
+    assert.ok(!existsSync(credentials), "logout deletes the credentials");
+    const after = await cli(["whoami"], credentials).done;
+    assert.equal(after.code, 3, "not logged in");
+  });
+});
+
+test("a second login reuses the dev user by email", async () => {
+  const credentials = tempCredentials();
+  const first = await startLogin(credentials);
+  let firstId;
+  await withPage("reuse", async (page) => {
+    await page.goto(first.url);
+    await signInWithKeyboard(page, "grace@example.com", "Grace Hopper");
+    await page.getByRole("button", { name: "Authorize" }).click();
+    await page.getByRole("heading", { name: /logged in/i }).waitFor();
+    assert.equal((await first.done).code, 0);
+    firstId = JSON.parse((await cli(["whoami", "--json"], credentials).done).stdout).id;
+
+    const second = await startLogin(credentials);
+    // The same browser tab is still signed in: straight to Authorize.
+    await page.goto(second.url);
+    await page.getByRole("button", { name: "Authorize" }).click();
+    await page.getByRole("heading", { name: /logged in/i }).waitFor();
+    assert.equal((await second.done).code, 0);
+    const me = JSON.parse((await cli(["whoami", "--json"], credentials).done).stdout);
+    assert.equal(me.id, firstId);
+    assert.equal(me.primary_email, "grace@example.com");
+  });
+});
+
+test("invalid and expired codes get their own explanations", async () => {
+  await withPage("invalid", async (page) => {
+    await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=not-a-code`);
+    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
+    assert.match(await page.locator("#problem-detail").textContent(), /not a valid login link/);
+    await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
+    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
+  });
+
+  const credentials = tempCredentials();
+  const login = await startLogin(credentials, ["--expires-in", "1"]);
+  const result = await login.done;
+  assert.equal(result.code, 4, `expired login exits 4: ${result.stderr}`);
+  assert.match(result.stderr, /expired/);
+  assert.ok(!existsSync(credentials), "nothing saved");
+  await withPage("expired", async (page) => {
+    await page.goto(login.url);
+    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
+    assert.match(await page.locator("#problem-detail").textContent(), /expired/);
+  });
+});
+
+test("a CLI's anonymous session is claimed by the browser, then the CLI gets the user", async () => {
+  // The CLI holds an anonymous session (made with the API, as a tool would).
+  const signUp = await fetch(`${baseUrl}/api/v1/auth/anonymous/sign-up`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "client", "x-stack-publishable-client-key": clientKey,
+    },
+    body: "{}",
+  });
+  assert.equal(signUp.status, 200);
+  const anon = await signUp.json();
+  const credentials = tempCredentials();
+  mkdirSync(join(credentials, ".."), { recursive: true });
+  writeFileSync(credentials, JSON.stringify({
+    base_url: baseUrl, project_id: project, refresh_token: anon.refresh_token, anonymous: true,
+  }), { mode: 0o600 });
+
+  const login = await startLogin(credentials);
+  await withPage("anonymous", async (page) => {
+    await page.goto(login.url);
+    await signInWithKeyboard(page, "alan@example.com", "Alan Turing");
+    await page.getByRole("button", { name: "Authorize" }).click();
+    await page.getByRole("heading", { name: /logged in/i }).waitFor();
+    assert.ok(await page.locator("#anon-note").isVisible(), "the page says the guest session was carried over");
+  });
+  assert.equal((await login.done).code, 0);
+  const me = JSON.parse((await cli(["whoami", "--json"], credentials).done).stdout);
+  assert.equal(me.primary_email, "alan@example.com");
+  assert.equal(me.is_anonymous, false);
+  assert.equal(JSON.parse(readFileSync(credentials, "utf8")).anonymous, false);
+});

@@ -1,0 +1,138 @@
+// Stack Auth's own JS SDK against us, unchanged: `StackClientApp.promptCliLogin`
+// of `@stackframe/js` (the newest release, and 2.8.102, the last that sends
+// `x-stack-*` headers) logs in against `cli-auth-dev`, with a stand-in
+// browser that completes the login code it is shown; the refresh token it
+// returns must be a live session of that browser's user.
+//
+//   node --test tests/sdk/prompt-cli-login.test.mjs
+// Needs: CLI_AUTH_DEV_BIN; the packages `stackframe-js-latest` and
+// `stackframe-js-2.8.102` (npm aliases of @stackframe/js) resolvable from
+// SDK_FROM (scripts/test.sh installs them in .tools/sdk).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+const require = createRequire(process.env.SDK_FROM || import.meta.url);
+const devBin = process.env.CLI_AUTH_DEV_BIN;
+assert.ok(devBin, "set CLI_AUTH_DEV_BIN");
+
+// The SDK insists on a UUID project id.
+const project = "5d1e4b8a-3c2f-4e6d-9a7b-0c1d2e3f4a5b";
+const clientKey = "pck_sdk_test_client_key";
+const serverKey = "ssk_sdk_test_server_key";
+let server, baseUrl;
+
+before(async () => {
+  server = spawn(devBin, ["--listen", "127.0.0.1:0", "--store", "memory"], {
+    env: {
+      ...process.env,
+      CLI_AUTH_DEV_PROJECT_ID: project,
+      CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY: clientKey,
+      CLI_AUTH_DEV_SECRET_SERVER_KEY: serverKey,
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  baseUrl = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/^listening on (http:\/\/\S+)$/m);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (c) => reject(new Error(`cli-auth-dev exited (${c})`)));
+  });
+});
+
+after(() => server?.kill());
+
+async function serverCall(path, body) {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "server", "x-stack-secret-server-key": serverKey,
+    },
+    body: JSON.stringify(body),
+  });
+  assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
+  return response.json();
+}
+
+/** What a signed-in browser does with the confirm URL: hand over a session. */
+async function standInBrowser(url, email) {
+  const loginCode = new URL(url).searchParams.get("login_code");
+  const user = await serverCall("/users", { primary_email: email, display_name: "SDK user" });
+  const session = await serverCall("/auth/sessions", { user_id: user.id });
+  const complete = await fetch(`${baseUrl}/api/v1/auth/cli/complete`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "client", "x-stack-publishable-client-key": clientKey,
+    },
+    body: JSON.stringify({ login_code: loginCode, refresh_token: session.refresh_token }),
+  });
+  assert.equal(complete.status, 200, await complete.clone().text());
+  return user;
+}
+
+for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
+  test(`${pkg}: promptCliLogin completes a login and the session works`, async () => {
+    const { StackClientApp } = require(pkg);
+    const manifest = join(dirname(process.env.SDK_FROM || "."), "node_modules", pkg, "package.json");
+    const version = JSON.parse(readFileSync(manifest, "utf8")).version;
+    const app = new StackClientApp({
+      baseUrl,
+      projectId: project,
+      publishableClientKey: clientKey,
+      tokenStore: "memory",
+      // No dashboard project API here (not part of the contract).
+      noAutomaticPrefetch: true,
+    });
+    const email = `sdk-${version}@example.com`;
+    let prompted = null;
+    let browser = null;
+    const result = await app.promptCliLogin({
+      appUrl: baseUrl,
+      waitTimeMillis: 100,
+      maxAttempts: 100,
+      promptLink: (url, loginCode) => {
+        prompted = { url, loginCode };
+        browser = standInBrowser(url, email);
+      },
+    });
+    assert.ok(prompted, "the SDK prompted with a link");
+    assert.ok(prompted.url.startsWith(`${baseUrl}/handler/cli-auth-confirm?login_code=`), prompted.url);
+    const user = await browser;
+    assert.equal(result.status, "ok", `@stackframe/js ${version}: ${result.error}`);
+    const refreshToken = result.data;
+    assert.equal(typeof refreshToken, "string");
+
+    // The refresh token is a live session of the user the browser signed in
+    // as. (The SDK's own session use goes through `/auth/oauth/token`, the
+    // OAuth refresh grant, which is not part of this service's contract;
+    // clients use `/auth/sessions/current/refresh`.)
+    const headers = {
+      "x-stack-project-id": project, "x-stack-access-type": "client",
+      "x-stack-publishable-client-key": clientKey,
+    };
+    const refreshed = await fetch(`${baseUrl}/api/v1/auth/sessions/current/refresh`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json", "x-stack-refresh-token": refreshToken },
+      body: "{}",
+    });
+    assert.equal(refreshed.status, 200);
+    const { access_token: accessToken } = await refreshed.json();
+    const me = await fetch(`${baseUrl}/api/v1/users/me`, {
+      headers: { ...headers, "x-stack-access-token": accessToken },
+    });
+    assert.equal(me.status, 200);
+    const body = await me.json();
+    assert.equal(body.id, user.id);
+    assert.equal(body.primary_email, email);
+  });
+}
