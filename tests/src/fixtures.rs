@@ -43,7 +43,7 @@ pub async fn seed(store: &dyn Store, now: Millis) {
     attempt.login_code_hash = SecretHash::of(&"L".repeat(43));
     store.create_attempt(&attempt).await.expect("attempt");
     let user = User {
-        id: "33333333-3333-4333-8333-333333333333".into(),
+        id: USER.into(),
         project_id: PROJECT.into(),
         display_name: Some("Fixture user".into()),
         primary_email: None,
@@ -57,6 +57,36 @@ pub async fn seed(store: &dyn Store, now: Millis) {
     session.id = SESSION.into();
     session.refresh_token_hash = SecretHash::of(&"R".repeat(43));
     store.put_session(&session).await.expect("session");
+}
+
+/// The fixtures' API Gateway domain (their tokens' issuer).
+pub const FIXTURE_ORIGIN: &str = "https://abc123.execute-api.us-east-1.amazonaws.com";
+
+/// The fixture user's user ID.
+pub const USER: &str = "33333333-3333-4333-8333-333333333333";
+
+/// A fixture event with its access token replaced by one of the fixture
+/// session signed at `now` (the events carry one signed at `T0`, long
+/// expired on the wall clock).
+pub fn with_fresh_access_token(event: &str, now: Millis) -> String {
+    use cli_auth_core::domain::tokens::{Subject, TokenIssuer};
+    let mut value: Value = serde_json::from_str(event).expect("fixture JSON");
+    let tokens = TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer");
+    let subject = Subject {
+        user_id: USER.into(),
+        project_id: PROJECT.into(),
+        is_anonymous: false,
+        session_id: SESSION.into(),
+    };
+    let token = tokens
+        .subject_token(FIXTURE_ORIGIN, &subject, now)
+        .expect("token");
+    if let Some(headers) = value["headers"].as_object_mut()
+        && headers.contains_key("x-stack-access-token")
+    {
+        headers.insert("x-stack-access-token".into(), Value::String(token));
+    }
+    value.to_string()
 }
 
 /// What each fixture must answer: status, and the known-error code, the

@@ -14,7 +14,7 @@
 //! credentials); `scripts/coldstart.sh` provides it and builds the binaries.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -67,84 +67,122 @@ struct Figures {
     statuses: BTreeMap<u64, usize>,
 }
 
+/// One binary under test and what was measured of it.
+struct Subject {
+    name: &'static str,
+    path: PathBuf,
+    event: String,
+    tables: cli_auth_core::store::dynamo::TableNames,
+    figures: Figures,
+}
+
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
     let all = fixtures::fixtures();
-    let mut results = Vec::new();
-    for (binary, event) in EVENTS {
-        if !args.only.is_empty() && !args.only.iter().any(|o| o == binary) {
+    // The events' access tokens were signed long ago; sign them now.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)?
+        .as_millis() as i64;
+    let mut subjects = Vec::new();
+    for (name, event) in EVENTS {
+        if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
             continue;
         }
-        let path = args.bin_dir.join(binary);
+        let path = args.bin_dir.join(name);
+        let size = std::fs::metadata(&path)
+            .map_err(|e| {
+                format!(
+                    "{}: {e} (build it first: scripts/coldstart.sh)",
+                    path.display()
+                )
+            })?
+            .len();
         let (_, text) = all
             .get(*event)
             .ok_or_else(|| format!("no fixture {event}"))?;
-        let figures = measure(&path, binary, text.as_bytes(), &args).await?;
-        eprintln!("{binary}: init median {:.1} ms", ms(median(&figures.init)));
-        results.push((*binary, figures));
+        subjects.push(Subject {
+            name,
+            path,
+            event: fixtures::with_fresh_access_token(text, now),
+            tables: fixture_world().await,
+            figures: Figures {
+                size,
+                init: Vec::new(),
+                first: Vec::new(),
+                warm: Vec::new(),
+                statuses: BTreeMap::new(),
+            },
+        });
     }
+    // One unmeasured round warms the page cache and DynamoDB Local; then
+    // rounds go through every binary in turn, so background noise (the
+    // emulator's JVM shares the cores) spreads evenly over all of them.
+    for round in 0..=args.runs {
+        for subject in &mut subjects {
+            let sample = cold_start(subject, &args).await?;
+            if round > 0 {
+                let f = &mut subject.figures;
+                f.init.push(sample.init);
+                f.first.push(sample.first);
+                f.warm.extend(sample.warm);
+                for status in sample.statuses {
+                    *f.statuses.entry(status).or_default() += 1;
+                }
+            }
+        }
+        eprintln!("round {round}/{} done", args.runs);
+    }
+    let results: Vec<(&str, Figures)> = subjects.into_iter().map(|s| (s.name, s.figures)).collect();
     report(&results);
     Ok(())
 }
 
-async fn measure(
-    path: &Path,
-    name: &str,
-    event: &[u8],
-    args: &Args,
-) -> Result<Figures, Box<dyn std::error::Error>> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| {
-            format!(
-                "{}: {e} (build it first: scripts/coldstart.sh)",
-                path.display()
-            )
-        })?
-        .len();
-    let binary = path.to_string_lossy();
-    let tables = fixture_world().await;
-    let mut figures = Figures {
-        size,
-        init: Vec::new(),
-        first: Vec::new(),
-        warm: Vec::new(),
-        statuses: BTreeMap::new(),
-    };
-    for _ in 0..args.runs {
-        let api = RuntimeApi::start().await;
-        // Queued before exec, as Lambda holds the event that caused the start.
-        let first = api.invoke_later(event);
-        let started = Instant::now();
-        let _child = spawn_function(&binary, name, &api, &tables)?;
-        let outcome = first.wait(Duration::from_secs(30)).await;
-        let answered = Instant::now();
-        let ready = api.ready_at().ok_or("the function never asked for work")?;
-        figures.init.push(ready - started);
-        figures.first.push(answered - ready);
-        count(&mut figures.statuses, name, outcome)?;
-        for _ in 0..args.invocations {
-            let sent = Instant::now();
-            let outcome = api.invoke(event, Duration::from_secs(30)).await;
-            figures.warm.push(sent.elapsed());
-            count(&mut figures.statuses, name, outcome)?;
-        }
-    }
-    Ok(figures)
+struct Sample {
+    init: Duration,
+    first: Duration,
+    warm: Vec<Duration>,
+    statuses: Vec<u64>,
 }
 
-fn count(
-    statuses: &mut BTreeMap<u64, usize>,
-    name: &str,
-    outcome: Option<Outcome>,
-) -> Result<(), Box<dyn std::error::Error>> {
+/// Starts the binary once with its event queued, as Lambda does, then
+/// invokes it warm `--invocations` times.
+async fn cold_start(subject: &Subject, args: &Args) -> Result<Sample, Box<dyn std::error::Error>> {
+    let api = RuntimeApi::start().await;
+    let event = subject.event.as_bytes();
+    // Queued before exec, as Lambda holds the event that caused the start.
+    let first = api.invoke_later(event);
+    let started = Instant::now();
+    let _child = spawn_function(
+        &subject.path.to_string_lossy(),
+        subject.name,
+        &api,
+        &subject.tables,
+    )?;
+    let outcome = first.wait(Duration::from_secs(30)).await;
+    let answered = Instant::now();
+    let ready = api.ready_at().ok_or("the function never asked for work")?;
+    let mut sample = Sample {
+        init: ready - started,
+        first: answered - ready,
+        warm: Vec::new(),
+        statuses: vec![status(subject.name, outcome)?],
+    };
+    for _ in 0..args.invocations {
+        let sent = Instant::now();
+        let outcome = api.invoke(event, Duration::from_secs(30)).await;
+        sample.warm.push(sent.elapsed());
+        sample.statuses.push(status(subject.name, outcome)?);
+    }
+    Ok(sample)
+}
+
+fn status(name: &str, outcome: Option<Outcome>) -> Result<u64, Box<dyn std::error::Error>> {
     let Some(Outcome::Response(raw)) = outcome else {
         return Err(format!("{name}: no response: {outcome:?}").into());
     };
     let response: serde_json::Value = serde_json::from_slice(&raw)?;
-    let status = response["statusCode"].as_u64().unwrap_or_default();
-    *statuses.entry(status).or_default() += 1;
-    Ok(())
+    Ok(response["statusCode"].as_u64().unwrap_or_default())
 }
 
 fn median(samples: &[Duration]) -> Duration {
