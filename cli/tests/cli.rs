@@ -283,6 +283,29 @@ async fn an_anonymous_session_is_offered_to_the_browser() {
 }
 
 #[tokio::test]
+async fn a_damaged_credentials_file_does_not_block_a_new_login() {
+    let world = World::start().await;
+    let file = world.credentials();
+    std::fs::create_dir_all(file.parent().expect("dir")).expect("dir");
+    std::fs::write(&file, b"{ half a file").expect("write");
+    let (code, _, err) = world.run(&["whoami"]).await;
+    assert_eq!(code, 1, "whoami reports the damaged file: {err}");
+    assert!(err.contains("not a credentials file"), "{err}");
+
+    let (child, _, login_code) = start_login(&world, &[]).await;
+    let person = world.user(false).await;
+    world
+        .browser()
+        .complete(&login_code, &person.refresh_token)
+        .await
+        .expect("complete");
+    assert_eq!(exit_code(child).await, 0);
+    let (code, out, err) = world.run(&["whoami"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&person.user.id));
+}
+
+#[tokio::test]
 async fn usage_and_network_errors() {
     let world = World::start().await;
     let out = tokio::process::Command::new(BIN)

@@ -209,7 +209,12 @@ async fn run_login(
 ) -> Result<(), Failure> {
     // An anonymous session the CLI already holds is offered to the browser,
     // which may take it over (Stack Auth's flow).
-    let previous = usable(client, file)?;
+    // A damaged file must not stand in the way of logging in again: it is
+    // replaced when the login succeeds.
+    let previous = usable(client, file).unwrap_or_else(|failure| {
+        eprintln!("(Ignoring the stored session: {})", failure.message);
+        None
+    });
     options.anon_refresh_token = previous
         .as_ref()
         .filter(|c| c.anonymous)
