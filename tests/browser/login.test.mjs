@@ -18,40 +18,23 @@ import { mkdtempSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { startDevServer } from "../js/dev-server.mjs";
 
 const require = createRequire(process.env.PLAYWRIGHT_FROM || import.meta.url);
 const { chromium } = require("playwright-core");
 
-const devBin = process.env.CLI_AUTH_DEV_BIN;
+
 const cliBin = process.env.CLI_AUTH_BIN;
-assert.ok(devBin && cliBin, "set CLI_AUTH_DEV_BIN and CLI_AUTH_BIN");
+assert.ok(cliBin, "set CLI_AUTH_BIN (and CLI_AUTH_DEV_BIN)");
 const shots = join(process.cwd(), "target", "browser-screenshots");
 
 const project = "browser-test-project";
 const clientKey = "pck_browser_test_client_key";
 const serverKey = "ssk_browser_test_server_key";
-let server, baseUrl, browser;
+let stopServer, baseUrl, browser;
 
 before(async () => {
-  server = spawn(devBin, ["--listen", "127.0.0.1:0", "--store", "memory"], {
-    env: {
-      ...process.env,
-      CLI_AUTH_DEV_PROJECT_ID: project,
-      CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY: clientKey,
-      CLI_AUTH_DEV_SECRET_SERVER_KEY: serverKey,
-      RUST_LOG: "warn",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  baseUrl = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/^listening on (http:\/\/\S+)$/m);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (c) => reject(new Error(`cli-auth-dev exited (${c})`)));
-  });
+  ({ baseUrl, stop: stopServer } = await startDevServer({ project, clientKey, serverKey }));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
     args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -61,7 +44,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  server?.kill();
+  stopServer?.();
 });
 
 /** Runs `cli-auth` with the test's project; resolves with its exit code and output. */

@@ -11,44 +11,24 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { createRequire } from "node:module";
+import { startDevServer } from "../js/dev-server.mjs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
 const require = createRequire(process.env.SDK_FROM || import.meta.url);
-const devBin = process.env.CLI_AUTH_DEV_BIN;
-assert.ok(devBin, "set CLI_AUTH_DEV_BIN");
 
 // The SDK insists on a UUID project id.
 const project = "5d1e4b8a-3c2f-4e6d-9a7b-0c1d2e3f4a5b";
 const clientKey = "pck_sdk_test_client_key";
 const serverKey = "ssk_sdk_test_server_key";
-let server, baseUrl;
+let stopServer, baseUrl;
 
 before(async () => {
-  server = spawn(devBin, ["--listen", "127.0.0.1:0", "--store", "memory"], {
-    env: {
-      ...process.env,
-      CLI_AUTH_DEV_PROJECT_ID: project,
-      CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY: clientKey,
-      CLI_AUTH_DEV_SECRET_SERVER_KEY: serverKey,
-      RUST_LOG: "warn",
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  baseUrl = await new Promise((resolve, reject) => {
-    let out = "";
-    server.stdout.on("data", (d) => {
-      out += d;
-      const m = out.match(/^listening on (http:\/\/\S+)$/m);
-      if (m) resolve(m[1]);
-    });
-    server.on("exit", (c) => reject(new Error(`cli-auth-dev exited (${c})`)));
-  });
+  ({ baseUrl, stop: stopServer } = await startDevServer({ project, clientKey, serverKey }));
 });
 
-after(() => server?.kill());
+after(() => stopServer?.());
 
 async function serverCall(path, body) {
   const response = await fetch(`${baseUrl}/api/v1${path}`, {

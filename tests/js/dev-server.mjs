@@ -1,0 +1,31 @@
+// Starts the built `cli-auth-dev` (CLI_AUTH_DEV_BIN) on a free loopback port,
+// in-memory store, with a fixed dev project; shared by the browser and SDK
+// tests.
+
+import { spawn } from "node:child_process";
+
+/** Resolves with `{ baseUrl, stop }` once the server says it is listening. */
+export async function startDevServer({ project, clientKey, serverKey }) {
+  const bin = process.env.CLI_AUTH_DEV_BIN;
+  if (!bin) throw new Error("set CLI_AUTH_DEV_BIN to the built cli-auth-dev");
+  const server = spawn(bin, ["--listen", "127.0.0.1:0", "--store", "memory"], {
+    env: {
+      ...process.env,
+      CLI_AUTH_DEV_PROJECT_ID: project,
+      CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY: clientKey,
+      CLI_AUTH_DEV_SECRET_SERVER_KEY: serverKey,
+      RUST_LOG: "warn",
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const baseUrl = await new Promise((resolve, reject) => {
+    let out = "";
+    server.stdout.on("data", (d) => {
+      out += d;
+      const m = out.match(/^listening on (http:\/\/\S+)$/m);
+      if (m) resolve(m[1]);
+    });
+    server.on("exit", (c) => reject(new Error(`cli-auth-dev exited (${c})`)));
+  });
+  return { baseUrl, stop: () => server.kill() };
+}
