@@ -14,7 +14,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSync } from "node:fs";
+import { mkdtempSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
@@ -34,6 +34,8 @@ const serverKey = "ssk_browser_test_server_key";
 let stopServer, baseUrl, browser;
 
 before(async () => {
+  // Only this run's failures leave screenshots.
+  rmSync(shots, { recursive: true, force: true });
   ({ baseUrl, stop: stopServer } = await startDevServer({ project, clientKey, serverKey }));
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
