@@ -225,6 +225,22 @@ async fn an_expired_login_exits_4_and_saves_nothing() {
     assert!(!world.credentials().exists());
 }
 
+#[cfg(unix)]
+#[tokio::test]
+async fn ctrl_c_stops_a_login_cleanly() {
+    let world = World::start().await;
+    let (child, _, _) = start_login(&world, &[]).await;
+    let pid = child.id().expect("pid").to_string();
+    let sent = tokio::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .await
+        .expect("kill -INT");
+    assert!(sent.success());
+    assert_eq!(exit_code(child).await, 130);
+    assert!(!world.credentials().exists(), "nothing saved");
+}
+
 #[tokio::test]
 async fn an_ended_session_says_log_in_again() {
     let world = World::start().await;
