@@ -13,6 +13,7 @@ use bytes::Bytes;
 use cli_auth_core::App;
 use cli_auth_core::clock::{Clock, SystemClock};
 use cli_auth_core::domain::cli::{AttemptKey, AttemptState, CodeKind};
+use cli_auth_core::http::response;
 use cli_auth_core::secret::{LocatedSecret, random_token};
 use cli_auth_core::store::Store;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
@@ -57,7 +58,8 @@ impl ConfirmPages {
         }
     }
 
-    /// Answers the page routes; `None` for any other path.
+    /// Answers the page routes; `None` for any other path. The dev server
+    /// adds the conventions every answer carries (request id, `no-store`).
     pub async fn handle(&self, request: &Request<Bytes>) -> Option<Response<Bytes>> {
         let path = request.uri().path();
         let response = match (path, request.method()) {
@@ -108,10 +110,6 @@ impl ConfirmPages {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         );
-        headers.insert(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store, max-age=0"),
-        );
         response
     }
 
@@ -125,12 +123,12 @@ impl ConfirmPages {
                 .map(|(_, v)| v.into_owned())
         });
         let Some(code) = code.as_deref().and_then(LocatedSecret::parse) else {
-            return json_response(StatusCode::OK, &json!({ "state": "invalid" }));
+            return response::json(StatusCode::OK, &json!({ "state": "invalid" }));
         };
         let attempt = match self.store.attempt(&code.id).await {
             Ok(attempt) => attempt,
             Err(_) => {
-                return json_response(
+                return response::json(
                     StatusCode::SERVICE_UNAVAILABLE,
                     &json!({ "error": "The store is unavailable; try again." }),
                 );
@@ -151,7 +149,7 @@ impl ConfirmPages {
                 })
             }
         };
-        json_response(StatusCode::OK, &body)
+        response::json(StatusCode::OK, &body)
     }
 
     /// Signs a person in as a dev user, created on first use of an email
@@ -213,7 +211,7 @@ impl ConfirmPages {
                     )
                     .await;
                 if status != StatusCode::CREATED {
-                    return passthrough(status, created);
+                    return response::json(status, &created);
                 }
                 if let (Some(id), Ok(mut users)) = (
                     created.get("id").and_then(Value::as_str),
@@ -233,9 +231,9 @@ impl ConfirmPages {
             )
             .await;
         if !status.is_success() {
-            return passthrough(status, session);
+            return response::json(status, &session);
         }
-        json_response(
+        response::json(
             StatusCode::OK,
             &json!({
                 "user": user,
@@ -275,31 +273,12 @@ fn looks_like_email(text: &str) -> bool {
         && !text.chars().any(char::is_whitespace)
 }
 
-fn json_response(status: StatusCode, body: &Value) -> Response<Bytes> {
-    let mut response = Response::new(Bytes::from(body.to_string()));
-    *response.status_mut() = status;
-    response.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("no-store, max-age=0"),
-    );
-    response
-}
-
 fn bad_request(message: &str) -> Response<Bytes> {
-    json_response(StatusCode::BAD_REQUEST, &json!({ "error": message }))
-}
-
-/// An API error answered to the page as it came (status and JSON body).
-fn passthrough(status: StatusCode, body: Value) -> Response<Bytes> {
-    json_response(status, &body)
+    response::json(StatusCode::BAD_REQUEST, &json!({ "error": message }))
 }
 
 fn method_not_allowed(allow: &'static str) -> Response<Bytes> {
-    let mut response = json_response(
+    let mut response = response::json(
         StatusCode::METHOD_NOT_ALLOWED,
         &json!({ "error": "Method not allowed" }),
     );

@@ -67,17 +67,21 @@ async fn handle(
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
-    let response = match Limited::new(body, MAX_BODY_BYTES).collect().await {
+    // The API answers by itself; the dev server's own answers (too large a
+    // body, the OpenAPI document, the confirm pages) follow the same
+    // conventions (request id, caching, CORS, the error-status override).
+    let override_status = parts.headers.contains_key("x-stack-override-error-status");
+    let local = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => {
             let request = http::Request::from_parts(parts, collected.to_bytes());
-            let page = match pages {
-                _ if is_openapi(&request) => Some(openapi(&request)),
+            let local = match pages {
+                _ if is_openapi(&request) => Some(openapi()),
                 Some(pages) => pages.handle(&request).await,
                 None => None,
             };
-            match page {
+            match local {
                 Some(response) => response,
-                None => app.handle(request).await,
+                None => return app.handle(request).await.map(Full::new),
             }
         }
         Err(_) => {
@@ -87,17 +91,15 @@ async fn handle(
                 http::header::CONTENT_TYPE,
                 http::HeaderValue::from_static("text/plain; charset=utf-8"),
             );
-            // The same conventions as every other answer (request id, CORS,
-            // the error-status override).
-            let override_status = parts.headers.contains_key("x-stack-override-error-status");
-            cli_auth_core::http::response::finish(
-                r,
-                &cli_auth_core::secret::random_id(),
-                override_status,
-            )
+            r
         }
     };
-    response.map(Full::new)
+    cli_auth_core::http::response::finish(
+        local,
+        &cli_auth_core::secret::random_id(),
+        override_status,
+    )
+    .map(Full::new)
 }
 
 fn is_openapi(request: &http::Request<Bytes>) -> bool {
@@ -105,21 +107,14 @@ fn is_openapi(request: &http::Request<Bytes>) -> bool {
         && cli_auth_core::http::routes::strip_prefix(request.uri().path()) == Some("/openapi.json")
 }
 
-fn openapi(request: &http::Request<Bytes>) -> http::Response<Bytes> {
+fn openapi() -> http::Response<Bytes> {
     let mut response = http::Response::new(Bytes::from_static(OPENAPI_JSON.as_bytes()));
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         http::header::CONTENT_TYPE,
         http::HeaderValue::from_static("application/json"),
     );
-    let override_status = request
-        .headers()
-        .contains_key("x-stack-override-error-status");
-    let mut response = cli_auth_core::http::response::finish(
-        response,
-        &cli_auth_core::secret::random_id(),
-        override_status,
-    );
-    response.headers_mut().insert(
+    headers.insert(
         http::header::CACHE_CONTROL,
         http::HeaderValue::from_static("public, max-age=300"),
     );

@@ -118,7 +118,12 @@ test("a person approves in the browser and the CLI ends logged in", async () => 
   const credentials = tempCredentials();
   const login = await startLogin(credentials);
   await withPage("approve", async (page) => {
-    await page.goto(login.url);
+    const served = await page.goto(login.url);
+    const headers = served.headers();
+    assert.match(headers["content-security-policy"] ?? "", /default-src 'none'/);
+    assert.equal(headers["referrer-policy"], "no-referrer", "the login code must not leak as a Referer");
+    assert.ok(headers["x-stack-request-id"], "the page follows the API's response conventions");
+    assert.equal(headers["cache-control"], "no-store, max-age=0");
     await signInWithKeyboard(page, "ada@example.com", "Ada Lovelace");
     await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
     assert.equal(await page.locator("#login-code").textContent(), login.code,
