@@ -291,6 +291,18 @@ pub fn check(name: &str, status: u16, headers: &http::HeaderMap, body: &str) {
     }
 }
 
+/// The API Gateway request id of `event` came back as `x-stack-request-id`.
+pub fn check_request_id(name: &str, event: &str, headers: &http::HeaderMap) {
+    let event: Value = serde_json::from_str(event).expect("fixture JSON");
+    assert_eq!(
+        headers
+            .get("x-stack-request-id")
+            .and_then(|v| v.to_str().ok()),
+        event["requestContext"]["requestId"].as_str(),
+        "{name}: the request id is carried through"
+    );
+}
+
 /// As [`check`], for a function running on the wall clock: the fixtures'
 /// access token (signed at `T0`, valid ten minutes) has long expired there.
 pub fn check_at_wall_clock(name: &str, status: u16, headers: &http::HeaderMap, body: &str) {

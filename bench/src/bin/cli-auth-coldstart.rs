@@ -178,11 +178,10 @@ async fn cold_start(subject: &Subject, args: &Args) -> Result<Sample, Box<dyn st
 }
 
 fn status(name: &str, outcome: Option<Outcome>) -> Result<u64, Box<dyn std::error::Error>> {
-    let Some(Outcome::Response(raw)) = outcome else {
-        return Err(format!("{name}: no response: {outcome:?}").into());
-    };
-    let response: serde_json::Value = serde_json::from_slice(&raw)?;
-    Ok(response["statusCode"].as_u64().unwrap_or_default())
+    match outcome.as_ref().and_then(Outcome::http) {
+        Some((status, _, _)) => Ok(u64::from(status)),
+        None => Err(format!("{name}: no HTTP response: {outcome:?}").into()),
+    }
 }
 
 fn median(samples: &[Duration]) -> Duration {
