@@ -267,7 +267,12 @@ async fn an_ended_session_says_log_in_again() {
 #[tokio::test]
 async fn an_anonymous_session_is_offered_to_the_browser() {
     let world = World::start().await;
-    let guest = world.user(true).await;
+    // The CLI's guest session, made the way a tool would make one.
+    let guest = world
+        .browser()
+        .sign_up_anonymously()
+        .await
+        .expect("anonymous sign-up");
     CredentialsFile::at(world.credentials())
         .save(&Credentials {
             base_url: world.base_url.clone(),
