@@ -12,8 +12,7 @@ use cli_auth_client::api::{CliSessionState, Client, Config};
 use cli_auth_client::credentials::{Credentials, CredentialsFile};
 use cli_auth_core::clock::ManualClock;
 use cli_auth_core::store::Store;
-use cli_auth_core::store::memory::MemoryStore;
-use cli_auth_tests::{SeededUser, T0, seed_project, seed_user};
+use cli_auth_tests::{SeededUser, StoreKind, T0, TestApp, seed_user, test_app};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 
 const BIN: &str = env!("CARGO_BIN_EXE_cli-auth");
@@ -31,10 +30,12 @@ struct World {
 
 impl World {
     async fn start() -> Self {
-        let store: Arc<dyn Store> = Arc::new(MemoryStore::new());
-        let clock = Arc::new(ManualClock::new(T0));
-        let seeded = seed_project(store.as_ref(), true).await;
-        let app = Arc::new(cli_auth_tests::app(Arc::clone(&store), Arc::clone(&clock)));
+        let TestApp {
+            store,
+            clock,
+            app,
+            seeded,
+        } = test_app(StoreKind::Memory).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

@@ -82,6 +82,28 @@ pub fn app(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> App {
     )
 }
 
+/// A seeded project (client key required) on a store, and an app over it
+/// whose clock the test moves.
+pub struct TestApp {
+    pub store: Arc<dyn Store>,
+    pub clock: Arc<ManualClock>,
+    pub app: Arc<App>,
+    pub seeded: Seeded,
+}
+
+pub async fn test_app(kind: StoreKind) -> TestApp {
+    let store = store(kind).await;
+    let clock = Arc::new(ManualClock::new(T0));
+    let seeded = seed_project(store.as_ref(), true).await;
+    let app = Arc::new(app(Arc::clone(&store), Arc::clone(&clock)));
+    TestApp {
+        store,
+        clock,
+        app,
+        seeded,
+    }
+}
+
 /// A project and its three keys (client, server, admin).
 pub struct Seeded {
     pub project: Project,

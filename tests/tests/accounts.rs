@@ -4,31 +4,22 @@
 
 use std::sync::Arc;
 
-use cli_auth_core::App;
-use cli_auth_core::clock::ManualClock;
-use cli_auth_core::store::Store;
-use cli_auth_tests::{Req, Resp, Seeded, StoreKind, T0, app, seed_project, store};
+use cli_auth_tests::{Req, Resp, StoreKind, T0, TestApp, seed_project, test_app};
 use http::Method;
 use serde_json::{Value, json};
 
-struct Env {
-    clock: Arc<ManualClock>,
-    app: Arc<App>,
-    store: Arc<dyn Store>,
-    seeded: Seeded,
+/// The shared test app, with the accounts requests as methods.
+struct Env(TestApp);
+
+impl std::ops::Deref for Env {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.0
+    }
 }
 
 async fn env(kind: StoreKind) -> Env {
-    let store = store(kind).await;
-    let clock = Arc::new(ManualClock::new(T0));
-    let seeded = seed_project(store.as_ref(), true).await;
-    let app = Arc::new(app(Arc::clone(&store), Arc::clone(&clock)));
-    Env {
-        clock,
-        app,
-        store,
-        seeded,
-    }
+    Env(test_app(kind).await)
 }
 
 impl Env {

@@ -4,32 +4,25 @@
 use std::sync::Arc;
 
 use cli_auth_core::App;
-use cli_auth_core::clock::{ManualClock, iso_millis};
-use cli_auth_core::store::Store;
-use cli_auth_tests::{Req, Resp, Seeded, StoreKind, T0, app, seed_project, seed_user, store};
+use cli_auth_core::clock::iso_millis;
+use cli_auth_tests::{Req, Resp, StoreKind, T0, TestApp, seed_project, seed_user, test_app};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3_600_000;
 const INVALID_LOGIN: &str = "Invalid login code or the code has expired";
 
-struct Env {
-    store: Arc<dyn Store>,
-    clock: Arc<ManualClock>,
-    app: Arc<App>,
-    seeded: Seeded,
+/// The shared test app, with the CLI flow's requests as methods.
+struct Env(TestApp);
+
+impl std::ops::Deref for Env {
+    type Target = TestApp;
+    fn deref(&self) -> &TestApp {
+        &self.0
+    }
 }
 
 async fn env(kind: StoreKind) -> Env {
-    let store = store(kind).await;
-    let clock = Arc::new(ManualClock::new(T0));
-    let seeded = seed_project(store.as_ref(), true).await;
-    let app = Arc::new(app(Arc::clone(&store), Arc::clone(&clock)));
-    Env {
-        store,
-        clock,
-        app,
-        seeded,
-    }
+    Env(test_app(kind).await)
 }
 
 impl Env {
