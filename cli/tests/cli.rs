@@ -73,7 +73,17 @@ impl World {
     }
 
     async fn run(&self, args: &[&str]) -> (i32, String, String) {
-        let out = self.command(args).output().await.expect("run cli-auth");
+        self.run_with(args, &[]).await
+    }
+
+    /// Runs `cli-auth` with some of the environment changed.
+    async fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
+        let out = self
+            .command(args)
+            .envs(env.iter().copied())
+            .output()
+            .await
+            .expect("run cli-auth");
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -339,28 +349,24 @@ async fn usage_and_network_errors() {
     assert_eq!(out.status.code(), Some(2), "no project is a usage error");
 
     // Nothing listens on port 9 of loopback.
-    let out = world
-        .command(&["login", "--no-browser"])
-        .env("CLI_AUTH_BASE_URL", "http://127.0.0.1:9")
-        .output()
-        .await
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot reach"));
+    let (code, _, err) = world
+        .run_with(
+            &["login", "--no-browser"],
+            &[("CLI_AUTH_BASE_URL", "http://127.0.0.1:9")],
+        )
+        .await;
+    assert_eq!(code, 1);
+    assert!(err.contains("cannot reach"), "{err}");
 
     // A wrong publishable key is the service's error, shown as such.
-    let out = world
-        .command(&["login", "--no-browser"])
-        .env("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", "pck_wrong")
-        .output()
-        .await
-        .expect("run");
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("INVALID_PUBLISHABLE_CLIENT_KEY"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, _, err) = world
+        .run_with(
+            &["login", "--no-browser"],
+            &[("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", "pck_wrong")],
+        )
+        .await;
+    assert_eq!(code, 1);
+    assert!(err.contains("INVALID_PUBLISHABLE_CLIENT_KEY"), "{err}");
 }
 
 #[tokio::test]
