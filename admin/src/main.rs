@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand, ValueEnum};
 use cli_auth_core::clock::{Clock as _, SystemClock};
 use cli_auth_core::config::Settings;
+use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
-use cli_auth_core::http::auth::AccessType;
-use cli_auth_core::store::Store as _;
-use cli_auth_core::store::dynamo::DynamoStore;
+use cli_auth_core::domain::store::Store as _;
+use cli_auth_core::store::dynamodb::DynamoStore;
 
 #[derive(Debug, Parser)]
 #[command(version, about = "Operate the CLI login service's DynamoDB tables")]
@@ -88,7 +88,7 @@ async fn run(args: Args) -> Result<(), String> {
         DynamoStore::client_from_env(None).await,
         settings.tables.clone(),
     );
-    let fail = |e: cli_auth_core::store::StoreError| e.to_string();
+    let fail = |e: cli_auth_core::domain::store::StoreError| e.to_string();
     match args.command {
         Command::CreateTables => {
             let created = store.create_tables().await.map_err(fail)?;

@@ -3,9 +3,9 @@
 
 use std::process::Command;
 
-use cli_auth_core::http::auth::AccessType;
-use cli_auth_core::store::Store as _;
-use cli_auth_core::store::dynamo::{DynamoStore, TableNames};
+use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::store::Store as _;
+use cli_auth_core::store::dynamodb::{DynamoStore, TableNames};
 
 fn admin(prefix: &str, args: &[&str]) -> (bool, String, String) {
     cli_auth_tests::dynamodb_endpoint();

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use cli_auth_core::App;
+use cli_auth_core::api::headers;
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::http::auth::{self, AccessType};
-use cli_auth_core::store::Store;
+use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_tests::{Req, Seeded, T0, app, seed_project, seed_user};
 use std::hint::black_box;
@@ -75,8 +76,8 @@ fn benches(c: &mut Criterion) {
     let project = w.seeded.project.clone();
     c.bench_function("header validation (rules 1-4, 7-8)", |b| {
         b.iter(|| {
-            let claimed = auth::claimed_access(&headers).expect("valid");
-            auth::check_key(&headers, claimed.access_type, &project, &AccessType::ALL)
+            let claimed = headers::claimed_access(&headers).expect("valid");
+            headers::check_key(&headers, claimed.access_type, &project, &AccessType::ALL)
                 .expect("valid");
         })
     });

@@ -11,7 +11,7 @@ use std::time::Duration;
 use cli_auth_client::api::{CliSessionState, Client, Config};
 use cli_auth_client::credentials::{Credentials, CredentialsFile};
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::store::Store;
+use cli_auth_core::domain::store::Store;
 use cli_auth_tests::{SeededUser, StoreKind, T0, TestApp, seed_user, test_app};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
 

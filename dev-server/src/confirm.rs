@@ -11,11 +11,11 @@ use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use cli_auth_core::App;
+use cli_auth_core::api::response;
 use cli_auth_core::clock::{Clock, SystemClock};
-use cli_auth_core::domain::cli::{AttemptKey, AttemptState, CodeKind};
-use cli_auth_core::http::response;
+use cli_auth_core::domain::login_attempt::{AttemptKey, AttemptState, CodeKind};
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::secret::{LocatedSecret, random_token};
-use cli_auth_core::store::Store;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use serde_json::{Value, json};
 

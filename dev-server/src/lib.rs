@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use cli_auth_core::App;
+use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
-use cli_auth_core::http::auth::AccessType;
-use cli_auth_core::store::Store;
+use cli_auth_core::domain::store::Store;
 use http_body_util::{BodyExt as _, Full, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
@@ -94,7 +94,7 @@ async fn handle(
             r
         }
     };
-    cli_auth_core::http::response::finish(
+    cli_auth_core::api::response::finish(
         local,
         &cli_auth_core::secret::random_id(),
         override_status,
@@ -104,7 +104,7 @@ async fn handle(
 
 fn is_openapi(request: &http::Request<Bytes>) -> bool {
     request.method() == http::Method::GET
-        && cli_auth_core::http::routes::strip_prefix(request.uri().path()) == Some("/openapi.json")
+        && cli_auth_core::api::router::strip_prefix(request.uri().path()) == Some("/openapi.json")
 }
 
 fn openapi() -> http::Response<Bytes> {
@@ -145,7 +145,7 @@ pub async fn ensure_dev_project(
     project_id: &str,
     given: [Option<String>; 3],
     now: i64,
-) -> Result<Vec<DevKey>, cli_auth_core::store::StoreError> {
+) -> Result<Vec<DevKey>, cli_auth_core::domain::store::StoreError> {
     let mut project = match store.get_project(project_id).await? {
         Some(p) => p,
         None => Project::new(project_id, "Dev project", true, now),

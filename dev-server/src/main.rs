@@ -8,10 +8,10 @@ use clap::{Parser, ValueEnum};
 use cli_auth_core::App;
 use cli_auth_core::clock::{Clock as _, SystemClock};
 use cli_auth_core::config::Settings;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::domain::tokens::TokenIssuer;
 use cli_auth_core::secret::{random_id, random_token};
-use cli_auth_core::store::Store;
-use cli_auth_core::store::dynamo::DynamoStore;
+use cli_auth_core::store::dynamodb::DynamoStore;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_dev::confirm::{CONFIRM_PATH, ConfirmPages};
 use cli_auth_dev::{ensure_dev_project, key_variable, serve};
@@ -86,9 +86,9 @@ async fn main() -> anyhow::Result<()> {
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let project_id = var("CLI_AUTH_DEV_PROJECT_ID").unwrap_or_else(random_id);
     let given = [
-        cli_auth_core::http::auth::AccessType::Client,
-        cli_auth_core::http::auth::AccessType::Server,
-        cli_auth_core::http::auth::AccessType::Admin,
+        cli_auth_core::domain::access::AccessType::Client,
+        cli_auth_core::domain::access::AccessType::Server,
+        cli_auth_core::domain::access::AccessType::Admin,
     ]
     .map(|k| var(key_variable(k)));
     let keys = ensure_dev_project(store.as_ref(), &project_id, given, SystemClock.now_millis())
@@ -104,9 +104,9 @@ async fn main() -> anyhow::Result<()> {
     println!("  project id:             {project_id}");
     for key in &keys {
         let label = match key.kind {
-            cli_auth_core::http::auth::AccessType::Client => "publishable client key:",
-            cli_auth_core::http::auth::AccessType::Server => "secret server key:     ",
-            cli_auth_core::http::auth::AccessType::Admin => "super secret admin key:",
+            cli_auth_core::domain::access::AccessType::Client => "publishable client key:",
+            cli_auth_core::domain::access::AccessType::Server => "secret server key:     ",
+            cli_auth_core::domain::access::AccessType::Admin => "super secret admin key:",
         };
         if key.generated {
             println!("  {label} {}", key.text);
@@ -129,8 +129,8 @@ async fn main() -> anyhow::Result<()> {
         Arc::clone(&app),
         store,
         project_id,
-        key(cli_auth_core::http::auth::AccessType::Client),
-        key(cli_auth_core::http::auth::AccessType::Server).unwrap_or_default(),
+        key(cli_auth_core::domain::access::AccessType::Client),
+        key(cli_auth_core::domain::access::AccessType::Server).unwrap_or_default(),
     );
     serve(listener, app, Some(Arc::new(pages)), shutdown_signal()).await;
     Ok(())

@@ -6,9 +6,9 @@
 use std::process::Stdio;
 use std::time::Duration;
 
+use cli_auth_core::domain::store::Store as _;
 use cli_auth_core::secret::random_id;
-use cli_auth_core::store::Store as _;
-use cli_auth_core::store::dynamo::{DynamoStore, TableNames};
+use cli_auth_core::store::dynamodb::{DynamoStore, TableNames};
 use cli_auth_tests::dynamodb_endpoint;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, BufReader};
@@ -264,7 +264,7 @@ async fn serves_the_flow_over_http(dynamodb: bool) {
             .map(|(id, _)| id.to_owned())
             .expect("id");
         let attempt = store
-            .lookup(cli_auth_core::store::Lookup {
+            .lookup(cli_auth_core::domain::store::Lookup {
                 attempt_id: Some(&attempt_id),
                 ..Default::default()
             })

@@ -1,13 +1,15 @@
 //! The OpenAPI document the dev server serves matches the real routes: every
 //! route is documented, and every documented operation exists on the
-//! running server (neither 404 nor 405), under both prefixes.
+//! running server (neither 404 nor 405), under both prefixes; each request
+//! body is documented with exactly the fields its body type declares.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use cli_auth_core::api::endpoints;
+use cli_auth_core::api::router::PREFIXES;
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::http::routes::{Endpoint, PREFIXES};
-use cli_auth_core::store::Store;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_tests::T0;
 use serde_json::Value;
@@ -71,9 +73,9 @@ async fn documents_exactly_the_routes_that_exist() {
                 .map(|m| (m.to_uppercase(), path.clone()))
         })
         .collect();
-    let real: BTreeSet<(String, String)> = Endpoint::ALL
-        .into_iter()
-        .map(|e| (e.method().to_string(), e.path().to_owned()))
+    let real: BTreeSet<(String, String)> = endpoints::ALL
+        .iter()
+        .map(|e| (e.method.to_string(), e.path.to_owned()))
         .collect();
     assert_eq!(
         documented, real,
@@ -100,6 +102,69 @@ async fn documents_exactly_the_routes_that_exist() {
                 "{method} {prefix}{concrete}: no such route"
             );
             assert_ne!(status, 405, "{method} {prefix}{concrete}");
+        }
+    }
+}
+
+/// The request body schema of each operation documents exactly the fields
+/// of the endpoint's body type: names, which are required, and their types.
+#[test]
+fn documents_each_request_body_as_its_type_declares() {
+    let doc: Value = serde_json::from_str(cli_auth_dev::OPENAPI_JSON).expect("JSON");
+    let resolve = |schema: &Value| -> Value {
+        match schema["$ref"].as_str() {
+            Some(r) => {
+                let name = r.rsplit('/').next().expect("ref name");
+                doc["components"]["schemas"][name].clone()
+            }
+            None => schema.clone(),
+        }
+    };
+    for e in endpoints::ALL {
+        let operation = &doc["paths"][e.path][e.method.as_str().to_lowercase()];
+        let schema = resolve(&operation["requestBody"]["content"]["application/json"]["schema"]);
+        let name = e.function;
+        let documented: BTreeSet<&str> = schema["properties"]
+            .as_object()
+            .map(|p| p.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let declared: BTreeSet<&str> = e.body.iter().map(|f| f.name).collect();
+        assert_eq!(documented, declared, "{name}: body fields");
+        if !e.body.is_empty() {
+            assert_eq!(
+                schema["additionalProperties"],
+                Value::Bool(false),
+                "{name}: unknown fields are errors"
+            );
+        }
+        let required: BTreeSet<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        let declared_required: BTreeSet<&str> = e
+            .body
+            .iter()
+            .filter(|f| f.required)
+            .map(|f| f.name)
+            .collect();
+        assert_eq!(required, declared_required, "{name}: required fields");
+        for field in e.body {
+            let property = &schema["properties"][field.name];
+            let types: Vec<&str> = match &property["type"] {
+                Value::String(t) => vec![t.as_str()],
+                Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),
+                _ => vec![],
+            };
+            match field.json_type {
+                Some(t) if !types.is_empty() || property.get("enum").is_none() => {
+                    assert!(
+                        types.contains(&t),
+                        "{name}.{}: {t} in {types:?}",
+                        field.name
+                    );
+                }
+                _ => {}
+            }
         }
     }
 }

@@ -3,7 +3,7 @@
 use std::time::Duration;
 
 use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
-use crate::store::dynamo::TableNames;
+use crate::store::dynamodb::TableNames;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {

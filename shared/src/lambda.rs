@@ -8,15 +8,16 @@ use bytes::Bytes;
 use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt as _, service_fn};
 
-use crate::app::{App, PublicOrigin, RequestId};
+use crate::api::App;
+use crate::api::context::{PublicOrigin, RequestId};
+use crate::api::endpoint::Endpoint;
 use crate::clock::SystemClock;
 use crate::config::{Settings, server_secret};
 use crate::domain::tokens::TokenIssuer;
-use crate::http::routes::Endpoint;
-use crate::store::dynamo::DynamoStore;
+use crate::store::dynamodb::DynamoStore;
 
 /// Runs one endpoint's function until the runtime stops it.
-pub async fn run(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
+pub async fn run(endpoint: &'static Endpoint) -> Result<(), lambda_http::Error> {
     init_json_tracing();
     let app = Arc::new(app_from_env().await?);
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
@@ -44,7 +45,7 @@ pub async fn app_from_env() -> Result<App, lambda_http::Error> {
 /// Converts an API Gateway request, runs the endpoint, converts the answer.
 pub async fn serve(
     app: &App,
-    endpoint: Endpoint,
+    endpoint: &'static Endpoint,
     request: lambda_http::Request,
 ) -> http::Response<Body> {
     let (request_id, domain) = match request.request_context_ref() {

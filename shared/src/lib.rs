@@ -1,23 +1,25 @@
 //! Core of the CLI login service.
 //!
-//! Layers, from the inside out:
-//! - [`domain`]: what a project, user, session and CLI attempt are, and what each
-//!   endpoint decides. No AWS types; time comes in through [`clock::Clock`].
-//! - [`store`]: the port the domain talks to ([`store::Store`]) and its two
-//!   adapters, DynamoDB and in-memory, with the same conditional semantics.
-//! - [`http`]: the Stack Auth REST dialect — routing, header validation, body
-//!   schemas, error bodies — as plain `http::Request` → `http::Response` functions
-//!   shared by the Lambda mains, the dev server and the tests.
+//! Layers, from the inside out (each imports only those before it):
+//! - [`domain`]: what projects, users, sessions, access tokens and CLI login
+//!   attempts are and what each endpoint decides, with its own errors and
+//!   the store port ([`domain::store::Store`]). No HTTP, no AWS types; time
+//!   comes in through [`clock::Clock`].
+//! - [`store`]: the port's two adapters, DynamoDB and in-memory, with the
+//!   same conditional semantics.
+//! - [`api`]: the Stack Auth REST dialect: the endpoint table, routing,
+//!   header validation, bodies, error answers; plain `http::Request` →
+//!   `http::Response`.
+//! - [`lambda`]: the entry point every function binary calls.
+//!
+//! `docs/architecture.md` walks a request through them.
 
-pub mod app;
+pub mod api;
 pub mod clock;
 pub mod config;
 pub mod domain;
-pub mod error;
-pub mod http;
 pub mod lambda;
 pub mod secret;
 pub mod store;
 
-pub use app::App;
-pub use error::ApiError;
+pub use api::{ApiError, App};

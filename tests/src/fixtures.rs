@@ -4,15 +4,16 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use cli_auth_core::api::endpoint::Endpoint;
+use cli_auth_core::api::endpoints;
 use cli_auth_core::clock::Millis;
-use cli_auth_core::domain::cli::CliAttempt;
+use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::login_attempt::CliAttempt;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::session::Session;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::domain::user::User;
-use cli_auth_core::http::auth::AccessType;
-use cli_auth_core::http::routes::Endpoint;
 use cli_auth_core::secret::SecretHash;
-use cli_auth_core::store::Store;
 use serde_json::{Value, json};
 
 pub const PROJECT: &str = "fixture-project";
@@ -235,16 +236,16 @@ pub fn events_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../events")
 }
 
-pub fn fixtures() -> BTreeMap<String, (Endpoint, String)> {
+pub fn fixtures() -> BTreeMap<String, (&'static Endpoint, String)> {
     let mut found = BTreeMap::new();
-    for endpoint in Endpoint::ALL {
-        let dir = events_dir().join(endpoint.function_name());
+    for endpoint in endpoints::ALL {
+        let dir = events_dir().join(endpoint.function);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|x| x == "json") {
                 let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
-                let name = format!("{}/{stem}", endpoint.function_name());
+                let name = format!("{}/{stem}", endpoint.function);
                 let text = std::fs::read_to_string(&path).expect("read fixture");
                 found.insert(name, (endpoint, text));
             }

@@ -249,7 +249,7 @@ pub fn spawn_function(
     binary: &str,
     function: &str,
     api: &RuntimeApi,
-    tables: &cli_auth_core::store::dynamo::TableNames,
+    tables: &cli_auth_core::store::dynamodb::TableNames,
 ) -> std::io::Result<tokio::process::Child> {
     tokio::process::Command::new(binary)
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
@@ -279,8 +279,8 @@ pub fn spawn_function(
 
 /// Fresh tables in DynamoDB Local (from the environment) seeded with the
 /// fixtures' world at the wall clock's now.
-pub async fn fixture_world() -> cli_auth_core::store::dynamo::TableNames {
-    use cli_auth_core::store::dynamo::DynamoStore;
+pub async fn fixture_world() -> cli_auth_core::store::dynamodb::TableNames {
+    use cli_auth_core::store::dynamodb::DynamoStore;
     crate::dynamodb_endpoint();
     let tables = crate::unique_tables();
     let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());

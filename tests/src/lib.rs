@@ -9,14 +9,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use cli_auth_core::App;
 use cli_auth_core::clock::{Clock, ManualClock, Millis};
+use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::session::Session;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::domain::tokens::TokenIssuer;
 use cli_auth_core::domain::user::User;
-use cli_auth_core::http::auth::AccessType;
 use cli_auth_core::secret::{LocatedSecret, random_id, random_token};
-use cli_auth_core::store::Store;
-use cli_auth_core::store::dynamo::{DynamoStore, RequestCounter, TableNames};
+use cli_auth_core::store::dynamodb::{DynamoStore, RequestCounter, TableNames};
 use cli_auth_core::store::memory::MemoryStore;
 use serde_json::Value;
 
@@ -198,7 +198,10 @@ impl Req {
         };
         self.header("x-stack-access-type", kind.as_str())
             .header("x-stack-project-id", &s.project.id)
-            .header(&format!("x-stack-{}", kind.key_header()), key)
+            .header(
+                &format!("x-stack-{}", cli_auth_core::api::headers::key_header(kind)),
+                key,
+            )
     }
 
     pub fn json(mut self, body: Value) -> Self {
@@ -342,9 +345,9 @@ impl FaultyStore {
     }
 }
 
-use cli_auth_core::domain::cli::{AttemptKey, CliAttempt};
+use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt};
+use cli_auth_core::domain::store::{Claim, Found, Lookup, PickUp, StoreError, StoreResult};
 use cli_auth_core::domain::user::UserPatch;
-use cli_auth_core::store::{Claim, Found, Lookup, PickUp, StoreError, StoreResult};
 
 #[async_trait::async_trait]
 impl Store for FaultyStore {

@@ -24,8 +24,10 @@ async fn env(kind: StoreKind) -> Env {
 
 impl Env {
     fn server(&self, method: Method, path: &str) -> Req {
-        Req::new(method, &format!("/api/v1{path}"))
-            .access(&self.seeded, cli_auth_core::http::auth::AccessType::Server)
+        Req::new(method, &format!("/api/v1{path}")).access(
+            &self.seeded,
+            cli_auth_core::domain::access::AccessType::Server,
+        )
     }
 
     fn client(&self, method: Method, path: &str) -> Req {
@@ -184,12 +186,12 @@ async fn users_are_per_project_and_server_only(kind: StoreKind) {
     let id = s(&u["id"]);
     let other = seed_project(e.store.as_ref(), true).await;
     let r = Req::new(Method::GET, &format!("/api/v1/users/{id}"))
-        .access(&other, cli_auth_core::http::auth::AccessType::Server)
+        .access(&other, cli_auth_core::domain::access::AccessType::Server)
         .send(&e.app)
         .await;
     r.assert_known(404, "USER_NOT_FOUND");
     let r = Req::new(Method::PATCH, &format!("/api/v1/users/{id}"))
-        .access(&other, cli_auth_core::http::auth::AccessType::Admin)
+        .access(&other, cli_auth_core::domain::access::AccessType::Admin)
         .json(json!({"display_name": "hijack"}))
         .send(&e.app)
         .await;

@@ -402,7 +402,7 @@ async fn complete_detaches_the_anonymous_session_untouched(kind: StoreKind) {
     // The anonymous user is left as it was, never merged.
     let found = e
         .store
-        .lookup(cli_auth_core::store::Lookup {
+        .lookup(cli_auth_core::domain::store::Lookup {
             user_id: Some(&anon.user.id),
             ..Default::default()
         })

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use cli_auth_core::App;
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::http::auth::AccessType;
-use cli_auth_core::store::Store;
-use cli_auth_core::store::dynamo::DynamoStore;
+use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::store::Store;
+use cli_auth_core::store::dynamodb::DynamoStore;
 use cli_auth_tests::{
     FaultyStore, Req, Resp, Seeded, StoreKind, T0, app, seed_project, store, unique_tables,
 };

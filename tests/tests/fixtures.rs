@@ -5,8 +5,8 @@
 
 use std::sync::Arc;
 
+use cli_auth_core::api::endpoints;
 use cli_auth_core::clock::{ManualClock, iso_millis};
-use cli_auth_core::http::routes::Endpoint;
 use std::time::Duration;
 
 use cli_auth_core::App;
@@ -21,10 +21,10 @@ fn every_fixture_has_an_expectation_and_every_expectation_a_fixture() {
     let expected: Vec<String> = expectations().into_keys().map(str::to_owned).collect();
     assert_eq!(fixtures, expected);
     // Every function has a success case and a failure case.
-    for endpoint in Endpoint::ALL {
+    for endpoint in endpoints::ALL {
         let mine: Vec<&String> = fixtures
             .iter()
-            .filter(|f| f.starts_with(endpoint.function_name()))
+            .filter(|f| f.starts_with(endpoint.function))
             .collect();
         assert!(mine.len() >= 2, "{endpoint:?}");
     }

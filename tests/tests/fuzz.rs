@@ -11,9 +11,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use cli_auth_core::App;
+use cli_auth_core::api::endpoints;
+use cli_auth_core::api::router::PREFIXES;
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::http::routes::{Endpoint, PREFIXES};
-use cli_auth_core::store::Store;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_tests::{Seeded, T0, app, seed_project, seed_user};
 use proptest::prelude::*;
@@ -81,21 +82,16 @@ const HEADERS: &[&str] = &[
     "allow-anonymous-user",
 ];
 
-const FIELDS: &[&str] = &[
-    "polling_code",
-    "login_code",
-    "mode",
-    "refresh_token",
-    "expires_in_millis",
-    "anon_refresh_token",
-    "user_id",
-    "is_impersonation",
-    "display_name",
-    "primary_email",
-    "is_anonymous",
-    "client_metadata",
-    "server_metadata",
-];
+/// Every field any endpoint's body declares.
+fn fields() -> Vec<&'static str> {
+    let mut names: Vec<&str> = endpoints::ALL
+        .iter()
+        .flat_map(|e| e.body.iter().map(|f| f.name))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+}
 
 /// A request, as raw parts.
 #[derive(Debug, Clone)]
@@ -134,18 +130,18 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
     // Mostly the endpoint's own method, so requests get past routing.
     let routed = (
         prop::sample::select(PREFIXES.to_vec()),
-        prop::sample::select(Endpoint::ALL.to_vec()),
+        prop::sample::select(endpoints::ALL.to_vec()),
         prop_oneof![2 => (0..known).prop_map(|i| format!("@known{i}")), 1 => "[a-zA-Z0-9._-]{0,40}"],
         prop::option::of("[a-z_=&.]{0,30}"),
         prop::option::of(any_method.clone()),
     )
         .prop_map(|(prefix, e, param, query, other_method)| {
-            let path = e.path().replace("{user_id}", &param).replace("{project_id}", &param);
+            let path = e.path.replace("{user_id}", &param).replace("{project_id}", &param);
             let path = match query {
                 Some(q) => format!("{prefix}{path}?{q}"),
                 None => format!("{prefix}{path}"),
             };
-            let method = other_method.filter(|_| param.len() % 5 == 0).unwrap_or(method_name(&e.method()));
+            let method = other_method.filter(|_| param.len() % 5 == 0).unwrap_or(method_name(&e.method));
             (method, path)
         });
     let stray = (any_method, "/[a-zA-Z0-9/._%-]{0,60}");
@@ -162,7 +158,7 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
     )
         .prop_map(|(p, n, v)| (format!("{p}{n}"), v));
     let body_object = prop::collection::btree_map(
-        prop_oneof![4 => prop::sample::select(FIELDS.to_vec()).prop_map(str::to_owned), 1 => ".{0,10}"],
+        prop_oneof![4 => prop::sample::select(fields()).prop_map(str::to_owned), 1 => ".{0,10}"],
         value(known),
         0..5,
     )

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use cli_auth_core::App;
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::store::Store;
+use cli_auth_core::domain::store::Store;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_tests::{Req, Resp, Seeded, T0, app, seed_project};
 use http::Method;
@@ -301,7 +301,7 @@ async fn every_response_carries_request_id_cache_control_and_cors() {
     // An API Gateway request id is carried through.
     let mut req = initiate().client(&s).build();
     req.extensions_mut()
-        .insert(cli_auth_core::app::RequestId("apigw-123".into()));
+        .insert(cli_auth_core::api::context::RequestId("apigw-123".into()));
     let r = Resp::from(app.handle(req).await);
     assert_eq!(r.headers["x-stack-request-id"], "apigw-123");
 }

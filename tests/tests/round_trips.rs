@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use cli_auth_core::App;
 use cli_auth_core::clock::ManualClock;
-use cli_auth_core::store::Store;
-use cli_auth_core::store::dynamo::RequestCounter;
+use cli_auth_core::domain::store::Store;
+use cli_auth_core::store::dynamodb::RequestCounter;
 use cli_auth_tests::{Req, Resp, Seeded, T0, app, dynamo_store, seed_project, seed_user};
 use serde_json::{Value, json};
 
@@ -187,7 +187,7 @@ async fn complete_is_at_most_two_round_trips_in_every_mode() {
 
 #[tokio::test]
 async fn accounts_endpoints_round_trips() {
-    use cli_auth_core::http::auth::AccessType;
+    use cli_auth_core::domain::access::AccessType;
     use http::Method;
     let c = Counted::new().await;
     let server = |m: Method, p: &str| {

@@ -3,12 +3,12 @@
 
 use std::sync::Arc;
 
-use cli_auth_core::domain::cli::{AttemptKey, CliAttempt, CodeKind, NewAttempt};
+use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, NewAttempt};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
+use cli_auth_core::domain::store::{Claim, Lookup, PickUp, Store, StoreError};
 use cli_auth_core::domain::user::UserPatch;
 use cli_auth_core::secret::LocatedSecret;
-use cli_auth_core::store::{Claim, Lookup, PickUp, Store, StoreError};
 use cli_auth_tests::{StoreKind, T0, seed_user, store};
 
 const HOUR: i64 = 3_600_000;

@@ -72,7 +72,7 @@ struct Subject {
     name: &'static str,
     path: PathBuf,
     event: String,
-    tables: cli_auth_core::store::dynamo::TableNames,
+    tables: cli_auth_core::store::dynamodb::TableNames,
     figures: Figures,
 }
 

@@ -1,8 +1,7 @@
-//! Lambda function serving `anonymous-sign-up`; the handler lives in the core crate.
-
-use cli_auth_core::http::routes::Endpoint;
+//! Lambda function serving `anonymous-sign-up`; the endpoint lives in the core crate
+//! (`shared/src/api/endpoints/anonymous_sign_up.rs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run(Endpoint::AnonymousSignUp).await
+    cli_auth_core::lambda::run(&cli_auth_core::api::endpoints::anonymous_sign_up::ENDPOINT).await
 }

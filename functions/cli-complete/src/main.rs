@@ -1,8 +1,7 @@
-//! Lambda function serving `cli-complete`; the handler lives in the core crate.
-
-use cli_auth_core::http::routes::Endpoint;
+//! Lambda function serving `cli-complete`; the endpoint lives in the core crate
+//! (`shared/src/api/endpoints/cli_complete.rs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run(Endpoint::CliComplete).await
+    cli_auth_core::lambda::run(&cli_auth_core::api::endpoints::cli_complete::ENDPOINT).await
 }

@@ -1,8 +1,7 @@
-//! Lambda function serving `cli-poll`; the handler lives in the core crate.
-
-use cli_auth_core::http::routes::Endpoint;
+//! Lambda function serving `cli-poll`; the endpoint lives in the core crate
+//! (`shared/src/api/endpoints/cli_poll.rs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run(Endpoint::CliPoll).await
+    cli_auth_core::lambda::run(&cli_auth_core::api::endpoints::cli_poll::ENDPOINT).await
 }

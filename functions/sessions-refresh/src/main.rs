@@ -1,8 +1,7 @@
-//! Lambda function serving `sessions-refresh`; the handler lives in the core crate.
-
-use cli_auth_core::http::routes::Endpoint;
+//! Lambda function serving `sessions-refresh`; the endpoint lives in the core crate
+//! (`shared/src/api/endpoints/sessions_refresh.rs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run(Endpoint::SessionsRefresh).await
+    cli_auth_core::lambda::run(&cli_auth_core::api::endpoints::sessions_refresh::ENDPOINT).await
 }

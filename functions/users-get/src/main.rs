@@ -1,8 +1,7 @@
-//! Lambda function serving `users-get`; the handler lives in the core crate.
-
-use cli_auth_core::http::routes::Endpoint;
+//! Lambda function serving `users-get`; the endpoint lives in the core crate
+//! (`shared/src/api/endpoints/users_get.rs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run(Endpoint::UsersGet).await
+    cli_auth_core::lambda::run(&cli_auth_core::api::endpoints::users_get::ENDPOINT).await
 }

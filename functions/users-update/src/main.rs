@@ -1,8 +1,7 @@
-//! Lambda function serving `users-update`; the handler lives in the core crate.
-
-use cli_auth_core::http::routes::Endpoint;
+//! Lambda function serving `users-update`; the endpoint lives in the core crate
+//! (`shared/src/api/endpoints/users_update.rs`).
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run(Endpoint::UsersUpdate).await
+    cli_auth_core::lambda::run(&cli_auth_core::api::endpoints::users_update::ENDPOINT).await
 }

@@ -5,11 +5,29 @@ use serde_json::Value;
 
 use crate::clock::Millis;
 use crate::domain::session::Session;
+use crate::domain::store::{Store, StoreError};
 use crate::domain::tokens::Minter;
+use crate::domain::tokens::TokenError;
 use crate::domain::user::{User, UserPatch};
-use crate::error::{ApiError, KnownError};
 use crate::secret::{LocatedSecret, random_id};
-use crate::store::Store;
+
+/// Why an accounts operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    /// The user is not in this project (or the id cannot be a user id).
+    #[error("user not found")]
+    UserNotFound,
+    /// sessions create: the user to create a session for does not exist.
+    #[error("user {0} does not exist")]
+    UserIdDoesNotExist(String),
+    /// The refresh token names no live session of this project.
+    #[error("session not found or expired")]
+    SessionNotFound,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
 
 /// Default session lifetime: one year.
 pub const DEFAULT_SESSION_MILLIS: i64 = 365 * 24 * 60 * 60 * 1000;
@@ -41,7 +59,7 @@ pub async fn create_user(
     project_id: &str,
     fields: &UserPatch,
     now: Millis,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     let user = new_user(project_id, fields, now);
     store.put_user(&user).await?;
     Ok(user)
@@ -53,7 +71,7 @@ async fn find_user(
     store: &dyn Store,
     project_id: &str,
     user_id: &str,
-) -> Result<Option<User>, ApiError> {
+) -> Result<Option<User>, AccountError> {
     if !is_user_id(user_id) {
         return Ok(None);
     }
@@ -67,10 +85,10 @@ pub async fn get_user(
     store: &dyn Store,
     project_id: &str,
     user_id: &str,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     find_user(store, project_id, user_id)
         .await?
-        .ok_or_else(|| KnownError::UserNotFound.into())
+        .ok_or(AccountError::UserNotFound)
 }
 
 pub async fn update_user(
@@ -78,14 +96,14 @@ pub async fn update_user(
     project_id: &str,
     user_id: &str,
     patch: &UserPatch,
-) -> Result<User, ApiError> {
+) -> Result<User, AccountError> {
     if !is_user_id(user_id) {
-        return Err(KnownError::UserNotFound.into());
+        return Err(AccountError::UserNotFound);
     }
     store
         .update_user(project_id, user_id, patch)
         .await?
-        .ok_or_else(|| KnownError::UserNotFound.into())
+        .ok_or(AccountError::UserNotFound)
 }
 
 /// A new session's tokens, to hand out once.
@@ -103,7 +121,7 @@ impl Tokens {
         session: &Session,
         refresh: &LocatedSecret,
         now: Millis,
-    ) -> Result<Self, ApiError> {
+    ) -> Result<Self, AccountError> {
         Ok(Self {
             user_id: user.id.clone(),
             access_token: minter.access_token(user, session, now)?,
@@ -118,7 +136,7 @@ pub async fn anonymous_sign_up(
     minter: Minter<'_>,
     project_id: &str,
     now: Millis,
-) -> Result<Tokens, ApiError> {
+) -> Result<Tokens, AccountError> {
     let patch = UserPatch {
         is_anonymous: Some(true),
         ..UserPatch::default()
@@ -138,10 +156,10 @@ pub async fn create_session(
     expires_in_millis: Option<i64>,
     is_impersonation: bool,
     now: Millis,
-) -> Result<Tokens, ApiError> {
+) -> Result<Tokens, AccountError> {
     let user = find_user(store, project_id, user_id)
         .await?
-        .ok_or_else(|| KnownError::UserIdDoesNotExist(user_id.to_owned()))?;
+        .ok_or_else(|| AccountError::UserIdDoesNotExist(user_id.to_owned()))?;
     let lifetime = expires_in_millis.unwrap_or(DEFAULT_SESSION_MILLIS);
     let (session, refresh) = Session::create(project_id, &user.id, now, lifetime, is_impersonation);
     store.put_session(&session).await?;
@@ -155,24 +173,30 @@ pub async fn refresh(
     project_id: &str,
     refresh_token: &str,
     now: Millis,
-) -> Result<String, ApiError> {
-    let gone = || ApiError::from(KnownError::RefreshTokenNotFoundOrExpired);
-    let token = LocatedSecret::parse(refresh_token).ok_or_else(gone)?;
+) -> Result<String, AccountError> {
+    let token = LocatedSecret::parse(refresh_token).ok_or(AccountError::SessionNotFound)?;
     let session = store
         .session(&token.id)
         .await?
         .filter(|s| s.is_live_for(&token, now) && s.project_id == project_id)
-        .ok_or_else(gone)?;
-    let user = store.user(&session.user_id).await?.ok_or_else(gone)?;
+        .ok_or(AccountError::SessionNotFound)?;
+    let user = store
+        .user(&session.user_id)
+        .await?
+        .ok_or(AccountError::SessionNotFound)?;
     Ok(minter.access_token(&user, &session, now)?)
 }
 
 /// Revokes a session: one conditional delete, so of racing revokes exactly
 /// one succeeds.
-pub async fn revoke(store: &dyn Store, project_id: &str, session_id: &str) -> Result<(), ApiError> {
+pub async fn revoke(
+    store: &dyn Store,
+    project_id: &str,
+    session_id: &str,
+) -> Result<(), AccountError> {
     if store.delete_session(project_id, session_id).await? {
         Ok(())
     } else {
-        Err(KnownError::RefreshTokenNotFoundOrExpired.into())
+        Err(AccountError::SessionNotFound)
     }
 }

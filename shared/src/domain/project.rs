@@ -1,7 +1,7 @@
 //! Projects and their API keys.
 
 use crate::clock::Millis;
-use crate::http::auth::AccessType;
+use crate::domain::access::AccessType;
 use crate::secret::{SecretHash, random_token};
 
 /// A project: the tenant every request names in `x-stack-project-id`.
@@ -81,10 +81,9 @@ pub struct NewKey {
 }
 
 impl NewKey {
-    /// A new random key with Stack Auth's prefix for its kind
-    /// (`pck_`, `ssk_`, `sak_`).
+    /// A new random key with Stack Auth's prefix for its kind.
     pub fn generate(kind: AccessType) -> Self {
-        let text = format!("{}{}", key_prefix(kind), random_token(32));
+        let text = format!("{}{}", kind.key_prefix(), random_token(32));
         Self::from_text(text)
     }
 
@@ -92,14 +91,6 @@ impl NewKey {
     pub fn from_text(text: String) -> Self {
         let hash = SecretHash::of(&text);
         Self { text, hash }
-    }
-}
-
-pub fn key_prefix(kind: AccessType) -> &'static str {
-    match kind {
-        AccessType::Client => "pck_",
-        AccessType::Server => "ssk_",
-        AccessType::Admin => "sak_",
     }
 }
 

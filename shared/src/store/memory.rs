@@ -8,11 +8,11 @@ use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
 
-use super::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use crate::clock::Millis;
-use crate::domain::cli::{AttemptKey, CliAttempt};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
+use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::LocatedSecret;
 

@@ -1,4 +1,4 @@
-//! CLI login attempts: the three-party flow of contract §3.
+//! The login-attempt record and its state machine.
 //!
 //! An attempt is created by the CLI (*initiate*), completed by a signed-in
 //! browser that hands over a refresh token (*complete*), and picked up by the
@@ -180,5 +180,5 @@ pub fn classify_failed_poll(
 }
 
 #[cfg(test)]
-#[path = "tests/cli.rs"]
+#[path = "tests/attempt.rs"]
 mod tests;

@@ -1,4 +1,4 @@
-//! Unit tests of `error.rs`.
+//! Unit tests of `api/errors.rs`.
 
 use super::*;
 

@@ -1,20 +1,28 @@
-//! Unit tests of `http/body.rs`.
+//! Unit tests of `api/body.rs`.
 
 use super::*;
-use serde::Deserialize;
 
-#[derive(Debug, Deserialize, PartialEq)]
-struct Body {
-    code: String,
-    n: Option<i64>,
-    mode: Option<String>,
+wire_enum! {
+    enum Mode {
+        A = "a",
+        B = "b",
+    }
 }
 
-const SCHEMA: Schema = &[
-    Field::required("code", FieldType::String),
-    Field::optional("n", FieldType::Integer { min: 1, max: 10 }),
-    Field::optional("mode", FieldType::OneOf(&["a", "b"])),
-];
+request_body! {
+    struct Body {
+        code: String,
+        n: Option<Bounded<1, 10>>,
+        mode: Option<Mode>,
+    }
+}
+
+request_body! {
+    struct Patch {
+        name: Nullable<String>,
+        email: Nullable<Email>,
+    }
+}
 
 fn json_headers() -> HeaderMap {
     let mut h = HeaderMap::new();
@@ -26,13 +34,7 @@ fn json_headers() -> HeaderMap {
 }
 
 fn run(body: &str) -> Result<Body, ApiError> {
-    parse(
-        &Method::POST,
-        "/api/v1/x",
-        &json_headers(),
-        body.as_bytes(),
-        SCHEMA,
-    )
+    parse(&Method::POST, "/api/v1/x", &json_headers(), body.as_bytes())
 }
 
 fn schema_message(body: &str) -> String {
@@ -43,23 +45,14 @@ fn schema_message(body: &str) -> String {
 
 #[test]
 fn valid_bodies_parse() {
+    let b = run(r#"{"code":"c","n":3,"mode":"b"}"#).expect("ok");
     assert_eq!(
-        run(r#"{"code":"c","n":3,"mode":"b"}"#).expect("ok"),
-        Body {
-            code: "c".into(),
-            n: Some(3),
-            mode: Some("b".into())
-        }
+        (b.code.as_str(), b.n, b.mode),
+        ("c", Some(Bounded(3)), Some(Mode::B))
     );
     // null for an optional field is absent; 4.0 is the integer 4.
-    assert_eq!(
-        run(r#"{"code":"c","n":4.0,"mode":null}"#).expect("ok"),
-        Body {
-            code: "c".into(),
-            n: Some(4),
-            mode: None
-        }
-    );
+    let b = run(r#"{"code":"c","n":4.0,"mode":null}"#).expect("ok");
+    assert_eq!((b.n, b.mode), (Some(Bounded(4)), None));
 }
 
 #[test]
@@ -99,7 +92,7 @@ fn types_are_strict() {
 fn empty_body_is_absent_whatever_the_content_type() {
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, "image/png".parse().expect("ok"));
-    let e = parse::<Body>(&Method::POST, "/p", &h, b"", SCHEMA).expect_err("required");
+    let e = parse::<Body>(&Method::POST, "/p", &h, b"").expect_err("required");
     assert!(e.message().contains("body.code must be defined"));
 }
 
@@ -110,9 +103,9 @@ fn bad_json_and_content_types_are_body_parsing_errors() {
     assert_eq!(e.message(), "Invalid JSON in request body");
     let mut h = HeaderMap::new();
     h.insert(header::CONTENT_TYPE, "application/xml".parse().expect("ok"));
-    let e = parse::<Body>(&Method::POST, "/p", &h, b"<x/>", SCHEMA).expect_err("xml");
+    let e = parse::<Body>(&Method::POST, "/p", &h, b"<x/>").expect_err("xml");
     assert_eq!(e.known_code(), Some("BODY_PARSING_ERROR"));
-    let e = parse::<Body>(&Method::POST, "/p", &HeaderMap::new(), b"{}", SCHEMA).expect_err("none");
+    let e = parse::<Body>(&Method::POST, "/p", &HeaderMap::new(), b"{}").expect_err("none");
     assert_eq!(e.known_code(), Some("BODY_PARSING_ERROR"));
 }
 
@@ -123,9 +116,49 @@ fn form_bodies_are_strings() {
         header::CONTENT_TYPE,
         "application/x-www-form-urlencoded".parse().expect("ok"),
     );
-    let b: Body = parse(&Method::POST, "/p", &h, b"code=abc&mode=a", SCHEMA).expect("ok");
+    let b: Body = parse(&Method::POST, "/p", &h, b"code=abc&mode=a").expect("ok");
+    assert_eq!(b.mode, Some(Mode::A));
     assert_eq!(b.code, "abc");
-    let e =
-        parse::<Body>(&Method::POST, "/p", &h, b"code=abc&n=3", SCHEMA).expect_err("n is a string");
+    let e = parse::<Body>(&Method::POST, "/p", &h, b"code=abc&n=3").expect_err("n is a string");
     assert!(e.message().contains("body.n must be a number"));
+}
+
+#[test]
+fn null_is_kept_apart_from_absent_where_a_field_is_nullable() {
+    let p: Patch = read(&Method::PATCH, "/p", serde_json::json!({"name": null})).expect("ok");
+    assert_eq!(p.name, Nullable::Null);
+    assert_eq!(p.email, Nullable::Absent);
+    assert_eq!(p.name.into_patch(), Some(None));
+    let p: Patch = read(&Method::PATCH, "/p", serde_json::json!({"email": "a@b.c"})).expect("ok");
+    assert_eq!(p.email, Nullable::Value(Email("a@b.c".into())));
+    let e = read::<Patch>(&Method::PATCH, "/p", serde_json::json!({"email": "nope"}))
+        .expect_err("not an email");
+    assert!(e.message().contains("body.email must be a valid email"));
+}
+
+#[test]
+fn the_declared_fields_describe_the_body() {
+    assert_eq!(
+        Body::FIELDS,
+        &[
+            FieldSpec {
+                name: "code",
+                required: true,
+                json_type: Some("string")
+            },
+            FieldSpec {
+                name: "n",
+                required: false,
+                json_type: Some("integer")
+            },
+            FieldSpec {
+                name: "mode",
+                required: false,
+                json_type: Some("string")
+            },
+        ]
+    );
+    assert_eq!(Mode::NAMES, &["a", "b"]);
+    assert_eq!(Mode::B.as_str(), "b");
+    assert!(NoBody::FIELDS.is_empty());
 }

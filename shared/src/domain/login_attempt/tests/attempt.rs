@@ -1,4 +1,4 @@
-//! Unit tests of `domain/cli.rs`.
+//! Unit tests of `domain/login_attempt/attempt.rs`.
 
 use super::*;
 

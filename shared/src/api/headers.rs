@@ -1,48 +1,30 @@
-//! Request authentication: the header checks of contract §1, in order.
+//! Header validation: the checks of contract §1, in order, and reading
+//! Stack's `x-stack-*` headers (with their `x-hexclave-*` aliases).
 
-use std::fmt;
+use std::borrow::Cow;
 
 use http::HeaderMap;
 
-use super::stack_header;
+use super::errors::{ApiError, KnownError};
+use crate::domain::access::AccessType;
 use crate::domain::project::Project;
-use crate::error::{ApiError, KnownError};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum AccessType {
-    Client,
-    Server,
-    Admin,
+/// Reads an `x-stack-<name>` header, or its `x-hexclave-<name>` alias when the
+/// first is absent. An empty value counts as absent (as in Stack Auth).
+pub fn stack_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
+    ["x-stack-", "x-hexclave-"].iter().find_map(|prefix| {
+        let value = headers.get(format!("{prefix}{name}").as_str())?;
+        let text = String::from_utf8_lossy(value.as_bytes());
+        (!text.is_empty()).then_some(text)
+    })
 }
 
-impl AccessType {
-    pub const ALL: [AccessType; 3] = [Self::Client, Self::Server, Self::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Client => "client",
-            Self::Server => "server",
-            Self::Admin => "admin",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|t| t.as_str() == text)
-    }
-
-    /// The header that carries this access type's key.
-    pub fn key_header(self) -> &'static str {
-        match self {
-            Self::Client => "publishable-client-key",
-            Self::Server => "secret-server-key",
-            Self::Admin => "super-secret-admin-key",
-        }
-    }
-}
-
-impl fmt::Display for AccessType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+/// The header (below `x-stack-`) that carries a kind of key.
+pub fn key_header(kind: AccessType) -> &'static str {
+    match kind {
+        AccessType::Client => "publishable-client-key",
+        AccessType::Server => "secret-server-key",
+        AccessType::Admin => "super-secret-admin-key",
     }
 }
 
@@ -68,7 +50,7 @@ pub fn claimed_access(headers: &HeaderMap) -> Result<ClaimedAccess, ApiError> {
     let Some(access_type) = access_type else {
         let has_key = AccessType::ALL
             .iter()
-            .any(|t| stack_header(headers, t.key_header()).is_some());
+            .any(|t| stack_header(headers, key_header(*t)).is_some());
         return Err(if has_key {
             KnownError::ProjectKeyWithoutAccessType
         } else {
@@ -95,7 +77,7 @@ pub fn check_key(
     project: &Project,
     allowed: &[AccessType],
 ) -> Result<(), ApiError> {
-    let presented = stack_header(headers, access_type.key_header());
+    let presented = stack_header(headers, key_header(access_type));
     let id = project.id.clone();
     match (access_type, presented) {
         (AccessType::Client, None) => {
@@ -128,5 +110,5 @@ pub fn check_key(
 }
 
 #[cfg(test)]
-#[path = "tests/auth.rs"]
+#[path = "tests/headers.rs"]
 mod tests;

@@ -30,11 +30,11 @@ use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 use serde::{Deserialize, Serialize};
 
-use super::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use crate::clock::Millis;
-use crate::domain::cli::{AttemptKey, CliAttempt, CodeKind};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
+use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
 

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
-use crate::error::ApiError;
+use super::errors::ApiError;
 
 pub type HttpResponse = Response<Bytes>;
 

@@ -1,12 +1,15 @@
-//! The error model: every way a request can fail, and the one place that
-//! turns each into its HTTP answer ([`ApiError::status`], [`ApiError::body`]).
+//! The error model of the HTTP side: every way a request can fail, the one
+//! place that maps the domain's errors to Stack Auth's answers (the `From`
+//! impls below), and the status, code and message of each answer.
 
 use http::StatusCode;
 use serde_json::{Value, json};
 
+use crate::domain::access::AccessType;
+use crate::domain::accounts::AccountError;
+use crate::domain::login_attempt::AttemptError;
+use crate::domain::store::StoreError;
 use crate::domain::tokens::TokenError;
-use crate::http::auth::AccessType;
-use crate::store::StoreError;
 
 const DOCS_AUTH: &str = "For more information, see the docs on REST API authentication: https://docs.stack-auth.com/rest-api/overview#authentication";
 
@@ -33,6 +36,48 @@ pub enum ApiError {
 impl From<KnownError> for ApiError {
     fn from(e: KnownError) -> Self {
         Self::Known(e)
+    }
+}
+
+impl From<AttemptError> for ApiError {
+    fn from(e: AttemptError) -> Self {
+        let plain = Self::bad_request;
+        match e {
+            AttemptError::InvalidPollingCode => KnownError::InvalidPollingCode.into(),
+            AttemptError::InvalidLoginCode => plain("Invalid login code or the code has expired"),
+            AttemptError::InvalidAnonRefreshToken => plain("Invalid anon refresh token"),
+            AttemptError::AnonRefreshTokenOfOtherProject => {
+                plain("Anon refresh token does not belong to this project")
+            }
+            AttemptError::AnonRefreshTokenExpired => {
+                plain("The provided anon refresh token has expired")
+            }
+            AttemptError::AnonRefreshTokenNotAnonymous => {
+                plain("The provided refresh token does not belong to an anonymous user")
+            }
+            AttemptError::NoAnonSession => plain("No anonymous session associated with this code"),
+            AttemptError::RefreshTokenRequired => {
+                plain("refresh_token is required when mode is 'complete'")
+            }
+            AttemptError::InvalidRefreshToken => plain("Invalid refresh token"),
+            AttemptError::RefreshTokenOfOtherProject => {
+                plain("Refresh token does not belong to this project")
+            }
+            AttemptError::Store(e) => e.into(),
+            AttemptError::Token(e) => e.into(),
+        }
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::UserNotFound => KnownError::UserNotFound.into(),
+            AccountError::UserIdDoesNotExist(id) => KnownError::UserIdDoesNotExist(id).into(),
+            AccountError::SessionNotFound => KnownError::RefreshTokenNotFoundOrExpired.into(),
+            AccountError::Store(e) => e.into(),
+            AccountError::Token(e) => e.into(),
+        }
     }
 }
 
@@ -269,5 +314,5 @@ fn json_str(s: &str) -> String {
 }
 
 #[cfg(test)]
-#[path = "tests/error.rs"]
+#[path = "tests/errors.rs"]
 mod tests;

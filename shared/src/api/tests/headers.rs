@@ -1,4 +1,6 @@
-//! Unit tests of `http/auth.rs`.
+//! Unit tests of `api/headers.rs`.
+
+use std::fmt;
 
 use super::*;
 use crate::domain::project::NewKey;
@@ -70,7 +72,7 @@ fn keys_are_checked_per_access_type() {
     let (p, keys) = project(true);
     let all = &AccessType::ALL;
     for (i, kind) in AccessType::ALL.into_iter().enumerate() {
-        let header = format!("x-stack-{}", kind.key_header());
+        let header = format!("x-stack-{}", key_header(kind));
         assert!(check_key(&headers(&[(&header, &keys[i].text)]), kind, &p, all).is_ok());
         let wrong = check_key(&headers(&[(&header, "nope")]), kind, &p, all);
         assert!(code(wrong).starts_with("INVALID_"));
@@ -129,4 +131,22 @@ fn implausible_project_ids_are_not_looked_up() {
     assert!(!is_plausible_project_id(&"a".repeat(129)));
     assert!(!is_plausible_project_id("a b"));
     assert!(!is_plausible_project_id("ü"));
+}
+
+#[test]
+fn stack_prefix_wins_over_hexclave() {
+    let mut h = HeaderMap::new();
+    h.insert("x-hexclave-project-id", "b".parse().expect("valid"));
+    assert_eq!(stack_header(&h, "project-id").as_deref(), Some("b"));
+    h.insert("X-Stack-Project-Id", "a".parse().expect("valid"));
+    assert_eq!(stack_header(&h, "project-id").as_deref(), Some("a"));
+    assert_eq!(stack_header(&h, "access-type"), None);
+}
+
+#[test]
+fn empty_values_are_absent() {
+    let mut h = HeaderMap::new();
+    h.insert("x-stack-access-type", "".parse().expect("valid"));
+    h.insert("x-hexclave-access-type", "client".parse().expect("valid"));
+    assert_eq!(stack_header(&h, "access-type").as_deref(), Some("client"));
 }

@@ -1,7 +1,8 @@
-//! Unit tests of `http/response.rs`.
+//! Unit tests of `api/response.rs`.
 
 use super::*;
-use crate::error::KnownError;
+use crate::api::errors::KnownError;
+use crate::domain::store::StoreError;
 
 #[test]
 fn known_errors_get_json_and_both_headers() {
@@ -30,7 +31,7 @@ fn override_turns_4xx_into_200_only() {
     assert_eq!(r.headers()["x-stack-actual-status"], "400");
     assert_eq!(r.headers()["x-stack-request-id"], "rid");
     assert_eq!(r.headers()[header::CACHE_CONTROL], "no-store, max-age=0");
-    let unavailable = ApiError::Store(crate::store::StoreError::Unavailable("x".into()));
+    let unavailable = ApiError::Store(StoreError::Unavailable("x".into()));
     let r = finish(error(&unavailable), "rid", true);
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert!(!r.headers().contains_key("x-stack-actual-status"));

@@ -1,0 +1,70 @@
+//! The application: its dependencies, built once per process (per Lambda
+//! container, per dev server) and shared by every request.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::Request;
+
+use super::context::PublicOrigin;
+use super::project_cache::ProjectCache;
+use crate::clock::{Clock, Millis};
+use crate::domain::store::Store;
+use crate::domain::tokens::TokenIssuer;
+
+pub struct App {
+    pub(super) store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    pub(super) tokens: TokenIssuer,
+    pub(super) projects: ProjectCache,
+    public_base_url: Option<String>,
+}
+
+impl App {
+    /// `public_base_url`: the base URL clients use; when `None`, each
+    /// request's [`PublicOrigin`] (or its `host`) stands in.
+    pub fn new(
+        store: Arc<dyn Store>,
+        clock: Arc<dyn Clock>,
+        tokens: TokenIssuer,
+        project_cache_ttl: Duration,
+        public_base_url: Option<String>,
+    ) -> Self {
+        Self {
+            store,
+            clock,
+            tokens,
+            projects: ProjectCache::new(project_cache_ttl),
+            public_base_url,
+        }
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn tokens(&self) -> &TokenIssuer {
+        &self.tokens
+    }
+
+    pub fn now(&self) -> Millis {
+        self.clock.now_millis()
+    }
+
+    /// The base URL clients see for this request (it goes into `iss`).
+    pub(super) fn base_url(&self, request: &Request<Bytes>) -> String {
+        if let Some(url) = &self.public_base_url {
+            return url.clone();
+        }
+        if let Some(origin) = request.extensions().get::<PublicOrigin>() {
+            return origin.0.clone();
+        }
+        let host = request
+            .headers()
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or("localhost");
+        format!("http://{host}")
+    }
+}

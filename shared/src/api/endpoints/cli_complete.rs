@@ -1,0 +1,72 @@
+//! `POST /auth/cli/complete`: the signed-in browser checks a login attempt,
+//! claims the CLI's anonymous session, or completes the attempt with its own
+//! refresh token (contract §3).
+
+use http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::api::body::{request_body, wire_enum};
+use crate::api::context::Context;
+use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
+use crate::api::response;
+use crate::domain::access::AccessType;
+use crate::domain::login_attempt::{self, CompleteMode, Completed};
+
+pub struct CliComplete;
+
+pub static ENDPOINT: Endpoint = Endpoint::of::<CliComplete>();
+
+wire_enum! {
+    /// The `mode` of a complete request (absent: `complete`).
+    pub enum Mode {
+        Check = "check",
+        ClaimAnonSession = "claim-anon-session",
+        Complete = "complete",
+    }
+}
+
+request_body! {
+    pub struct CompleteBody {
+        pub login_code: String,
+        pub mode: Option<Mode>,
+        pub refresh_token: Option<String>,
+    }
+}
+
+impl Handler for CliComplete {
+    const FUNCTION: &'static str = "cli-complete";
+    const METHOD: Method = Method::POST;
+    const PATH: &'static str = "/auth/cli/complete";
+    const ACCESS: &'static [AccessType] = &AccessType::ALL;
+    type Body = CompleteBody;
+
+    async fn handle(ctx: &Context<'_>, body: CompleteBody) -> HandlerResult {
+        let mode = match body.mode.unwrap_or(Mode::Complete) {
+            Mode::Check => CompleteMode::Check,
+            Mode::ClaimAnonSession => CompleteMode::ClaimAnonSession,
+            Mode::Complete => CompleteMode::Complete {
+                refresh_token: body.refresh_token,
+            },
+        };
+        let done = login_attempt::complete(
+            ctx.store,
+            ctx.minter,
+            ctx.project_id(),
+            &body.login_code,
+            mode,
+            ctx.now,
+        )
+        .await?;
+        let body = match done {
+            Completed::SessionState { anonymous } => json!({
+                "cli_session_state": if anonymous { "anonymous" } else { "none" }
+            }),
+            Completed::Claimed {
+                access_token,
+                refresh_token,
+            } => json!({ "access_token": access_token, "refresh_token": refresh_token }),
+            Completed::Success => json!({ "success": true }),
+        };
+        Ok(response::json(StatusCode::OK, &body))
+    }
+}

@@ -1,0 +1,61 @@
+//! A user in and out of the users endpoints: the body of POST and PATCH
+//! `/users`, and the user as the API shows it.
+
+use serde_json::{Value, json};
+
+use crate::api::body::{Email, Json, Nullable, request_body};
+use crate::api::context::Context;
+use crate::domain::user::{User, UserPatch};
+
+request_body! {
+    /// The body of POST and PATCH /users: a field left out is kept, a field
+    /// sent as `null` is cleared.
+    pub struct UserBody {
+        pub display_name: Nullable<String>,
+        pub primary_email: Nullable<Email>,
+        pub is_anonymous: Option<bool>,
+        pub client_metadata: Nullable<Json>,
+        pub server_metadata: Nullable<Json>,
+    }
+}
+
+impl From<UserBody> for UserPatch {
+    fn from(b: UserBody) -> Self {
+        let metadata = |m: Nullable<Json>| m.into_patch().map(|v| v.map_or(Value::Null, |j| j.0));
+        Self {
+            display_name: b.display_name.into_patch(),
+            primary_email: b.primary_email.into_patch().map(|e| e.map(|e| e.0)),
+            is_anonymous: b.is_anonymous,
+            client_metadata: metadata(b.client_metadata),
+            server_metadata: metadata(b.server_metadata),
+        }
+    }
+}
+
+/// A user as the API shows it; `server_metadata` only to server and admin.
+pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
+    let mut body = json!({
+        "id": user.id,
+        "display_name": user.display_name,
+        "primary_email": user.primary_email,
+        "primary_email_verified": false,
+        "profile_image_url": null,
+        "is_anonymous": user.is_anonymous,
+        "signed_up_at_millis": user.signed_up_at_millis,
+        "last_active_at_millis": user.signed_up_at_millis,
+        "client_metadata": user.client_metadata,
+        "client_read_only_metadata": null,
+        "has_password": false,
+        "auth_with_email": false,
+        "otp_auth_enabled": false,
+        "passkey_auth_enabled": false,
+        "requires_totp_mfa": false,
+        "oauth_providers": [],
+        "selected_team_id": null,
+        "selected_team": null,
+    });
+    if ctx.is_server() {
+        body["server_metadata"] = user.server_metadata.clone();
+    }
+    body
+}

@@ -1,0 +1,188 @@
+//! The request pipeline every entry point (Lambda, dev server, tests) runs:
+//! route → decode the body → authenticate (contract §1) → run the endpoint
+//! → respond (errors mapped in one place, the response conventions added).
+
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::{Method, Request};
+use tracing::Instrument as _;
+
+use super::app::App;
+use super::body;
+use super::context::{Caller, Context, RequestId, RequestInfo};
+use super::endpoint::Endpoint;
+use super::errors::{ApiError, KnownError};
+use super::headers::{self, stack_header};
+use super::response::{self, HttpResponse};
+use super::router::{self, Route};
+use crate::domain::tokens::{AccessClaims, Minter, VerifyError};
+
+impl App {
+    /// Serves any request: routes it, then runs the endpoint.
+    pub async fn handle(&self, request: Request<Bytes>) -> HttpResponse {
+        let route = router::route(request.method(), request.uri().path());
+        self.respond(route, request).await
+    }
+
+    /// Serves a request already known to be for `endpoint` (a Lambda
+    /// function behind its own API Gateway route).
+    pub async fn handle_endpoint(
+        &self,
+        endpoint: &'static Endpoint,
+        request: Request<Bytes>,
+    ) -> HttpResponse {
+        let route = if request.method() == Method::OPTIONS {
+            Route::Preflight
+        } else {
+            let rest = router::strip_prefix(request.uri().path()).unwrap_or_default();
+            Route::Call(endpoint, router::path_params(endpoint.path, rest))
+        };
+        self.respond(Ok(route), request).await
+    }
+
+    async fn respond(
+        &self,
+        route: Result<Route, ApiError>,
+        request: Request<Bytes>,
+    ) -> HttpResponse {
+        let request_id = request
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.0.clone())
+            .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+        let override_status = request
+            .headers()
+            .contains_key("x-stack-override-error-status");
+        let endpoint_name = match &route {
+            Ok(Route::Call(e, _)) => e.function,
+            Ok(Route::Preflight) => "preflight",
+            Err(_) => "unrouted",
+        };
+        let span = tracing::info_span!(
+            "request",
+            request_id = %request_id,
+            method = %request.method(),
+            endpoint = endpoint_name,
+        );
+        async move {
+            let started = Instant::now();
+            let result = match route {
+                Ok(Route::Call(endpoint, params)) => self.run(endpoint, params, &request).await,
+                Ok(Route::Preflight) => Ok(response::preflight()),
+                Err(e) => Err(e),
+            };
+            let response = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    match &e {
+                        ApiError::Store(fault) => tracing::error!(error = %fault, "store fault"),
+                        ApiError::Token(fault) => tracing::error!(error = %fault, "token fault"),
+                        _ => {}
+                    }
+                    response::error(&e)
+                }
+            };
+            tracing::info!(
+                status = response.status().as_u16(),
+                known_error = response
+                    .headers()
+                    .get("x-stack-known-error")
+                    .and_then(|v| v.to_str().ok()),
+                micros = started.elapsed().as_micros() as u64,
+                "answered"
+            );
+            response::finish(response, &request_id, override_status)
+        }
+        .instrument(span)
+        .await
+    }
+
+    async fn run(
+        &self,
+        endpoint: &'static Endpoint,
+        params: Vec<String>,
+        request: &Request<Bytes>,
+    ) -> Result<HttpResponse, ApiError> {
+        // Body parsing errors come before authentication errors, schema
+        // errors after (as in Stack Auth).
+        let body = body::decode(request.headers(), request.body())?;
+        let caller = self.authenticate(endpoint, request).await?;
+        let base_url = self.base_url(request);
+        let ctx = Context {
+            store: self.store(),
+            now: self.now(),
+            minter: Minter {
+                tokens: &self.tokens,
+                base_url: &base_url,
+            },
+            projects: &self.projects,
+            caller,
+            request: RequestInfo {
+                method: request.method(),
+                path: request.uri().path(),
+                query: request.uri().query(),
+                headers: request.headers(),
+                params,
+            },
+        };
+        endpoint.run(&ctx, body).await
+    }
+
+    /// Header checks of contract §1, in order.
+    async fn authenticate(
+        &self,
+        endpoint: &Endpoint,
+        request: &Request<Bytes>,
+    ) -> Result<Caller, ApiError> {
+        if !endpoint.needs_project() {
+            return Ok(Caller::default());
+        }
+        let headers = request.headers();
+        let claimed = headers::claimed_access(headers)?;
+        let user = match stack_header(headers, "access-token") {
+            Some(token) => Some(self.verify_access_token(headers, &token, &claimed.project_id)?),
+            None => None,
+        };
+        let project = self
+            .projects
+            .get(self.store(), &claimed.project_id)
+            .await?
+            .ok_or_else(|| KnownError::CurrentProjectNotFound(claimed.project_id.clone()))?;
+        headers::check_key(headers, claimed.access_type, &project, endpoint.access)?;
+        Ok(Caller {
+            project: Some(project),
+            access_type: Some(claimed.access_type),
+            user,
+        })
+    }
+
+    /// Rule 5: a presented access token must verify for this project, and
+    /// an anonymous user's only with `x-stack-allow-anonymous-user: true`.
+    fn verify_access_token(
+        &self,
+        headers: &http::HeaderMap,
+        token: &str,
+        project_id: &str,
+    ) -> Result<AccessClaims, ApiError> {
+        let claims = self
+            .tokens
+            .verify(token, project_id, self.now())
+            .map_err(|e| match e {
+                VerifyError::Unparsable => KnownError::UnparsableAccessToken,
+                VerifyError::Expired { expired_at_millis } => KnownError::AccessTokenExpired {
+                    expired_at_millis: Some(expired_at_millis),
+                },
+                VerifyError::OtherProject { actual } => KnownError::InvalidProjectForAccessToken {
+                    expected: project_id.to_owned(),
+                    actual,
+                },
+            })?;
+        let allow_anonymous =
+            stack_header(headers, "allow-anonymous-user").as_deref() == Some("true");
+        if claims.is_anonymous && !allow_anonymous {
+            return Err(KnownError::AnonymousAuthenticationNotAllowed.into());
+        }
+        Ok(claims)
+    }
+}

@@ -1,0 +1,89 @@
+//! Routing: which registered endpoint a method and path name.
+
+use http::Method;
+
+use super::endpoint::Endpoint;
+use super::endpoints;
+use super::errors::ApiError;
+
+/// Every path exists under both prefixes, with the same handler.
+pub const PREFIXES: [&str; 2] = ["/api/v1", "/api/latest"];
+
+/// What a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// Call this endpoint with these path parameters (in template order).
+    Call(&'static Endpoint, Vec<String>),
+    /// A CORS preflight for a known path.
+    Preflight,
+}
+
+/// Strips one of [`PREFIXES`] from `path`.
+pub fn strip_prefix(path: &str) -> Option<&str> {
+    PREFIXES.iter().find_map(|prefix| {
+        let rest = path.strip_prefix(prefix)?;
+        (rest.is_empty() || rest.starts_with('/')).then_some(rest)
+    })
+}
+
+/// Matches `path` (below the prefix) against a template, returning the
+/// values of its `{…}` segments.
+fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
+    let path = path
+        .strip_suffix('/')
+        .filter(|p| !p.is_empty())
+        .unwrap_or(path);
+    let mut want = template.split('/');
+    let mut got = path.split('/');
+    let mut params = Vec::new();
+    loop {
+        match (want.next(), got.next()) {
+            (None, None) => return Some(params),
+            (Some(w), Some(g)) if w.starts_with('{') && w.ends_with('}') && !g.is_empty() => {
+                params.push(g.to_owned());
+            }
+            (Some(w), Some(g)) if w == g => {}
+            _ => return None,
+        }
+    }
+}
+
+/// Finds the endpoint for a method and full path: 404 for an unknown path,
+/// 405 for a known path with another method.
+pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
+    let rest = strip_prefix(path).ok_or(ApiError::RouteNotFound)?;
+    let matching: Vec<(&'static Endpoint, Vec<String>)> = endpoints::ALL
+        .iter()
+        .copied()
+        .filter_map(|e| match_template(e.path, rest).map(|params| (e, params)))
+        .collect();
+    if matching.is_empty() {
+        return Err(ApiError::RouteNotFound);
+    }
+    if method == Method::OPTIONS {
+        return Ok(Route::Preflight);
+    }
+    let allow: Vec<String> = matching.iter().map(|(e, _)| e.method.to_string()).collect();
+    matching
+        .into_iter()
+        .find(|(e, _)| e.method == method)
+        .map(|(e, params)| Route::Call(e, params))
+        .ok_or_else(|| ApiError::MethodNotAllowed {
+            allow: format!("{}, OPTIONS", allow.join(", ")),
+        })
+}
+
+/// The `{…}` values of `path` under `template`, for a request already known
+/// to be for that endpoint (a Lambda function behind its own route).
+pub fn path_params(template: &str, path: &str) -> Vec<String> {
+    template
+        .split('/')
+        .zip(path.split('/'))
+        .filter(|(t, _)| t.starts_with('{'))
+        .map(|(_, p)| p.to_owned())
+        .collect()
+}
+
+#[cfg(test)]
+#[path = "tests/router.rs"]
+mod tests;

@@ -1,0 +1,145 @@
+//! complete: the signed-in browser checks an attempt, claims the CLI's
+//! anonymous session, or completes the attempt with its own refresh token.
+
+use super::{AttemptError, AttemptKey, CodeKind};
+use crate::clock::Millis;
+use crate::domain::session::Session;
+use crate::domain::store::{Claim, Lookup, Store};
+use crate::domain::tokens::{Minter, Subject};
+use crate::domain::user::User;
+use crate::secret::LocatedSecret;
+
+/// The three modes of `POST /auth/cli/complete`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompleteMode {
+    Check,
+    ClaimAnonSession,
+    Complete { refresh_token: Option<String> },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Completed {
+    /// `check`: whether the CLI carries a live anonymous session.
+    SessionState { anonymous: bool },
+    /// `claim-anon-session`: the CLI's anonymous session, now the browser's.
+    Claimed {
+        access_token: String,
+        refresh_token: String,
+    },
+    /// `complete`: the refresh token is set on the attempt.
+    Success,
+}
+
+pub async fn complete(
+    store: &dyn Store,
+    minter: Minter<'_>,
+    project_id: &str,
+    login_code: &str,
+    mode: CompleteMode,
+    now: Millis,
+) -> Result<Completed, AttemptError> {
+    let code = LocatedSecret::parse(login_code).ok_or(AttemptError::InvalidLoginCode)?;
+    let key = AttemptKey::new(project_id, &code, CodeKind::Login);
+    match mode {
+        CompleteMode::Check => {
+            let attempt = store
+                .attempt(&key.attempt_id)
+                .await?
+                .filter(|a| a.is_pending_for(&key, now))
+                .ok_or(AttemptError::InvalidLoginCode)?;
+            let anonymous = match (&attempt.anon_refresh_token, &attempt.anon_user_id) {
+                (Some(token), Some(user_id)) => {
+                    live_anonymous_session(store, project_id, token, user_id, now)
+                        .await?
+                        .is_some()
+                }
+                _ => false,
+            };
+            Ok(Completed::SessionState { anonymous })
+        }
+        CompleteMode::ClaimAnonSession => match store.claim_anon_session(&key, now).await? {
+            Claim::Claimed {
+                anon_refresh_token,
+                anon_user_id,
+                session_id,
+            } => {
+                let subject = Subject {
+                    user_id: anon_user_id,
+                    project_id: project_id.to_owned(),
+                    is_anonymous: true,
+                    session_id,
+                };
+                Ok(Completed::Claimed {
+                    access_token: minter.subject_token(&subject, now)?,
+                    refresh_token: anon_refresh_token,
+                })
+            }
+            Claim::NoLiveSession => Err(AttemptError::NoAnonSession),
+            Claim::NotPending => Err(AttemptError::InvalidLoginCode),
+        },
+        CompleteMode::Complete { refresh_token } => {
+            let token = refresh_token.as_deref().map(LocatedSecret::parse);
+            let found = store
+                .lookup(Lookup {
+                    attempt_id: Some(&key.attempt_id),
+                    session_id: token
+                        .as_ref()
+                        .and_then(|t| t.as_ref())
+                        .map(|t| t.id.as_str()),
+                    ..Lookup::default()
+                })
+                .await?;
+            if !found.attempt.is_some_and(|a| a.is_pending_for(&key, now)) {
+                return Err(AttemptError::InvalidLoginCode);
+            }
+            let (Some(text), Some(token)) = (refresh_token, token) else {
+                return Err(AttemptError::RefreshTokenRequired);
+            };
+            let token = token.ok_or(AttemptError::InvalidRefreshToken)?;
+            let session = found
+                .session
+                .filter(|s| s.is_live_for(&token, now))
+                .ok_or(AttemptError::InvalidRefreshToken)?;
+            if session.project_id != project_id {
+                return Err(AttemptError::RefreshTokenOfOtherProject);
+            }
+            if store.complete(&key, &text, now).await? {
+                Ok(Completed::Success)
+            } else {
+                Err(AttemptError::InvalidLoginCode)
+            }
+        }
+    }
+}
+
+/// The anonymous session behind `token` if it is live, of this project, and
+/// its user (`user_id`) is still anonymous. One round trip.
+async fn live_anonymous_session(
+    store: &dyn Store,
+    project_id: &str,
+    token: &str,
+    user_id: &str,
+    now: Millis,
+) -> Result<Option<(User, Session)>, AttemptError> {
+    let Some(token) = LocatedSecret::parse(token) else {
+        return Ok(None);
+    };
+    let found = store
+        .lookup(Lookup {
+            session_id: Some(&token.id),
+            user_id: Some(user_id),
+            ..Lookup::default()
+        })
+        .await?;
+    Ok(match (found.session, found.user) {
+        (Some(session), Some(user))
+            if session.is_live_for(&token, now)
+                && session.project_id == project_id
+                && session.user_id == user.id
+                && user.is_anonymous =>
+        {
+            Some((user, session))
+        }
+        _ => None,
+    })
+}

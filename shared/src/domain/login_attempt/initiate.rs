@@ -1,0 +1,72 @@
+//! initiate: the CLI starts an attempt and receives its two codes.
+
+use super::{AttemptError, CliAttempt, DEFAULT_EXPIRES_IN_MILLIS};
+use crate::clock::Millis;
+use crate::domain::store::Store;
+use crate::secret::LocatedSecret;
+
+/// The codes handed to the CLI by initiate.
+#[derive(Debug)]
+pub struct Initiated {
+    pub polling_code: String,
+    pub login_code: String,
+    pub expires_at_millis: Millis,
+}
+
+pub async fn initiate(
+    store: &dyn Store,
+    project_id: &str,
+    expires_in_millis: Option<i64>,
+    anon_refresh_token: Option<&str>,
+    now: Millis,
+) -> Result<Initiated, AttemptError> {
+    let anon = match anon_refresh_token {
+        Some(token) => {
+            let user_id = check_anon_refresh_token(store, project_id, token, now).await?;
+            Some((token.to_owned(), user_id))
+        }
+        None => None,
+    };
+    let created = CliAttempt::create(
+        project_id,
+        now,
+        expires_in_millis.unwrap_or(DEFAULT_EXPIRES_IN_MILLIS),
+        anon,
+    );
+    store.create_attempt(&created.attempt).await?;
+    Ok(Initiated {
+        polling_code: created.polling_code.expose(),
+        login_code: created.login_code.expose(),
+        expires_at_millis: created.attempt.expires_at_millis,
+    })
+}
+
+/// The CLI's anonymous session must be live, of this project, and of a user
+/// who is still anonymous. Returns that user's id.
+async fn check_anon_refresh_token(
+    store: &dyn Store,
+    project_id: &str,
+    token: &str,
+    now: Millis,
+) -> Result<String, AttemptError> {
+    let token = LocatedSecret::parse(token).ok_or(AttemptError::InvalidAnonRefreshToken)?;
+    let session = store
+        .session(&token.id)
+        .await?
+        .filter(|s| s.refresh_token_hash.matches(&token.secret))
+        .ok_or(AttemptError::InvalidAnonRefreshToken)?;
+    if session.project_id != project_id {
+        return Err(AttemptError::AnonRefreshTokenOfOtherProject);
+    }
+    if session.is_expired(now) {
+        return Err(AttemptError::AnonRefreshTokenExpired);
+    }
+    let user = store
+        .user(&session.user_id)
+        .await?
+        .ok_or(AttemptError::InvalidAnonRefreshToken)?;
+    if !user.is_anonymous {
+        return Err(AttemptError::AnonRefreshTokenNotAnonymous);
+    }
+    Ok(user.id)
+}

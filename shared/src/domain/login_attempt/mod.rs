@@ -1,0 +1,61 @@
+//! CLI login attempts: the three-party flow of contract §3.
+//!
+//! The CLI creates an attempt ([`initiate`]), a signed-in browser completes
+//! it by handing over a refresh token ([`complete`]), and the CLI picks the
+//! token up exactly once ([`poll`]). The record and its states are in
+//! [`attempt`]; every once-only step is one conditional write in the store.
+//!
+//! Round trips to the store: initiate 1 (3 with an anonymous session to
+//! validate), poll 1 in every state, complete 2 in every mode.
+
+pub mod attempt;
+mod complete;
+mod initiate;
+mod poll;
+
+pub use attempt::{
+    AttemptKey, AttemptState, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS,
+    MAX_EXPIRES_IN_MILLIS, NewAttempt, PollAnswer, RETAIN_AFTER_EXPIRY_MILLIS,
+};
+pub use complete::{CompleteMode, Completed, complete};
+pub use initiate::{Initiated, initiate};
+pub use poll::poll;
+
+use crate::domain::store::StoreError;
+use crate::domain::tokens::TokenError;
+
+/// Why a step of a login attempt was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AttemptError {
+    /// The polling code is malformed or names no attempt of this project.
+    #[error("invalid polling code")]
+    InvalidPollingCode,
+    /// The login code is malformed, or its attempt is unknown, expired,
+    /// already completed or used.
+    #[error("invalid or expired login code")]
+    InvalidLoginCode,
+    /// initiate: the CLI's anonymous refresh token names no session.
+    #[error("invalid anonymous refresh token")]
+    InvalidAnonRefreshToken,
+    #[error("anonymous refresh token of another project")]
+    AnonRefreshTokenOfOtherProject,
+    #[error("anonymous refresh token expired")]
+    AnonRefreshTokenExpired,
+    #[error("refresh token of a user who is not anonymous")]
+    AnonRefreshTokenNotAnonymous,
+    /// claim-anon-session: the attempt carries no live anonymous session.
+    #[error("no anonymous session on this attempt")]
+    NoAnonSession,
+    /// complete: no refresh token was given.
+    #[error("refresh token required")]
+    RefreshTokenRequired,
+    /// complete: the refresh token names no live session.
+    #[error("invalid refresh token")]
+    InvalidRefreshToken,
+    #[error("refresh token of another project")]
+    RefreshTokenOfOtherProject,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}

@@ -1,0 +1,151 @@
+//! The store port: everything the domain asks of persistence, at the level
+//! of the domain's own decisions. Each once-only transition is one method,
+//! and each adapter (`crate::store::memory`, `crate::store::dynamodb`) makes
+//! it one atomic conditional write.
+
+use async_trait::async_trait;
+
+use crate::clock::Millis;
+use crate::domain::login_attempt::{AttemptKey, CliAttempt};
+use crate::domain::project::Project;
+use crate::domain::session::Session;
+use crate::domain::user::{User, UserPatch};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The store could not be reached, timed out, or throttled: try again later.
+    /// The text is for logs only, never for a response.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// A create found the record already there.
+    #[error("record already exists")]
+    AlreadyExists,
+    /// An item in the store could not be read as a domain record.
+    #[error("corrupt record: {0}")]
+    Corrupt(String),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+/// Records to read together, in one round trip where the store allows it.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Lookup<'a> {
+    pub attempt_id: Option<&'a str>,
+    pub session_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+}
+
+/// What a [`Lookup`] found. Reads are strongly consistent.
+#[derive(Debug, Default, Clone)]
+pub struct Found {
+    pub attempt: Option<CliAttempt>,
+    pub session: Option<Session>,
+    pub user: Option<User>,
+}
+
+/// The outcome of the poll pickup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickUp {
+    /// This caller, and only this caller, took the refresh token; the attempt
+    /// is now used and the token is gone from the store.
+    Taken { refresh_token: String },
+    /// The condition failed; the attempt as it was (if it exists at all).
+    NotTaken(Option<CliAttempt>),
+}
+
+/// The outcome of claiming an attempt's anonymous session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// This caller detached the live anonymous session from the attempt.
+    Claimed {
+        anon_refresh_token: String,
+        anon_user_id: String,
+        session_id: String,
+    },
+    /// The attempt is pending but carries no live anonymous session (none,
+    /// already claimed, expired, revoked, or its user is no longer anonymous).
+    NoLiveSession,
+    /// No pending attempt is named by the key.
+    NotPending,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    // Projects.
+    async fn get_project(&self, id: &str) -> StoreResult<Option<Project>>;
+    /// Creates a project; [`StoreError::AlreadyExists`] if the id is taken.
+    async fn create_project(&self, project: &Project) -> StoreResult<()>;
+    /// Replaces an existing project (key rotation).
+    async fn save_project(&self, project: &Project) -> StoreResult<()>;
+    async fn list_projects(&self) -> StoreResult<Vec<Project>>;
+
+    // Users and sessions.
+    async fn put_user(&self, user: &User) -> StoreResult<()>;
+    async fn put_session(&self, session: &Session) -> StoreResult<()>;
+    /// Creates a user and its first session together, atomically: both or
+    /// neither.
+    async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()>;
+    /// Applies `patch` to the user if it exists in `project_id`, atomically
+    /// field by field; returns the user as it now is, or `None`.
+    async fn update_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        patch: &UserPatch,
+    ) -> StoreResult<Option<User>>;
+    /// Deletes the session if it exists in `project_id`. Of racing deletes,
+    /// exactly one returns `true`.
+    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool>;
+
+    /// Reads any of an attempt, a session and a user at once.
+    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;
+
+    /// One user, by id.
+    async fn user(&self, id: &str) -> StoreResult<Option<User>> {
+        let what = Lookup {
+            user_id: Some(id),
+            ..Lookup::default()
+        };
+        Ok(self.lookup(what).await?.user)
+    }
+
+    /// One session, by id.
+    async fn session(&self, id: &str) -> StoreResult<Option<Session>> {
+        let what = Lookup {
+            session_id: Some(id),
+            ..Lookup::default()
+        };
+        Ok(self.lookup(what).await?.session)
+    }
+
+    /// One attempt, by id.
+    async fn attempt(&self, id: &str) -> StoreResult<Option<CliAttempt>> {
+        let what = Lookup {
+            attempt_id: Some(id),
+            ..Lookup::default()
+        };
+        Ok(self.lookup(what).await?.attempt)
+    }
+
+    // CLI attempts.
+    /// Creates an attempt (its id is fresh and random, so this never collides).
+    async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()>;
+    /// If the attempt is named by `key`, unexpired, completed and unused:
+    /// mark it used and remove its refresh token, returning it. Atomic.
+    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp>;
+    /// If the attempt is named by `key` and pending: set its refresh token,
+    /// mark it completed, and detach any anonymous session. Atomic. Returns
+    /// whether this call completed it.
+    async fn complete(
+        &self,
+        key: &AttemptKey,
+        refresh_token: &str,
+        now: Millis,
+    ) -> StoreResult<bool>;
+    /// If the attempt is named by `key`, pending, and carries an anonymous
+    /// session that is live (its session exists in the key's project,
+    /// unexpired, and its user is still anonymous): detach that session and
+    /// return it. The checks and the detach are one atomic step, so a fault
+    /// can never detach a session without handing it out.
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim>;
+}
