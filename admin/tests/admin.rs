@@ -52,7 +52,7 @@ async fn tables_projects_listing_and_rotation() {
     );
 
     let store = DynamoStore::new(
-        DynamoStore::client_from_env(None).await,
+        cli_auth_core::store::dynamodb::client::from_env(None).await,
         TableNames::with_prefix(&prefix),
     );
     let project = store

@@ -257,7 +257,10 @@ async fn serves_the_flow_over_http(dynamodb: bool) {
 
     if let Some(tables) = &server.tables {
         // At rest, the picked-up token is gone and the codes are hashes.
-        let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
+        let store = DynamoStore::new(
+            cli_auth_core::store::dynamodb::client::from_env(None).await,
+            tables.clone(),
+        );
         let attempt_id = polling
             .as_str()
             .and_then(|p| p.split_once('.'))

@@ -283,7 +283,10 @@ pub async fn fixture_world() -> cli_auth_core::store::dynamodb::TableNames {
     use cli_auth_core::store::dynamodb::DynamoStore;
     crate::dynamodb_endpoint();
     let tables = crate::unique_tables();
-    let store = DynamoStore::new(DynamoStore::client_from_env(None).await, tables.clone());
+    let store = DynamoStore::new(
+        cli_auth_core::store::dynamodb::client::from_env(None).await,
+        tables.clone(),
+    );
     store.create_tables().await.expect("tables");
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

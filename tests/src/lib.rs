@@ -41,7 +41,7 @@ pub fn unique_tables() -> TableNames {
 /// A DynamoDB store on fresh tables, optionally counting round trips.
 pub async fn dynamo_store(counter: Option<RequestCounter>) -> DynamoStore {
     dynamodb_endpoint();
-    let client = DynamoStore::client_from_env(counter.clone()).await;
+    let client = cli_auth_core::store::dynamodb::client::from_env(counter.clone()).await;
     let store = DynamoStore::new(client, unique_tables());
     store
         .create_tables()

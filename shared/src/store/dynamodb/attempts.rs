@@ -1,0 +1,290 @@
+//! CLI login attempts: creation and the once-only transitions. Each
+//! transition is one conditional write whose condition carries the whole
+//! check, the hash of the presented code included, with
+//! `ReturnValuesOnConditionCheckFailure=ALL_OLD` so that a failed condition
+//! still tells the domain why, in the same round trip.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    TransactWriteItem, Update,
+};
+
+use super::DynamoStore;
+use super::items::{AttemptItem, Item, attempt_from, attr, n, s, to_item, unavailable};
+use crate::clock::Millis;
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind};
+use crate::domain::store::{Claim, Lookup, PickUp, StoreError, StoreResult};
+use crate::secret::LocatedSecret;
+
+/// How often a claim re-reads its attempt after losing a race.
+const CLAIM_CONFLICT_RETRIES: usize = 5;
+
+/// What one claim transaction found.
+enum ClaimTry {
+    Done,
+    SessionNotLive,
+    AttemptChanged,
+    Conflict,
+}
+
+/// The outcome of a conditional update: `Ok(old)` when the condition held
+/// (with the item as it was), `Err(old)` when it failed (with the item, if any).
+type Transition = Result<Option<Item>, Option<Item>>;
+
+/// The part of every transition's condition that names the attempt: this
+/// project, this code's hash, not expired.
+fn names_attempt(key: &AttemptKey) -> String {
+    let hash = match key.kind {
+        CodeKind::Polling => attr::POLLING_CODE_HASH,
+        CodeKind::Login => attr::LOGIN_CODE_HASH,
+    };
+    format!(
+        "{} = :p AND {hash} = :h AND {} > :now",
+        attr::PROJECT_ID,
+        attr::EXPIRES_AT
+    )
+}
+
+impl DynamoStore {
+    pub(super) async fn put_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
+        let item = to_item(&AttemptItem::from(attempt))?;
+        self.put(&self.tables.attempts, item, true).await
+    }
+
+    /// Runs a conditional `UpdateItem` on the attempt `key` names.
+    async fn transition(
+        &self,
+        key: &AttemptKey,
+        condition: &str,
+        update: &str,
+        mut values: Vec<(&str, AttributeValue)>,
+        now: Millis,
+    ) -> StoreResult<Transition> {
+        values.extend([
+            (":p", s(&key.project_id)),
+            (":h", s(key.code_hash.as_str())),
+            (":now", n(now)),
+        ]);
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.attempts)
+            .key(attr::ID, s(&key.attempt_id))
+            .condition_expression(format!("{} AND {condition}", names_attempt(key)))
+            .update_expression(update)
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Ok(out.attributes)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Err(failed.item)),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Completed and unused: mark used and remove the token, returning it.
+    pub(super) async fn pick_up_token(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
+        let condition = format!(
+            "attribute_exists({}) AND attribute_not_exists({})",
+            attr::REFRESH_TOKEN,
+            attr::USED_AT
+        );
+        let update = format!(
+            "SET {} = :now REMOVE {}",
+            attr::USED_AT,
+            attr::REFRESH_TOKEN
+        );
+        match self
+            .transition(key, &condition, &update, vec![], now)
+            .await?
+        {
+            Ok(old) => match attempt_from(old)?.and_then(|a| a.refresh_token) {
+                Some(refresh_token) => Ok(PickUp::Taken { refresh_token }),
+                None => Err(StoreError::Corrupt(
+                    "picked-up attempt had no refresh token".into(),
+                )),
+            },
+            Err(old) => Ok(PickUp::NotTaken(attempt_from(old)?)),
+        }
+    }
+
+    /// Pending: set the token, mark completed, detach any anonymous session.
+    pub(super) async fn complete_attempt(
+        &self,
+        key: &AttemptKey,
+        refresh_token: &str,
+        now: Millis,
+    ) -> StoreResult<bool> {
+        let condition = format!(
+            "attribute_not_exists({}) AND attribute_not_exists({})",
+            attr::COMPLETED_AT,
+            attr::USED_AT
+        );
+        let update = format!(
+            "SET {} = :rt, {} = :now REMOVE {}, {}",
+            attr::REFRESH_TOKEN,
+            attr::COMPLETED_AT,
+            attr::ANON_REFRESH_TOKEN,
+            attr::ANON_USER_ID
+        );
+        let outcome = self
+            .transition(
+                key,
+                &condition,
+                &update,
+                vec![(":rt", s(refresh_token))],
+                now,
+            )
+            .await?;
+        Ok(outcome.is_ok())
+    }
+
+    /// Reads the attempt to learn which session and user to check, then
+    /// checks both and detaches in one transaction; re-reads after a race.
+    pub(super) async fn claim_anon(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+        for _ in 0..CLAIM_CONFLICT_RETRIES {
+            let found = self
+                .read(Lookup {
+                    attempt_id: Some(&key.attempt_id),
+                    ..Lookup::default()
+                })
+                .await?;
+            let Some(attempt) = found.attempt.filter(|a| a.is_pending_for(key, now)) else {
+                return Ok(Claim::NotPending);
+            };
+            let (Some(token), Some(user_id)) = (attempt.anon_refresh_token, attempt.anon_user_id)
+            else {
+                return Ok(Claim::NoLiveSession);
+            };
+            let Some(located) = LocatedSecret::parse(&token) else {
+                return Ok(Claim::NoLiveSession);
+            };
+            match self
+                .claim_transaction(key, &token, &located, &user_id, now)
+                .await?
+            {
+                ClaimTry::Done => {
+                    return Ok(Claim::Claimed {
+                        anon_refresh_token: token,
+                        anon_user_id: user_id,
+                        session_id: located.id,
+                    });
+                }
+                ClaimTry::SessionNotLive => return Ok(Claim::NoLiveSession),
+                // The attempt changed since it was read (or another
+                // transaction held it): read it again and decide afresh.
+                ClaimTry::AttemptChanged | ClaimTry::Conflict => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+        Err(StoreError::Unavailable(
+            "claim kept conflicting with concurrent transactions".into(),
+        ))
+    }
+
+    /// Detaches the anonymous session from the attempt, on condition that the
+    /// attempt is still pending and carries it, the session is live in the
+    /// project, and its user is still anonymous: one transaction.
+    async fn claim_transaction(
+        &self,
+        key: &AttemptKey,
+        token: &str,
+        located: &LocatedSecret,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<ClaimTry> {
+        let attempt = Update::builder()
+            .table_name(&self.tables.attempts)
+            .key(attr::ID, s(&key.attempt_id))
+            .condition_expression(format!(
+                "{} AND attribute_not_exists({}) AND attribute_not_exists({}) AND {} = :anon",
+                names_attempt(key),
+                attr::COMPLETED_AT,
+                attr::USED_AT,
+                attr::ANON_REFRESH_TOKEN
+            ))
+            .update_expression(format!(
+                "REMOVE {}, {}",
+                attr::ANON_REFRESH_TOKEN,
+                attr::ANON_USER_ID
+            ))
+            .expression_attribute_values(":p", s(&key.project_id))
+            .expression_attribute_values(":h", s(key.code_hash.as_str()))
+            .expression_attribute_values(":now", n(now))
+            .expression_attribute_values(":anon", s(token))
+            .build()
+            .map_err(unavailable)?;
+        let session = ConditionCheck::builder()
+            .table_name(&self.tables.sessions)
+            .key(attr::ID, s(&located.id))
+            .condition_expression(format!(
+                "{} = :p AND {} = :u AND {} = :rh AND {} > :now",
+                attr::PROJECT_ID,
+                attr::USER_ID,
+                attr::REFRESH_TOKEN_HASH,
+                attr::EXPIRES_AT
+            ))
+            .expression_attribute_values(":p", s(&key.project_id))
+            .expression_attribute_values(":u", s(user_id))
+            .expression_attribute_values(":rh", s(located.hash().as_str()))
+            .expression_attribute_values(":now", n(now))
+            .build()
+            .map_err(unavailable)?;
+        let user = ConditionCheck::builder()
+            .table_name(&self.tables.users)
+            .key(attr::ID, s(user_id))
+            .condition_expression(format!(
+                "{} = :p AND {} = :yes",
+                attr::PROJECT_ID,
+                attr::IS_ANONYMOUS
+            ))
+            .expression_attribute_values(":p", s(&key.project_id))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .build()
+            .map_err(unavailable)?;
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(TransactWriteItem::builder().update(attempt).build())
+            .transact_items(
+                TransactWriteItem::builder()
+                    .condition_check(session)
+                    .build(),
+            )
+            .transact_items(TransactWriteItem::builder().condition_check(user).build())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(ClaimTry::Done),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(t) => {
+                    let code = |i: usize| t.cancellation_reasons().get(i).and_then(|r| r.code());
+                    Ok(match (code(0), code(1), code(2)) {
+                        (Some("ConditionalCheckFailed"), _, _) => ClaimTry::AttemptChanged,
+                        (_, Some("ConditionalCheckFailed"), _)
+                        | (_, _, Some("ConditionalCheckFailed")) => ClaimTry::SessionNotLive,
+                        _ => ClaimTry::Conflict,
+                    })
+                }
+                TransactWriteItemsError::TransactionInProgressException(_) => {
+                    Ok(ClaimTry::Conflict)
+                }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Item shapes: how each domain record is laid out in its table, the
+//! attribute names every expression uses ([`attr`]), and the conversions.
+//! A unit test serializes each shape and checks that it carries every name
+//! the expressions use, so expressions and items cannot drift apart.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::types::AttributeValue;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::domain::login_attempt::CliAttempt;
+use crate::domain::project::Project;
+use crate::domain::session::Session;
+use crate::domain::store::{StoreError, StoreResult};
+use crate::domain::user::User;
+use crate::secret::SecretHash;
+
+pub(super) type Item = HashMap<String, AttributeValue>;
+
+/// The attribute names the expressions use. The unit tests serialize a full
+/// item of each shape and check that it carries every name its table lists.
+pub(super) mod attr {
+    /// The key of every table.
+    pub const ID: &str = "id";
+    /// Epoch seconds after which DynamoDB may delete the item (sessions, attempts).
+    pub const TTL: &str = "ttl";
+    pub const PROJECT_ID: &str = "project_id";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const USER_ID: &str = "user_id";
+    // Users.
+    pub const DISPLAY_NAME: &str = "display_name";
+    pub const PRIMARY_EMAIL: &str = "primary_email";
+    pub const IS_ANONYMOUS: &str = "is_anonymous";
+    pub const CLIENT_METADATA: &str = "client_metadata";
+    pub const SERVER_METADATA: &str = "server_metadata";
+    // Sessions.
+    pub const REFRESH_TOKEN_HASH: &str = "refresh_token_hash";
+    // CLI attempts.
+    pub const POLLING_CODE_HASH: &str = "polling_code_hash";
+    pub const LOGIN_CODE_HASH: &str = "login_code_hash";
+    pub const REFRESH_TOKEN: &str = "refresh_token";
+    pub const COMPLETED_AT: &str = "completed_at";
+    pub const USED_AT: &str = "used_at";
+    pub const ANON_REFRESH_TOKEN: &str = "anon_refresh_token";
+    pub const ANON_USER_ID: &str = "anon_user_id";
+
+    /// What the expressions name in each table.
+    #[cfg(test)]
+    pub const PROJECT: &[&str] = &[ID];
+    #[cfg(test)]
+    pub const USER: &[&str] = &[
+        ID,
+        PROJECT_ID,
+        DISPLAY_NAME,
+        PRIMARY_EMAIL,
+        IS_ANONYMOUS,
+        CLIENT_METADATA,
+        SERVER_METADATA,
+    ];
+    #[cfg(test)]
+    pub const SESSION: &[&str] = &[ID, PROJECT_ID, USER_ID, REFRESH_TOKEN_HASH, EXPIRES_AT, TTL];
+    #[cfg(test)]
+    pub const ATTEMPT: &[&str] = &[
+        ID,
+        PROJECT_ID,
+        POLLING_CODE_HASH,
+        LOGIN_CODE_HASH,
+        EXPIRES_AT,
+        REFRESH_TOKEN,
+        COMPLETED_AT,
+        USED_AT,
+        ANON_REFRESH_TOKEN,
+        ANON_USER_ID,
+        TTL,
+    ];
+}
+
+/// The store is unreachable, slow, or refused: the SDK's whole error
+/// context, for the logs only.
+pub(super) fn unavailable(e: impl std::error::Error) -> StoreError {
+    StoreError::Unavailable(DisplayErrorContext(e).to_string())
+}
+
+pub(super) fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+pub(super) fn n(v: i64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(super) fn ttl_seconds(millis: Millis) -> i64 {
+    millis.div_euclid(1000) + 1
+}
+
+pub(super) fn to_item<T: Serialize>(record: &T) -> StoreResult<Item> {
+    serde_dynamo::to_item(record).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+pub(super) fn from_item<T: for<'de> Deserialize<'de>>(item: Item) -> StoreResult<T> {
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct ProjectItem {
+    pub id: String,
+    display_name: String,
+    requires_publishable_client_key: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    publishable_client_key_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    secret_server_key_hash: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    super_secret_admin_key_hash: Option<String>,
+    created_at: i64,
+}
+
+impl From<&Project> for ProjectItem {
+    fn from(p: &Project) -> Self {
+        let text = |h: &Option<SecretHash>| h.as_ref().map(|h| h.as_str().to_owned());
+        Self {
+            id: p.id.clone(),
+            display_name: p.display_name.clone(),
+            requires_publishable_client_key: p.requires_publishable_client_key,
+            publishable_client_key_hash: text(&p.publishable_client_key_hash),
+            secret_server_key_hash: text(&p.secret_server_key_hash),
+            super_secret_admin_key_hash: text(&p.super_secret_admin_key_hash),
+            created_at: p.created_at_millis,
+        }
+    }
+}
+
+impl From<ProjectItem> for Project {
+    fn from(i: ProjectItem) -> Self {
+        Self {
+            id: i.id,
+            display_name: i.display_name,
+            requires_publishable_client_key: i.requires_publishable_client_key,
+            publishable_client_key_hash: i.publishable_client_key_hash.map(SecretHash::from_stored),
+            secret_server_key_hash: i.secret_server_key_hash.map(SecretHash::from_stored),
+            super_secret_admin_key_hash: i.super_secret_admin_key_hash.map(SecretHash::from_stored),
+            created_at_millis: i.created_at,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct UserItem {
+    pub id: String,
+    project_id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    primary_email: Option<String>,
+    is_anonymous: bool,
+    signed_up_at: i64,
+    /// JSON text: metadata is arbitrary JSON, kept exactly as given.
+    client_metadata: String,
+    server_metadata: String,
+}
+
+impl From<&User> for UserItem {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.clone(),
+            project_id: u.project_id.clone(),
+            display_name: u.display_name.clone(),
+            primary_email: u.primary_email.clone(),
+            is_anonymous: u.is_anonymous,
+            signed_up_at: u.signed_up_at_millis,
+            client_metadata: u.client_metadata.to_string(),
+            server_metadata: u.server_metadata.to_string(),
+        }
+    }
+}
+
+impl TryFrom<UserItem> for User {
+    type Error = StoreError;
+
+    fn try_from(i: UserItem) -> StoreResult<Self> {
+        let json = |text: &str| {
+            serde_json::from_str(text).map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))
+        };
+        Ok(Self {
+            client_metadata: json(&i.client_metadata)?,
+            server_metadata: json(&i.server_metadata)?,
+            id: i.id,
+            project_id: i.project_id,
+            display_name: i.display_name,
+            primary_email: i.primary_email,
+            is_anonymous: i.is_anonymous,
+            signed_up_at_millis: i.signed_up_at,
+        })
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct SessionItem {
+    pub id: String,
+    project_id: String,
+    user_id: String,
+    refresh_token_hash: String,
+    created_at: i64,
+    expires_at: i64,
+    is_impersonation: bool,
+    ttl: i64,
+}
+
+impl From<&Session> for SessionItem {
+    fn from(s: &Session) -> Self {
+        Self {
+            id: s.id.clone(),
+            project_id: s.project_id.clone(),
+            user_id: s.user_id.clone(),
+            refresh_token_hash: s.refresh_token_hash.as_str().to_owned(),
+            created_at: s.created_at_millis,
+            expires_at: s.expires_at_millis,
+            is_impersonation: s.is_impersonation,
+            ttl: ttl_seconds(s.expires_at_millis),
+        }
+    }
+}
+
+impl From<SessionItem> for Session {
+    fn from(i: SessionItem) -> Self {
+        Self {
+            id: i.id,
+            project_id: i.project_id,
+            user_id: i.user_id,
+            refresh_token_hash: SecretHash::from_stored(i.refresh_token_hash),
+            created_at_millis: i.created_at,
+            expires_at_millis: i.expires_at,
+            is_impersonation: i.is_impersonation,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+pub(super) struct AttemptItem {
+    pub id: String,
+    project_id: String,
+    polling_code_hash: String,
+    login_code_hash: String,
+    created_at: i64,
+    expires_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    completed_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    used_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    anon_refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    anon_user_id: Option<String>,
+    ttl: i64,
+}
+
+impl From<&CliAttempt> for AttemptItem {
+    fn from(a: &CliAttempt) -> Self {
+        Self {
+            id: a.id.clone(),
+            project_id: a.project_id.clone(),
+            polling_code_hash: a.polling_code_hash.as_str().to_owned(),
+            login_code_hash: a.login_code_hash.as_str().to_owned(),
+            created_at: a.created_at_millis,
+            expires_at: a.expires_at_millis,
+            refresh_token: a.refresh_token.clone(),
+            completed_at: a.completed_at_millis,
+            used_at: a.used_at_millis,
+            anon_refresh_token: a.anon_refresh_token.clone(),
+            anon_user_id: a.anon_user_id.clone(),
+            ttl: ttl_seconds(a.retain_until_millis()),
+        }
+    }
+}
+
+impl From<AttemptItem> for CliAttempt {
+    fn from(i: AttemptItem) -> Self {
+        Self {
+            id: i.id,
+            project_id: i.project_id,
+            polling_code_hash: SecretHash::from_stored(i.polling_code_hash),
+            login_code_hash: SecretHash::from_stored(i.login_code_hash),
+            created_at_millis: i.created_at,
+            expires_at_millis: i.expires_at,
+            refresh_token: i.refresh_token,
+            completed_at_millis: i.completed_at,
+            used_at_millis: i.used_at,
+            anon_refresh_token: i.anon_refresh_token,
+            anon_user_id: i.anon_user_id,
+        }
+    }
+}
+
+pub(super) fn attempt_from(item: Option<Item>) -> StoreResult<Option<CliAttempt>> {
+    item.map(|i| from_item::<AttemptItem>(i).map(CliAttempt::from))
+        .transpose()
+}
+
+pub(super) fn session_from(item: Option<Item>) -> StoreResult<Option<Session>> {
+    item.map(|i| from_item::<SessionItem>(i).map(Session::from))
+        .transpose()
+}
+
+pub(super) fn user_from(item: Option<Item>) -> StoreResult<Option<User>> {
+    item.map(|i| from_item::<UserItem>(i).and_then(User::try_from))
+        .transpose()
+}
+
+pub(super) fn project_from(item: Option<Item>) -> StoreResult<Option<Project>> {
+    item.map(|i| from_item::<ProjectItem>(i).map(Project::from))
+        .transpose()
+}
+
+#[cfg(test)]
+#[path = "tests/items.rs"]
+mod tests;

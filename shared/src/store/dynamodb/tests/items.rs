@@ -1,0 +1,72 @@
+//! Unit tests of `store/dynamodb/items.rs`: every item shape serializes to
+//! every attribute the expressions name, and reads back unchanged.
+
+use serde_json::json;
+
+use super::*;
+use crate::secret::LocatedSecret;
+
+/// Asserts that `item` carries every attribute in `named`.
+fn assert_carries(item: &Item, named: &[&str]) {
+    for name in named {
+        assert!(item.contains_key(*name), "{name} in {:?}", item.keys());
+    }
+}
+
+fn hash() -> SecretHash {
+    LocatedSecret::generate("x").hash()
+}
+
+#[test]
+fn a_full_project_item_carries_the_project_attributes() {
+    let project = Project {
+        id: "p".into(),
+        display_name: "P".into(),
+        requires_publishable_client_key: true,
+        publishable_client_key_hash: Some(hash()),
+        secret_server_key_hash: Some(hash()),
+        super_secret_admin_key_hash: Some(hash()),
+        created_at_millis: 1,
+    };
+    let item = to_item(&ProjectItem::from(&project)).expect("item");
+    assert_carries(&item, attr::PROJECT);
+    assert_eq!(project_from(Some(item)).expect("read"), Some(project));
+}
+
+#[test]
+fn a_full_user_item_carries_the_user_attributes() {
+    let user = User {
+        id: "u".into(),
+        project_id: "p".into(),
+        display_name: Some("Ada".into()),
+        primary_email: Some("ada@example.com".into()),
+        is_anonymous: false,
+        signed_up_at_millis: 1,
+        client_metadata: json!({"a": 1}),
+        server_metadata: json!([1, 2]),
+    };
+    let item = to_item(&UserItem::from(&user)).expect("item");
+    assert_carries(&item, attr::USER);
+    assert_eq!(user_from(Some(item)).expect("read"), Some(user));
+}
+
+#[test]
+fn a_session_item_carries_the_session_attributes() {
+    let (session, _) = Session::create("p", "u", 1_000, 60_000, true);
+    let item = to_item(&SessionItem::from(&session)).expect("item");
+    assert_carries(&item, attr::SESSION);
+    assert_eq!(item[attr::TTL], n(62));
+    assert_eq!(session_from(Some(item)).expect("read"), Some(session));
+}
+
+#[test]
+fn a_full_attempt_item_carries_the_attempt_attributes() {
+    let mut attempt =
+        CliAttempt::create("p", 1_000, 60_000, Some(("a.b".into(), "u".into()))).attempt;
+    attempt.refresh_token = Some("r.t".into());
+    attempt.completed_at_millis = Some(2_000);
+    attempt.used_at_millis = Some(3_000);
+    let item = to_item(&AttemptItem::from(&attempt)).expect("item");
+    assert_carries(&item, attr::ATTEMPT);
+    assert_eq!(attempt_from(Some(item)).expect("read"), Some(attempt));
+}
