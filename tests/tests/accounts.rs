@@ -4,109 +4,9 @@
 
 use std::sync::Arc;
 
-use cli_auth_tests::{Req, Resp, StoreKind, T0, TestApp, seed_project, test_app};
+use cli_auth_tests::{Req, Resp, StoreKind, T0, seed_project, test_app};
 use http::Method;
 use serde_json::{Value, json};
-
-/// The shared test app, with the accounts requests as methods.
-struct Env(TestApp);
-
-impl std::ops::Deref for Env {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.0
-    }
-}
-
-async fn env(kind: StoreKind) -> Env {
-    Env(test_app(kind).await)
-}
-
-impl Env {
-    fn server(&self, method: Method, path: &str) -> Req {
-        Req::new(method, &format!("/api/v1{path}")).access(
-            &self.seeded,
-            cli_auth_core::domain::access::AccessType::Server,
-        )
-    }
-
-    fn client(&self, method: Method, path: &str) -> Req {
-        Req::new(method, &format!("/api/v1{path}")).client(&self.seeded)
-    }
-
-    async fn create_user(&self, body: Value) -> Value {
-        let r = self
-            .server(Method::POST, "/users")
-            .json(body)
-            .send(&self.app)
-            .await;
-        assert_eq!(r.status, 201, "{r:?}");
-        r.json
-    }
-
-    async fn session(&self, user_id: &str) -> (String, String) {
-        let r = self
-            .server(Method::POST, "/auth/sessions")
-            .json(json!({"user_id": user_id}))
-            .send(&self.app)
-            .await;
-        assert_eq!(r.status, 200, "{r:?}");
-        (s(&r.json["refresh_token"]), s(&r.json["access_token"]))
-    }
-
-    async fn refresh(&self, refresh_token: &str) -> Resp {
-        self.client(Method::POST, "/auth/sessions/current/refresh")
-            .header("x-stack-refresh-token", refresh_token)
-            .send(&self.app)
-            .await
-    }
-
-    async fn me(&self, access_token: &str) -> Resp {
-        self.client(Method::GET, "/users/me")
-            .header("x-stack-access-token", access_token)
-            .send(&self.app)
-            .await
-    }
-
-    async fn jwks(&self, include_anonymous: bool) -> Value {
-        let q = if include_anonymous {
-            "?include_anonymous=true"
-        } else {
-            ""
-        };
-        let path = format!(
-            "/api/v1/projects/{}/.well-known/jwks.json{q}",
-            self.seeded.project.id
-        );
-        let r = Req::new(Method::GET, &path).send(&self.app).await;
-        assert_eq!(r.status, 200, "{r:?}");
-        assert_eq!(r.headers["cache-control"], "public, max-age=3600");
-        r.json
-    }
-
-    /// Verifies `token` with a stock JWT library given only the JWKS answer.
-    async fn verify(&self, token: &str, anonymous: bool) -> Value {
-        let header = jsonwebtoken::decode_header(token).expect("header");
-        assert_eq!(header.alg, jsonwebtoken::Algorithm::ES256);
-        let jwks: jsonwebtoken::jwk::JwkSet =
-            serde_json::from_value(self.jwks(anonymous).await).expect("a JWK set");
-        let jwk = jwks
-            .find(header.kid.as_deref().expect("kid"))
-            .expect("kid published");
-        let key = jsonwebtoken::DecodingKey::from_jwk(jwk).expect("key");
-        let mut validation = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::ES256);
-        let pid = &self.seeded.project.id;
-        validation.set_audience(&[if anonymous {
-            format!("{pid}:anon")
-        } else {
-            pid.clone()
-        }]);
-        validation.validate_exp = false;
-        jsonwebtoken::decode::<Value>(token, &key, &validation)
-            .expect("verifies")
-            .claims
-    }
-}
 
 fn s(v: &Value) -> String {
     v.as_str()
@@ -115,7 +15,7 @@ fn s(v: &Value) -> String {
 }
 
 async fn users_create_read_update(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let u = e
         .create_user(json!({"display_name": "Ada", "primary_email": "ada@example.com", "client_metadata": {"a": 1}, "server_metadata": {"s": true}}))
         .await;
@@ -181,7 +81,7 @@ fn uuid_like(id: &str) -> bool {
 }
 
 async fn users_are_per_project_and_server_only(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let u = e.create_user(json!({})).await;
     let id = s(&u["id"]);
     let other = seed_project(e.store.as_ref(), true).await;
@@ -223,7 +123,7 @@ async fn users_are_per_project_and_server_only(kind: StoreKind) {
 }
 
 async fn sessions_refresh_me_revoke(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let u = e
         .create_user(json!({"display_name": "Grace", "server_metadata": {"secret": 1}}))
         .await;
@@ -261,7 +161,7 @@ async fn sessions_refresh_me_revoke(kind: StoreKind) {
 
     let r = e.refresh(&refresh).await;
     assert_eq!(r.status, 200, "{r:?}");
-    let fresh = s(&r.json["access_token"]);
+    let fresh = r.string("access_token");
     assert_eq!(
         e.verify(&fresh, false).await["refresh_token_id"],
         json!(session_id)
@@ -315,7 +215,7 @@ async fn sessions_refresh_me_revoke(kind: StoreKind) {
 }
 
 async fn refresh_refuses_what_it_should(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let u = e.create_user(json!({})).await;
     let id = s(&u["id"]);
     let r = e
@@ -323,7 +223,7 @@ async fn refresh_refuses_what_it_should(kind: StoreKind) {
         .json(json!({"user_id": id, "expires_in_millis": 1000}))
         .send(&e.app)
         .await;
-    let short = s(&r.json["refresh_token"]);
+    let short = r.string("refresh_token");
     assert_eq!(e.refresh(&short).await.status, 200);
     e.clock.advance(1000);
     e.refresh(&short)
@@ -375,7 +275,7 @@ async fn refresh_refuses_what_it_should(kind: StoreKind) {
 }
 
 async fn access_tokens_are_checked_by_rule_five(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let u = e.create_user(json!({})).await;
     let (_, access) = e.session(&s(&u["id"])).await;
     assert_eq!(e.me(&access).await.status, 200);
@@ -445,16 +345,16 @@ async fn access_tokens_are_checked_by_rule_five(kind: StoreKind) {
 }
 
 async fn anonymous_users_need_the_allow_header(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let r = e
         .client(Method::POST, "/auth/anonymous/sign-up")
         .send(&e.app)
         .await;
     assert_eq!(r.status, 200, "{r:?}");
     let (access, refresh, user_id) = (
-        s(&r.json["access_token"]),
-        s(&r.json["refresh_token"]),
-        s(&r.json["user_id"]),
+        r.string("access_token"),
+        r.string("refresh_token"),
+        r.string("user_id"),
     );
     let claims = e.verify(&access, true).await;
     assert_eq!(claims["sub"], json!(user_id));
@@ -498,7 +398,7 @@ async fn anonymous_users_need_the_allow_header(kind: StoreKind) {
     // The anonymous refresh token refreshes into an anonymous access token.
     let r = e.refresh(&refresh).await;
     assert_eq!(
-        e.verify(&s(&r.json["access_token"]), true).await["sub"],
+        e.verify(&r.string("access_token"), true).await["sub"],
         json!(user_id)
     );
     // JWKS of an unknown project.
@@ -513,11 +413,11 @@ async fn anonymous_users_need_the_allow_header(kind: StoreKind) {
 
 /// The whole browser-to-CLI flow using only public endpoints.
 async fn browser_to_cli_over_public_endpoints(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let u = e.create_user(json!({"display_name": "Browser user"})).await;
     let (browser_refresh, _) = e.session(&s(&u["id"])).await;
     let r = e.client(Method::POST, "/auth/cli").send(&e.app).await;
-    let (polling, login) = (s(&r.json["polling_code"]), s(&r.json["login_code"]));
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     let r = e
         .client(Method::POST, "/auth/cli/complete")
         .json(json!({"login_code": login, "refresh_token": browser_refresh}))
@@ -530,7 +430,7 @@ async fn browser_to_cli_over_public_endpoints(kind: StoreKind) {
         .send(&e.app)
         .await;
     assert_eq!(r.status, 201);
-    let cli_refresh = s(&r.json["refresh_token"]);
+    let cli_refresh = r.string("refresh_token");
     let access = s(&e.refresh(&cli_refresh).await.json["access_token"]);
     let me = e.me(&access).await;
     assert_eq!(me.json["display_name"], "Browser user");
@@ -548,7 +448,7 @@ async fn browser_to_cli_over_public_endpoints(kind: StoreKind) {
 /// An anonymous CLI session handed to the browser, then the login completed
 /// as a signed-up user.
 async fn anonymous_upgrade_path(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let anon = e
         .client(Method::POST, "/auth/anonymous/sign-up")
         .send(&e.app)
@@ -559,7 +459,7 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
         .json(json!({"anon_refresh_token": anon["refresh_token"]}))
         .send(&e.app)
         .await;
-    let (polling, login) = (s(&r.json["polling_code"]), s(&r.json["login_code"]));
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     let complete = |body: Value| {
         e.client(Method::POST, "/auth/cli/complete")
             .json(body)
@@ -574,7 +474,7 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
     let claimed = complete(json!({"login_code": login, "mode": "claim-anon-session"})).await;
     assert_eq!(claimed.json["refresh_token"], anon["refresh_token"]);
     assert_eq!(
-        e.verify(&s(&claimed.json["access_token"]), true).await["sub"],
+        e.verify(&claimed.string("access_token"), true).await["sub"],
         anon["user_id"]
     );
     // The browser signs up (here: the server creates the user and a session).

@@ -5,81 +5,17 @@ use std::sync::Arc;
 
 use cli_auth_core::App;
 use cli_auth_core::clock::iso_millis;
-use cli_auth_tests::{Req, Resp, StoreKind, T0, TestApp, seed_project, seed_user, test_app};
+use cli_auth_tests::{Req, Resp, StoreKind, T0, seed_project, seed_user, test_app};
 use serde_json::{Value, json};
 
 const HOUR: i64 = 3_600_000;
 const INVALID_LOGIN: &str = "Invalid login code or the code has expired";
 
-/// The shared test app, with the CLI flow's requests as methods.
-struct Env(TestApp);
-
-impl std::ops::Deref for Env {
-    type Target = TestApp;
-    fn deref(&self) -> &TestApp {
-        &self.0
-    }
-}
-
-async fn env(kind: StoreKind) -> Env {
-    Env(test_app(kind).await)
-}
-
-impl Env {
-    async fn initiate(&self, body: Value) -> Resp {
-        Req::post("/api/v1/auth/cli")
-            .client(&self.seeded)
-            .json(body)
-            .send(&self.app)
-            .await
-    }
-
-    async fn attempt(&self) -> (String, String) {
-        let r = self.initiate(json!({})).await;
-        assert_eq!(r.status, 200, "{r:?}");
-        (code(&r, "polling_code"), code(&r, "login_code"))
-    }
-
-    async fn poll(&self, polling_code: &str) -> Resp {
-        Req::post("/api/latest/auth/cli/poll")
-            .client(&self.seeded)
-            .json(json!({ "polling_code": polling_code }))
-            .send(&self.app)
-            .await
-    }
-
-    async fn complete(&self, body: Value) -> Resp {
-        Req::post("/api/v1/auth/cli/complete")
-            .client(&self.seeded)
-            .json(body)
-            .send(&self.app)
-            .await
-    }
-
-    async fn user(&self, anonymous: bool) -> cli_auth_tests::SeededUser {
-        seed_user(
-            self.store.as_ref(),
-            &self.seeded.project.id,
-            anonymous,
-            T0,
-            365 * 24 * HOUR,
-        )
-        .await
-    }
-}
-
-fn code(r: &Resp, field: &str) -> String {
-    r.json[field]
-        .as_str()
-        .unwrap_or_else(|| panic!("{field} in {r:?}"))
-        .to_owned()
-}
-
 async fn initiate_defaults(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let r = e.initiate(json!({})).await;
     assert_eq!(r.status, 200, "{r:?}");
-    let (polling, login) = (code(&r, "polling_code"), code(&r, "login_code"));
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     assert_ne!(polling, login);
     for c in [&polling, &login] {
         let secret = c.split_once('.').expect("id.secret").1;
@@ -107,11 +43,11 @@ async fn initiate_defaults(kind: StoreKind) {
     assert_eq!(r.status, 200, "{r:?}");
     // Every attempt gets fresh codes.
     let again = e.initiate(json!({})).await;
-    assert_ne!(code(&again, "polling_code"), polling);
+    assert_ne!(again.string("polling_code"), polling);
 }
 
 async fn initiate_expiry_bounds(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     for (ms, ok) in [
         (1, true),
         (86_400_000, true),
@@ -146,7 +82,7 @@ async fn initiate_expiry_bounds(kind: StoreKind) {
 }
 
 async fn initiate_checks_the_anonymous_session(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let anon = e.user(true).await;
     let r = e
         .initiate(json!({ "anon_refresh_token": anon.refresh_token }))
@@ -183,7 +119,7 @@ async fn initiate_checks_the_anonymous_session(kind: StoreKind) {
 }
 
 async fn poll_walks_through_every_state(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     e.poll("invalid-code")
         .await
         .assert_known(400, "INVALID_POLLING_CODE");
@@ -224,12 +160,12 @@ async fn poll_walks_through_every_state(kind: StoreKind) {
 }
 
 async fn expired_attempts_refuse_everything(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let anon = e.user(true).await;
     let r = e
         .initiate(json!({"expires_in_millis": 1000, "anon_refresh_token": anon.refresh_token}))
         .await;
-    let (polling, login) = (code(&r, "polling_code"), code(&r, "login_code"));
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     e.clock.advance(1000);
     assert_eq!(e.poll(&polling).await.json, json!({"status": "expired"}));
     let browser = e.user(false).await;
@@ -245,7 +181,7 @@ async fn expired_attempts_refuse_everything(kind: StoreKind) {
 }
 
 async fn codes_do_not_cross_projects(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let other = seed_project(e.store.as_ref(), true).await;
     let (polling, login) = e.attempt().await;
     Req::post("/api/v1/auth/cli/poll")
@@ -269,7 +205,7 @@ async fn codes_do_not_cross_projects(kind: StoreKind) {
 }
 
 async fn complete_validates_in_contract_order(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let (polling, login) = e.attempt().await;
     // An invalid login code wins over an invalid refresh token.
     e.complete(json!({"login_code": "invalid-login-code", "mode": "complete", "refresh_token": "test-refresh-token"}))
@@ -321,7 +257,7 @@ async fn complete_validates_in_contract_order(kind: StoreKind) {
 }
 
 async fn anonymous_cli_session_check_claim_complete(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let (_, plain_login) = e.attempt().await;
     let r = e
         .complete(json!({"login_code": plain_login, "mode": "check"}))
@@ -338,7 +274,7 @@ async fn anonymous_cli_session_check_claim_complete(kind: StoreKind) {
     let r = e
         .initiate(json!({"anon_refresh_token": anon.refresh_token}))
         .await;
-    let (polling, login) = (code(&r, "polling_code"), code(&r, "login_code"));
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     let r = e
         .complete(json!({"login_code": login, "mode": "check"}))
         .await;
@@ -384,12 +320,12 @@ async fn anonymous_cli_session_check_claim_complete(kind: StoreKind) {
 }
 
 async fn complete_detaches_the_anonymous_session_untouched(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     let anon = e.user(true).await;
     let r = e
         .initiate(json!({"anon_refresh_token": anon.refresh_token}))
         .await;
-    let (polling, login) = (code(&r, "polling_code"), code(&r, "login_code"));
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     let browser = e.user(false).await;
     let r = e
         .complete(json!({"login_code": login, "refresh_token": browser.refresh_token}))
@@ -412,13 +348,13 @@ async fn complete_detaches_the_anonymous_session_untouched(kind: StoreKind) {
 }
 
 async fn check_sees_only_live_anonymous_sessions(kind: StoreKind) {
-    let e = env(kind).await;
+    let e = test_app(kind).await;
     // A session that expires while the attempt is pending.
     let anon = seed_user(e.store.as_ref(), &e.seeded.project.id, true, T0, 5000).await;
     let r = e
         .initiate(json!({"anon_refresh_token": anon.refresh_token}))
         .await;
-    let login = code(&r, "login_code");
+    let login = r.string("login_code");
     assert_eq!(
         e.complete(json!({"login_code": login, "mode": "check"}))
             .await
@@ -441,7 +377,7 @@ async fn check_sees_only_live_anonymous_sessions(kind: StoreKind) {
     let r = e
         .initiate(json!({"anon_refresh_token": upgraded.refresh_token}))
         .await;
-    let login = code(&r, "login_code");
+    let login = r.string("login_code");
     upgraded.user.is_anonymous = false;
     e.store.put_user(&upgraded.user).await.expect("upgrade");
     assert_eq!(
@@ -460,7 +396,7 @@ async fn check_sees_only_live_anonymous_sessions(kind: StoreKind) {
 const RACERS: usize = 24;
 
 async fn racing_polls_over_http_get_the_token_once(kind: StoreKind) {
-    let e = Arc::new(env(kind).await);
+    let e = Arc::new(test_app(kind).await);
     let (polling, login) = e.attempt().await;
     let browser = e.user(false).await;
     e.complete(json!({"login_code": login, "refresh_token": browser.refresh_token}))
@@ -489,7 +425,7 @@ async fn racing_polls_over_http_get_the_token_once(kind: StoreKind) {
 }
 
 async fn racing_completes_over_http_succeed_once(kind: StoreKind) {
-    let e = Arc::new(env(kind).await);
+    let e = Arc::new(test_app(kind).await);
     let (polling, login) = e.attempt().await;
     let mut users = Vec::new();
     for _ in 0..RACERS {

@@ -139,7 +139,7 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
     if fixtures < 2 {
         missing.push(format!(
             "API Gateway fixtures in events/{name}/ (a success and a failure), with their \
-             expectations in tests/src/fixtures.rs"
+             expectations in tests/support/fixtures.rs"
         ));
     }
 

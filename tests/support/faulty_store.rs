@@ -1,0 +1,120 @@
+//! A store that fails on demand, to prove that a fault at any step leaves
+//! no partial state.
+
+use std::sync::Arc;
+
+use cli_auth_core::clock::Millis;
+use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt};
+use cli_auth_core::domain::project::Project;
+use cli_auth_core::domain::session::Session;
+use cli_auth_core::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
+use cli_auth_core::domain::user::{User, UserPatch};
+
+/// A store that fails on demand: the `n`-th call from now (0 = the next one),
+/// or every call, answers [`StoreError::Unavailable`] without reaching the
+/// store behind it. Proves that a fault at any step leaves no partial state.
+pub struct FaultyStore {
+    inner: Arc<dyn Store>,
+    calls: std::sync::atomic::AtomicUsize,
+    fail_at: std::sync::atomic::AtomicUsize,
+}
+
+const NEVER: usize = usize::MAX;
+
+impl FaultyStore {
+    pub fn new(inner: Arc<dyn Store>) -> Self {
+        Self {
+            inner,
+            calls: 0.into(),
+            fail_at: NEVER.into(),
+        }
+    }
+
+    /// Fails the `n`-th store call from now, and only that one.
+    pub fn fail_call(&self, n: usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        self.fail_at.store(self.calls.load(SeqCst) + n, SeqCst);
+    }
+
+    pub fn heal(&self) {
+        self.fail_at
+            .store(NEVER, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Store calls made so far.
+    pub fn calls(&self) -> usize {
+        self.calls.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn check(&self) -> StoreResult<()> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let n = self.calls.fetch_add(1, SeqCst);
+        if n == self.fail_at.load(SeqCst) {
+            Err(StoreError::Unavailable(
+                "injected fault: connection reset by peer".into(),
+            ))
+        } else {
+            Ok(())
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Store for FaultyStore {
+    async fn get_project(&self, id: &str) -> StoreResult<Option<Project>> {
+        self.check()?;
+        self.inner.get_project(id).await
+    }
+    async fn create_project(&self, p: &Project) -> StoreResult<()> {
+        self.check()?;
+        self.inner.create_project(p).await
+    }
+    async fn save_project(&self, p: &Project) -> StoreResult<()> {
+        self.check()?;
+        self.inner.save_project(p).await
+    }
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        self.check()?;
+        self.inner.list_projects().await
+    }
+    async fn put_user(&self, u: &User) -> StoreResult<()> {
+        self.check()?;
+        self.inner.put_user(u).await
+    }
+    async fn put_session(&self, s: &Session) -> StoreResult<()> {
+        self.check()?;
+        self.inner.put_session(s).await
+    }
+    async fn create_user_with_session(&self, u: &User, s: &Session) -> StoreResult<()> {
+        self.check()?;
+        self.inner.create_user_with_session(u, s).await
+    }
+    async fn update_user(&self, p: &str, id: &str, patch: &UserPatch) -> StoreResult<Option<User>> {
+        self.check()?;
+        self.inner.update_user(p, id, patch).await
+    }
+    async fn delete_session(&self, p: &str, id: &str) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.delete_session(p, id).await
+    }
+    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
+        self.check()?;
+        self.inner.lookup(what).await
+    }
+    async fn create_attempt(&self, a: &CliAttempt) -> StoreResult<()> {
+        self.check()?;
+        self.inner.create_attempt(a).await
+    }
+    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
+        self.check()?;
+        self.inner.pick_up(key, now).await
+    }
+    async fn complete(&self, key: &AttemptKey, rt: &str, now: Millis) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.complete(key, rt, now).await
+    }
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+        self.check()?;
+        self.inner.claim_anon_session(key, now).await
+    }
+}

@@ -1,0 +1,48 @@
+//! The one home of the test helpers, shared by this crate's suites
+//! (`tests/tests/`) and the other crates' tests (function runtimes, the dev
+//! server, the CLI, the admin tool, the benches).
+
+pub mod faulty_store;
+pub mod fixtures;
+pub mod lambda_runtime;
+pub mod requests;
+pub mod stores;
+pub mod test_app;
+
+use cli_auth_core::clock::Millis;
+
+pub use faulty_store::FaultyStore;
+pub use requests::{Req, Resp};
+pub use stores::{StoreKind, dynamo_store, dynamodb_endpoint, store, unique_tables};
+pub use test_app::{
+    Seeded, SeededUser, TestApp, app, seed_project, seed_user, test_app, token_issuer,
+};
+
+/// The tests' "now": a fixed instant, so that expiries are exact.
+pub const T0: Millis = 1_795_885_445_123;
+/// The public base URL of the tests' apps (it goes into `iss`).
+pub const BASE_URL: &str = "http://localhost:8787";
+
+/// Runs each named `async fn(StoreKind)` as two tests, `memory::name` and
+/// `dynamodb::name`.
+#[macro_export]
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    super::$name($crate::StoreKind::Memory).await;
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name($crate::StoreKind::Dynamo).await;
+                }
+            )*
+        }
+    };
+}
