@@ -75,7 +75,7 @@ async fn documents_exactly_the_routes_that_exist() {
         .collect();
     let real: BTreeSet<(String, String)> = endpoints::ALL
         .iter()
-        .map(|e| (e.method.to_string(), e.path.to_owned()))
+        .map(|e| (e.route.method.to_string(), e.route.path.to_owned()))
         .collect();
     assert_eq!(
         documented, real,
@@ -120,10 +120,10 @@ fn documents_each_request_body_as_its_type_declares() {
             None => schema.clone(),
         }
     };
-    for e in endpoints::ALL {
-        let operation = &doc["paths"][e.path][e.method.as_str().to_lowercase()];
+    for e in &endpoints::ALL {
+        let operation = &doc["paths"][e.route.path][e.route.method.as_str().to_lowercase()];
         let schema = resolve(&operation["requestBody"]["content"]["application/json"]["schema"]);
-        let name = e.function;
+        let name = e.route.function;
         let documented: BTreeSet<&str> = schema["properties"]
             .as_object()
             .map(|p| p.keys().map(String::as_str).collect())

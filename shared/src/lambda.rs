@@ -10,15 +10,22 @@ use lambda_http::{Body, RequestExt as _, service_fn};
 
 use crate::api::App;
 use crate::api::context::{PublicOrigin, RequestId};
-use crate::api::endpoint::Endpoint;
+use crate::api::endpoint::{Endpoint, Handler};
+use crate::api::endpoints;
 use crate::clock::SystemClock;
 use crate::config::{Settings, server_secret};
 use crate::domain::tokens::TokenIssuer;
 use crate::store::dynamodb::DynamoStore;
 
-/// Runs one endpoint's function until the runtime stops it.
-pub async fn run(endpoint: &'static Endpoint) -> Result<(), lambda_http::Error> {
+/// Runs the function of endpoint `H` until the runtime stops it.
+pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
     init_json_tracing();
+    let endpoint = endpoints::registered::<H>().ok_or_else(|| {
+        format!(
+            "{} is not in the endpoint table (api/endpoints/mod.rs)",
+            H::ROUTE.function
+        )
+    })?;
     let app = Arc::new(app_from_env().await?);
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let app = Arc::clone(&app);

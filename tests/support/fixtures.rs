@@ -238,14 +238,14 @@ pub fn events_dir() -> PathBuf {
 
 pub fn fixtures() -> BTreeMap<String, (&'static Endpoint, String)> {
     let mut found = BTreeMap::new();
-    for endpoint in endpoints::ALL {
-        let dir = events_dir().join(endpoint.function);
+    for endpoint in &endpoints::ALL {
+        let dir = events_dir().join(endpoint.route.function);
         let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
             let path = entry.expect("entry").path();
             if path.extension().is_some_and(|x| x == "json") {
                 let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
-                let name = format!("{}/{stem}", endpoint.function);
+                let name = format!("{}/{stem}", endpoint.route.function);
                 let text = std::fs::read_to_string(&path).expect("read fixture");
                 found.insert(name, (endpoint, text));
             }

@@ -46,3 +46,19 @@ macro_rules! on_both_stores {
         }
     };
 }
+
+/// The test of each function crate (`functions/<name>/tests/runtime.rs`):
+/// its `events/` fixtures answered by its compiled binary, started as
+/// Lambda starts it, under the Runtime API stand-in.
+#[macro_export]
+macro_rules! function_answers_its_fixtures {
+    ($function:literal) => {
+        #[tokio::test]
+        async fn answers_its_fixtures_through_the_runtime_api() {
+            let binary = env!(concat!("CARGO_BIN_EXE_", $function));
+            for (fixture, took) in $crate::lambda_runtime::run_fixtures(binary, $function).await {
+                println!("runtime: {fixture}: answered {took:?} after process start");
+            }
+        }
+    };
+}

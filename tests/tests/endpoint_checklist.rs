@@ -7,7 +7,7 @@
 
 use std::path::PathBuf;
 
-use cli_auth_core::api::endpoint::Endpoint;
+use cli_auth_core::api::endpoint::{Endpoint, Route};
 use cli_auth_core::api::endpoints;
 use cli_auth_core::api::router::PREFIXES;
 use serde_json::Value;
@@ -49,7 +49,7 @@ fn resources(template: &str) -> Vec<(String, String)> {
 
 /// The pieces `e` lacks, each named so that the message says what to add.
 fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec<String> {
-    let name = e.function;
+    let name = e.route.function;
     let module = name.replace('-', "_");
     let mut missing = Vec::new();
 
@@ -57,9 +57,9 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
     let main = std::fs::read_to_string(root().join(format!("functions/{name}/src/main.rs")));
     match main {
         Err(_) => missing.push(format!("the crate functions/{name} (with src/main.rs)")),
-        Ok(main) if !main.contains(&format!("endpoints::{module}::ENDPOINT")) => missing.push(
-            format!("functions/{name}/src/main.rs running endpoints::{module}::ENDPOINT"),
-        ),
+        Ok(main) if !main.contains(&format!("endpoints::{module}::")) => missing.push(format!(
+            "functions/{name}/src/main.rs running a handler of endpoints::{module}"
+        )),
         Ok(_) => {}
     }
     let manifest_of_crate =
@@ -85,16 +85,16 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
             for prefix in PREFIXES {
                 let route = format!(
                     "Method: {}\n              Path: {prefix}{}\n",
-                    e.method, e.path
+                    e.route.method, e.route.path
                 );
                 let alt = format!(
                     "Method: {}\n            Path: {prefix}{}\n",
-                    e.method, e.path
+                    e.route.method, e.route.path
                 );
                 if !block.contains(&route) && !block.contains(&alt) {
                     missing.push(format!(
                         "an HttpApi event of {id} with Method: {} and Path: {prefix}{}",
-                        e.method, e.path
+                        e.route.method, e.route.path
                     ));
                 }
             }
@@ -116,14 +116,17 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
         .nth(1)
         .unwrap_or_default();
     for prefix in PREFIXES {
-        let entry = format!("{{ method = \"{}\", function = \"{name}\" }}", e.method);
-        let routed = router
-            .lines()
-            .any(|l| l.starts_with(&format!("\"{prefix}{}\" = ", e.path)) && l.contains(&entry));
+        let entry = format!(
+            "{{ method = \"{}\", function = \"{name}\" }}",
+            e.route.method
+        );
+        let routed = router.lines().any(|l| {
+            l.starts_with(&format!("\"{prefix}{}\" = ", e.route.path)) && l.contains(&entry)
+        });
         if !routed {
             missing.push(format!(
                 "the watch router line \"{prefix}{}\" = [{entry}] in Cargo.toml",
-                e.path
+                e.route.path
             ));
         }
     }
@@ -144,12 +147,12 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
     }
 
     // An OpenAPI operation.
-    let operation = &openapi["paths"][e.path][e.method.as_str().to_lowercase()];
+    let operation = &openapi["paths"][e.route.path][e.route.method.as_str().to_lowercase()];
     if !operation.is_object() {
         missing.push(format!(
             "the operation {} {} in docs/openapi.json",
-            e.method.as_str().to_lowercase(),
-            e.path
+            e.route.method.as_str().to_lowercase(),
+            e.route.path
         ));
     }
     missing
@@ -165,7 +168,7 @@ fn every_endpoint_has_everything_it_needs() {
         .flat_map(|e| {
             missing(e, &template, &manifest, &openapi)
                 .into_iter()
-                .map(move |m| format!("{}: missing {m}", e.function))
+                .map(move |m| format!("{}: missing {m}", e.route.function))
         })
         .collect();
     assert!(report.is_empty(), "\n{}\n", report.join("\n"));
@@ -206,10 +209,7 @@ fn every_function_is_an_endpoint() {
 fn an_unwired_endpoint_is_reported_piece_by_piece() {
     struct Unwired;
     impl cli_auth_core::api::endpoint::Handler for Unwired {
-        const FUNCTION: &'static str = "not-wired";
-        const METHOD: http::Method = http::Method::POST;
-        const PATH: &'static str = "/not/wired";
-        const ACCESS: &'static [cli_auth_core::domain::access::AccessType] = &[];
+        const ROUTE: Route = Route::new(http::Method::POST, "/not/wired", "not-wired", &[]);
         type Body = cli_auth_core::api::body::NoBody;
         async fn handle(
             _: &cli_auth_core::api::context::Context<'_>,

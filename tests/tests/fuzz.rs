@@ -130,18 +130,18 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
     // Mostly the endpoint's own method, so requests get past routing.
     let routed = (
         prop::sample::select(PREFIXES.to_vec()),
-        prop::sample::select(endpoints::ALL.to_vec()),
+        prop::sample::select(endpoints::ALL.iter().collect::<Vec<_>>()),
         prop_oneof![2 => (0..known).prop_map(|i| format!("@known{i}")), 1 => "[a-zA-Z0-9._-]{0,40}"],
         prop::option::of("[a-z_=&.]{0,30}"),
         prop::option::of(any_method.clone()),
     )
         .prop_map(|(prefix, e, param, query, other_method)| {
-            let path = e.path.replace("{user_id}", &param).replace("{project_id}", &param);
+            let path = e.route.path.replace("{user_id}", &param).replace("{project_id}", &param);
             let path = match query {
                 Some(q) => format!("{prefix}{path}?{q}"),
                 None => format!("{prefix}{path}"),
             };
-            let method = other_method.filter(|_| param.len() % 5 == 0).unwrap_or(method_name(&e.method));
+            let method = other_method.filter(|_| param.len() % 5 == 0).unwrap_or(method_name(&e.route.method));
             (method, path)
         });
     let stray = (any_method, "/[a-zA-Z0-9/._%-]{0,60}");

@@ -1,14 +1,3 @@
-//! `cli-initiate` answers its `events/` fixtures through the Lambda Runtime API, as
-//! the compiled binary Lambda would start.
+//! `cli-initiate` answers its `events/` fixtures through the Lambda Runtime API.
 
-#[tokio::test]
-async fn answers_its_fixtures_through_the_runtime_api() {
-    let timings = cli_auth_tests::lambda_runtime::run_fixtures(
-        env!("CARGO_BIN_EXE_cli-initiate"),
-        "cli-initiate",
-    )
-    .await;
-    for (fixture, took) in timings {
-        println!("runtime: {fixture}: answered {took:?} after process start");
-    }
-}
+cli_auth_tests::function_answers_its_fixtures!("cli-initiate");

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use http::{HeaderMap, Method};
 
-use super::errors::ApiError;
+use super::errors::{ApiError, KnownError};
 use super::project_cache::ProjectCache;
 use crate::clock::Millis;
 use crate::domain::access::AccessType;
@@ -62,6 +62,11 @@ impl Context<'_> {
     /// Whether this caller may see server-only fields.
     pub fn is_server(&self) -> bool {
         self.caller.access_type.is_some_and(AccessType::is_server)
+    }
+
+    /// The user of the verified access token, or `missing` when none was sent.
+    pub fn user(&self, missing: KnownError) -> Result<&AccessClaims, ApiError> {
+        self.caller.user.as_ref().ok_or_else(|| missing.into())
     }
 
     /// The first path parameter (`{user_id}`, `{project_id}`).

@@ -20,16 +20,78 @@ use crate::domain::access::AccessType;
 /// What a handler returns.
 pub type HandlerResult = Result<HttpResponse, ApiError>;
 
-/// One endpoint, declared by its module.
-pub trait Handler: 'static {
+/// Where an endpoint is and who may call it.
+#[derive(Debug)]
+pub struct Route {
+    pub method: Method,
+    /// The path below the prefix; `{name}` marks a path parameter.
+    pub path: &'static str,
     /// The Lambda function (binary, `functions/` crate, `events/` folder)
     /// that serves it.
-    const FUNCTION: &'static str;
-    const METHOD: Method;
-    /// The path below the prefix; `{name}` marks a path parameter.
-    const PATH: &'static str;
+    pub function: &'static str,
     /// The access types it accepts; empty: it needs no project.
-    const ACCESS: &'static [AccessType];
+    pub access: &'static [AccessType],
+}
+
+impl Route {
+    /// `METHOD path`, served by the Lambda `function`, for these access types.
+    pub const fn new(
+        method: Method,
+        path: &'static str,
+        function: &'static str,
+        access: &'static [AccessType],
+    ) -> Self {
+        Self {
+            method,
+            path,
+            function,
+            access,
+        }
+    }
+
+    pub const fn get(
+        path: &'static str,
+        function: &'static str,
+        access: &'static [AccessType],
+    ) -> Self {
+        Self::new(Method::GET, path, function, access)
+    }
+
+    pub const fn post(
+        path: &'static str,
+        function: &'static str,
+        access: &'static [AccessType],
+    ) -> Self {
+        Self::new(Method::POST, path, function, access)
+    }
+
+    pub const fn patch(
+        path: &'static str,
+        function: &'static str,
+        access: &'static [AccessType],
+    ) -> Self {
+        Self::new(Method::PATCH, path, function, access)
+    }
+
+    pub const fn delete(
+        path: &'static str,
+        function: &'static str,
+        access: &'static [AccessType],
+    ) -> Self {
+        Self::new(Method::DELETE, path, function, access)
+    }
+}
+
+/// Any access type (client, server, admin).
+pub const ANY_ACCESS: &[AccessType] = &AccessType::ALL;
+/// Server and admin access only.
+pub const SERVER_ACCESS: &[AccessType] = &AccessType::SERVER;
+/// No project headers at all (public endpoints).
+pub const NO_PROJECT: &[AccessType] = &[];
+
+/// One endpoint, declared by its module.
+pub trait Handler: 'static {
+    const ROUTE: Route;
     /// Its request body (`NoBody` for none).
     type Body: RequestBody + Send;
 
@@ -43,10 +105,7 @@ type ErasedHandler = for<'a> fn(&'a Context<'a>, Value) -> ErasedFuture<'a>;
 /// A registered endpoint: a [`Handler`] with its types erased, so that the
 /// table can hold every endpoint.
 pub struct Endpoint {
-    pub function: &'static str,
-    pub method: Method,
-    pub path: &'static str,
-    pub access: &'static [AccessType],
+    pub route: Route,
     pub body: &'static [FieldSpec],
     run: ErasedHandler,
 }
@@ -54,10 +113,7 @@ pub struct Endpoint {
 impl Endpoint {
     pub const fn of<H: Handler>() -> Self {
         Self {
-            function: H::FUNCTION,
-            method: H::METHOD,
-            path: H::PATH,
-            access: H::ACCESS,
+            route: H::ROUTE,
             body: <H::Body as RequestBody>::FIELDS,
             run: run::<H>,
         }
@@ -71,7 +127,7 @@ impl Endpoint {
 
     /// Whether requests need a project (and so the §1 header checks).
     pub fn needs_project(&self) -> bool {
-        !self.access.is_empty()
+        !self.route.access.is_empty()
     }
 }
 
@@ -84,7 +140,7 @@ fn run<'a, H: Handler>(ctx: &'a Context<'a>, body: Value) -> ErasedFuture<'a> {
 
 impl PartialEq for Endpoint {
     fn eq(&self, other: &Self) -> bool {
-        self.function == other.function
+        self.route.function == other.route.function
     }
 }
 
@@ -92,6 +148,10 @@ impl Eq for Endpoint {}
 
 impl fmt::Debug for Endpoint {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({} {})", self.function, self.method, self.path)
+        write!(
+            f,
+            "{} ({} {})",
+            self.route.function, self.route.method, self.route.path
+        )
     }
 }

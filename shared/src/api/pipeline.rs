@@ -36,7 +36,7 @@ impl App {
             Route::Preflight
         } else {
             let rest = router::strip_prefix(request.uri().path()).unwrap_or_default();
-            Route::Call(endpoint, router::path_params(endpoint.path, rest))
+            Route::Call(endpoint, router::path_params(endpoint.route.path, rest))
         };
         self.respond(Ok(route), request).await
     }
@@ -55,7 +55,7 @@ impl App {
             .headers()
             .contains_key("x-stack-override-error-status");
         let endpoint_name = match &route {
-            Ok(Route::Call(e, _)) => e.function,
+            Ok(Route::Call(e, _)) => e.route.function,
             Ok(Route::Preflight) => "preflight",
             Err(_) => "unrouted",
         };
@@ -149,7 +149,12 @@ impl App {
             .get(self.store(), &claimed.project_id)
             .await?
             .ok_or_else(|| KnownError::CurrentProjectNotFound(claimed.project_id.clone()))?;
-        headers::check_key(headers, claimed.access_type, &project, endpoint.access)?;
+        headers::check_key(
+            headers,
+            claimed.access_type,
+            &project,
+            endpoint.route.access,
+        )?;
         Ok(Caller {
             project: Some(project),
             access_type: Some(claimed.access_type),

@@ -98,22 +98,14 @@ pub fn finish(
             HeaderValue::from_static("no-store, max-age=0"),
         );
     }
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_ORIGIN,
-        HeaderValue::from_static("*"),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_METHODS,
-        HeaderValue::from_static(CORS_ALLOW_METHODS),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_ALLOW_HEADERS,
-        HeaderValue::from_static(CORS_ALLOW_HEADERS),
-    );
-    h.insert(
-        header::ACCESS_CONTROL_EXPOSE_HEADERS,
-        HeaderValue::from_static(CORS_EXPOSE_HEADERS),
-    );
+    for (name, value) in [
+        (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        (header::ACCESS_CONTROL_ALLOW_METHODS, CORS_ALLOW_METHODS),
+        (header::ACCESS_CONTROL_ALLOW_HEADERS, CORS_ALLOW_HEADERS),
+        (header::ACCESS_CONTROL_EXPOSE_HEADERS, CORS_EXPOSE_HEADERS),
+    ] {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     if override_error_status && status.is_client_error() {
         h.insert("x-stack-actual-status", HeaderValue::from(status.as_u16()));
         *response.status_mut() = StatusCode::OK;

@@ -54,8 +54,7 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     let rest = strip_prefix(path).ok_or(ApiError::RouteNotFound)?;
     let matching: Vec<(&'static Endpoint, Vec<String>)> = endpoints::ALL
         .iter()
-        .copied()
-        .filter_map(|e| match_template(e.path, rest).map(|params| (e, params)))
+        .filter_map(|e| match_template(e.route.path, rest).map(|params| (e, params)))
         .collect();
     if matching.is_empty() {
         return Err(ApiError::RouteNotFound);
@@ -63,10 +62,13 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     if method == Method::OPTIONS {
         return Ok(Route::Preflight);
     }
-    let allow: Vec<String> = matching.iter().map(|(e, _)| e.method.to_string()).collect();
+    let allow: Vec<String> = matching
+        .iter()
+        .map(|(e, _)| e.route.method.to_string())
+        .collect();
     matching
         .into_iter()
-        .find(|(e, _)| e.method == method)
+        .find(|(e, _)| e.route.method == method)
         .map(|(e, params)| Route::Call(e, params))
         .ok_or_else(|| ApiError::MethodNotAllowed {
             allow: format!("{}, OPTIONS", allow.join(", ")),

@@ -148,20 +148,33 @@ pub async fn anonymous_sign_up(
     Tokens::issue(minter, &user, &session, &refresh, now)
 }
 
+/// What a server asks for when it opens a session for a user.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionRequest<'a> {
+    pub user_id: &'a str,
+    /// Default: [`DEFAULT_SESSION_MILLIS`].
+    pub lifetime_millis: Option<i64>,
+    pub is_impersonation: bool,
+}
+
 pub async fn create_session(
     store: &dyn Store,
     minter: Minter<'_>,
     project_id: &str,
-    user_id: &str,
-    expires_in_millis: Option<i64>,
-    is_impersonation: bool,
+    request: SessionRequest<'_>,
     now: Millis,
 ) -> Result<Tokens, AccountError> {
-    let user = find_user(store, project_id, user_id)
+    let user = find_user(store, project_id, request.user_id)
         .await?
-        .ok_or_else(|| AccountError::UserIdDoesNotExist(user_id.to_owned()))?;
-    let lifetime = expires_in_millis.unwrap_or(DEFAULT_SESSION_MILLIS);
-    let (session, refresh) = Session::create(project_id, &user.id, now, lifetime, is_impersonation);
+        .ok_or_else(|| AccountError::UserIdDoesNotExist(request.user_id.to_owned()))?;
+    let lifetime = request.lifetime_millis.unwrap_or(DEFAULT_SESSION_MILLIS);
+    let (session, refresh) = Session::create(
+        project_id,
+        &user.id,
+        now,
+        lifetime,
+        request.is_impersonation,
+    );
     store.put_session(&session).await?;
     Tokens::issue(minter, &user, &session, &refresh, now)
 }

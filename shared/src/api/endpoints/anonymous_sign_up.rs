@@ -1,25 +1,15 @@
 //! `POST /auth/anonymous/sign-up`: a new anonymous user with its first
 //! session (contract §4).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 use serde_json::json;
 
-use crate::api::body::NoBody;
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::response;
-use crate::domain::access::AccessType;
 use crate::domain::accounts;
 
 pub struct AnonymousSignUp;
 
-pub static ENDPOINT: Endpoint = Endpoint::of::<AnonymousSignUp>();
-
 impl Handler for AnonymousSignUp {
-    const FUNCTION: &'static str = "anonymous-sign-up";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/auth/anonymous/sign-up";
-    const ACCESS: &'static [AccessType] = &AccessType::ALL;
+    const ROUTE: Route = Route::post("/auth/anonymous/sign-up", "anonymous-sign-up", ANY_ACCESS);
     type Body = NoBody;
 
     async fn handle(ctx: &Context<'_>, _: NoBody) -> HandlerResult {

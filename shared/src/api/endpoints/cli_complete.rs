@@ -2,19 +2,13 @@
 //! claims the CLI's anonymous session, or completes the attempt with its own
 //! refresh token (contract §3).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 use serde_json::json;
 
 use crate::api::body::{request_body, wire_enum};
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::response;
-use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{self, CompleteMode, Completed};
 
 pub struct CliComplete;
-
-pub static ENDPOINT: Endpoint = Endpoint::of::<CliComplete>();
 
 wire_enum! {
     /// The `mode` of a complete request (absent: `complete`).
@@ -34,10 +28,7 @@ request_body! {
 }
 
 impl Handler for CliComplete {
-    const FUNCTION: &'static str = "cli-complete";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/auth/cli/complete";
-    const ACCESS: &'static [AccessType] = &AccessType::ALL;
+    const ROUTE: Route = Route::post("/auth/cli/complete", "cli-complete", ANY_ACCESS);
     type Body = CompleteBody;
 
     async fn handle(ctx: &Context<'_>, body: CompleteBody) -> HandlerResult {

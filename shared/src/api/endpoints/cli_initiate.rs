@@ -1,19 +1,13 @@
 //! `POST /auth/cli`: the CLI starts a login attempt (contract §3).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 use serde::Serialize;
 
 use crate::api::body::{Bounded, request_body};
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::response;
 use crate::clock::iso_millis;
-use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{self, MAX_EXPIRES_IN_MILLIS};
 
 pub struct CliInitiate;
-
-pub static ENDPOINT: Endpoint = Endpoint::of::<CliInitiate>();
 
 request_body! {
     pub struct InitiateBody {
@@ -30,10 +24,7 @@ struct InitiateResponse {
 }
 
 impl Handler for CliInitiate {
-    const FUNCTION: &'static str = "cli-initiate";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/auth/cli";
-    const ACCESS: &'static [AccessType] = &AccessType::ALL;
+    const ROUTE: Route = Route::post("/auth/cli", "cli-initiate", ANY_ACCESS);
     type Body = InitiateBody;
 
     async fn handle(ctx: &Context<'_>, body: InitiateBody) -> HandlerResult {

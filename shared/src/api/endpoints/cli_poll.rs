@@ -1,19 +1,13 @@
 //! `POST /auth/cli/poll`: the CLI asks for its refresh token; exactly one
 //! poll receives it (contract §3).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 use serde::Serialize;
 
 use crate::api::body::request_body;
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::response;
-use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{self, PollAnswer};
 
 pub struct CliPoll;
-
-pub static ENDPOINT: Endpoint = Endpoint::of::<CliPoll>();
 
 request_body! {
     pub struct PollBody {
@@ -29,10 +23,7 @@ struct PollResponse {
 }
 
 impl Handler for CliPoll {
-    const FUNCTION: &'static str = "cli-poll";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/auth/cli/poll";
-    const ACCESS: &'static [AccessType] = &AccessType::ALL;
+    const ROUTE: Route = Route::post("/auth/cli/poll", "cli-poll", ANY_ACCESS);
     type Body = PollBody;
 
     async fn handle(ctx: &Context<'_>, body: PollBody) -> HandlerResult {

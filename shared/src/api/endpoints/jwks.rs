@@ -1,24 +1,18 @@
 //! `GET /projects/{project_id}/.well-known/jwks.json`: the public keys that
 //! verify a project's access tokens (contract §4). Needs no project headers.
 
-use http::{HeaderValue, Method, StatusCode, header};
+use http::{HeaderValue, header};
 
-use crate::api::body::NoBody;
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::errors::KnownError;
-use crate::api::response;
-use crate::domain::access::AccessType;
+use super::prelude::*;
 
 pub struct Jwks;
 
-pub static ENDPOINT: Endpoint = Endpoint::of::<Jwks>();
-
 impl Handler for Jwks {
-    const FUNCTION: &'static str = "jwks";
-    const METHOD: Method = Method::GET;
-    const PATH: &'static str = "/projects/{project_id}/.well-known/jwks.json";
-    const ACCESS: &'static [AccessType] = &[];
+    const ROUTE: Route = Route::get(
+        "/projects/{project_id}/.well-known/jwks.json",
+        "jwks",
+        NO_PROJECT,
+    );
     type Body = NoBody;
 
     async fn handle(ctx: &Context<'_>, _: NoBody) -> HandlerResult {

@@ -7,6 +7,7 @@ pub mod cli_complete;
 pub mod cli_initiate;
 pub mod cli_poll;
 pub mod jwks;
+mod prelude;
 pub mod sessions_create;
 pub mod sessions_refresh;
 pub mod sessions_revoke;
@@ -16,26 +17,31 @@ pub mod users_get;
 pub mod users_me;
 pub mod users_update;
 
-use super::endpoint::Endpoint;
+use super::endpoint::{Endpoint, Handler};
 
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`).
-pub static ALL: [&Endpoint; 12] = [
-    &cli_initiate::ENDPOINT,
-    &cli_poll::ENDPOINT,
-    &cli_complete::ENDPOINT,
-    &users_create::ENDPOINT,
-    &users_me::ENDPOINT,
-    &users_get::ENDPOINT,
-    &users_update::ENDPOINT,
-    &anonymous_sign_up::ENDPOINT,
-    &sessions_create::ENDPOINT,
-    &sessions_refresh::ENDPOINT,
-    &sessions_revoke::ENDPOINT,
-    &jwks::ENDPOINT,
+pub static ALL: [Endpoint; 12] = [
+    Endpoint::of::<cli_initiate::CliInitiate>(),
+    Endpoint::of::<cli_poll::CliPoll>(),
+    Endpoint::of::<cli_complete::CliComplete>(),
+    Endpoint::of::<users_create::UsersCreate>(),
+    Endpoint::of::<users_me::UsersMe>(),
+    Endpoint::of::<users_get::UsersGet>(),
+    Endpoint::of::<users_update::UsersUpdate>(),
+    Endpoint::of::<anonymous_sign_up::AnonymousSignUp>(),
+    Endpoint::of::<sessions_create::SessionsCreate>(),
+    Endpoint::of::<sessions_refresh::SessionsRefresh>(),
+    Endpoint::of::<sessions_revoke::SessionsRevoke>(),
+    Endpoint::of::<jwks::Jwks>(),
 ];
 
 /// The endpoint a Lambda function serves, by its function name.
 pub fn by_function(name: &str) -> Option<&'static Endpoint> {
-    ALL.iter().copied().find(|e| e.function == name)
+    ALL.iter().find(|e| e.route.function == name)
+}
+
+/// The registered entry of a handler (`None` if it is not in [`ALL`]).
+pub fn registered<H: Handler>() -> Option<&'static Endpoint> {
+    by_function(H::ROUTE.function)
 }

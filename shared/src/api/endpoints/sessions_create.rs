@@ -1,18 +1,12 @@
 //! `POST /auth/sessions`: a server opens a session for a user (contract §4).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 use serde_json::json;
 
 use crate::api::body::{Bounded, request_body};
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::response;
-use crate::domain::access::AccessType;
-use crate::domain::accounts::{self, MAX_SESSION_MILLIS};
+use crate::domain::accounts::{self, MAX_SESSION_MILLIS, SessionRequest};
 
 pub struct SessionsCreate;
-
-pub static ENDPOINT: Endpoint = Endpoint::of::<SessionsCreate>();
 
 request_body! {
     pub struct SessionsCreateBody {
@@ -23,10 +17,7 @@ request_body! {
 }
 
 impl Handler for SessionsCreate {
-    const FUNCTION: &'static str = "sessions-create";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/auth/sessions";
-    const ACCESS: &'static [AccessType] = &AccessType::SERVER;
+    const ROUTE: Route = Route::post("/auth/sessions", "sessions-create", SERVER_ACCESS);
     type Body = SessionsCreateBody;
 
     async fn handle(ctx: &Context<'_>, body: SessionsCreateBody) -> HandlerResult {
@@ -34,9 +25,11 @@ impl Handler for SessionsCreate {
             ctx.store,
             ctx.minter,
             ctx.project_id(),
-            &body.user_id,
-            body.expires_in_millis.map(|b| b.0),
-            body.is_impersonation.unwrap_or(false),
+            SessionRequest {
+                user_id: &body.user_id,
+                lifetime_millis: body.expires_in_millis.map(|b| b.0),
+                is_impersonation: body.is_impersonation.unwrap_or(false),
+            },
             ctx.now,
         )
         .await?;

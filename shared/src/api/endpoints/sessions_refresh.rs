@@ -1,26 +1,21 @@
 //! `POST /auth/sessions/current/refresh`: a fresh access token for the
 //! session of the refresh token in `x-stack-refresh-token` (contract §4).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 use serde_json::json;
 
-use crate::api::body::{NoBody, schema_error};
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
+use crate::api::body::schema_error;
 use crate::api::headers::stack_header;
-use crate::api::response;
-use crate::domain::access::AccessType;
 use crate::domain::accounts;
 
 pub struct SessionsRefresh;
 
-pub static ENDPOINT: Endpoint = Endpoint::of::<SessionsRefresh>();
-
 impl Handler for SessionsRefresh {
-    const FUNCTION: &'static str = "sessions-refresh";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/auth/sessions/current/refresh";
-    const ACCESS: &'static [AccessType] = &AccessType::ALL;
+    const ROUTE: Route = Route::post(
+        "/auth/sessions/current/refresh",
+        "sessions-refresh",
+        ANY_ACCESS,
+    );
     type Body = NoBody;
 
     async fn handle(ctx: &Context<'_>, _: NoBody) -> HandlerResult {

@@ -1,23 +1,14 @@
 //! `POST /users`: a server creates a user (contract §4).
 
-use http::{Method, StatusCode};
+use super::prelude::*;
 
 use super::user_json::{UserBody, user_json};
-use crate::api::context::Context;
-use crate::api::endpoint::{Endpoint, Handler, HandlerResult};
-use crate::api::response;
-use crate::domain::access::AccessType;
 use crate::domain::accounts;
 
 pub struct UsersCreate;
 
-pub static ENDPOINT: Endpoint = Endpoint::of::<UsersCreate>();
-
 impl Handler for UsersCreate {
-    const FUNCTION: &'static str = "users-create";
-    const METHOD: Method = Method::POST;
-    const PATH: &'static str = "/users";
-    const ACCESS: &'static [AccessType] = &AccessType::SERVER;
+    const ROUTE: Route = Route::post("/users", "users-create", SERVER_ACCESS);
     type Body = UserBody;
 
     async fn handle(ctx: &Context<'_>, body: UserBody) -> HandlerResult {

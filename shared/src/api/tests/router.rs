@@ -5,22 +5,27 @@ use super::*;
 #[test]
 fn both_prefixes_reach_the_same_endpoint() {
     for prefix in PREFIXES {
-        for e in endpoints::ALL {
+        for e in &endpoints::ALL {
             let concrete = e
+                .route
                 .path
                 .replace("{user_id}", "u1")
                 .replace("{project_id}", "p1");
-            let params: Vec<String> = match e.path {
+            let params: Vec<String> = match e.route.path {
                 p if p.contains("{user_id}") => vec!["u1".into()],
                 p if p.contains("{project_id}") => vec!["p1".into()],
                 _ => vec![],
             };
             let path = format!("{prefix}{concrete}");
             let expected = Route::Call(e, params);
-            assert_eq!(route(&e.method, &path).expect("route"), expected, "{path}");
+            assert_eq!(
+                route(&e.route.method, &path).expect("route"),
+                expected,
+                "{path}"
+            );
             let slash = format!("{path}/");
             assert_eq!(
-                route(&e.method, &slash).expect("route"),
+                route(&e.route.method, &slash).expect("route"),
                 expected,
                 "{slash}"
             );
@@ -32,7 +37,10 @@ fn both_prefixes_reach_the_same_endpoint() {
 fn me_is_not_a_user_id() {
     assert_eq!(
         route(&Method::GET, "/api/v1/users/me").expect("route"),
-        Route::Call(&endpoints::users_me::ENDPOINT, vec![])
+        Route::Call(
+            endpoints::registered::<endpoints::users_me::UsersMe>().expect("registered"),
+            vec![]
+        )
     );
 }
 

@@ -50,6 +50,14 @@ fn names_attempt(key: &AttemptKey) -> String {
     )
 }
 
+fn exists(attribute: &str) -> String {
+    format!("attribute_exists({attribute})")
+}
+
+fn absent(attribute: &str) -> String {
+    format!("attribute_not_exists({attribute})")
+}
+
 impl DynamoStore {
     pub(super) async fn put_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
         let item = to_item(&AttemptItem::from(attempt))?;
@@ -96,11 +104,7 @@ impl DynamoStore {
 
     /// Completed and unused: mark used and remove the token, returning it.
     pub(super) async fn pick_up_token(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
-        let condition = format!(
-            "attribute_exists({}) AND attribute_not_exists({})",
-            attr::REFRESH_TOKEN,
-            attr::USED_AT
-        );
+        let condition = [exists(attr::REFRESH_TOKEN), absent(attr::USED_AT)].join(" AND ");
         let update = format!(
             "SET {} = :now REMOVE {}",
             attr::USED_AT,
@@ -127,11 +131,7 @@ impl DynamoStore {
         refresh_token: &str,
         now: Millis,
     ) -> StoreResult<bool> {
-        let condition = format!(
-            "attribute_not_exists({}) AND attribute_not_exists({})",
-            attr::COMPLETED_AT,
-            attr::USED_AT
-        );
+        let condition = [absent(attr::COMPLETED_AT), absent(attr::USED_AT)].join(" AND ");
         let update = format!(
             "SET {} = :rt, {} = :now REMOVE {}, {}",
             attr::REFRESH_TOKEN,
@@ -209,13 +209,15 @@ impl DynamoStore {
         let attempt = Update::builder()
             .table_name(&self.tables.attempts)
             .key(attr::ID, s(&key.attempt_id))
-            .condition_expression(format!(
-                "{} AND attribute_not_exists({}) AND attribute_not_exists({}) AND {} = :anon",
-                names_attempt(key),
-                attr::COMPLETED_AT,
-                attr::USED_AT,
-                attr::ANON_REFRESH_TOKEN
-            ))
+            .condition_expression(
+                [
+                    names_attempt(key),
+                    absent(attr::COMPLETED_AT),
+                    absent(attr::USED_AT),
+                    format!("{} = :anon", attr::ANON_REFRESH_TOKEN),
+                ]
+                .join(" AND "),
+            )
             .update_expression(format!(
                 "REMOVE {}, {}",
                 attr::ANON_REFRESH_TOKEN,

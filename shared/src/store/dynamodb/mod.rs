@@ -113,11 +113,11 @@ impl Store for DynamoStore {
 
     async fn update_user(
         &self,
-        project_id: &str,
-        user_id: &str,
+        project: &str,
+        id: &str,
         patch: &UserPatch,
     ) -> StoreResult<Option<User>> {
-        self.patch_user(project_id, user_id, patch).await
+        self.patch_user(project, id, patch).await
     }
 
     async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
@@ -136,13 +136,8 @@ impl Store for DynamoStore {
         self.pick_up_token(key, now).await
     }
 
-    async fn complete(
-        &self,
-        key: &AttemptKey,
-        refresh_token: &str,
-        now: Millis,
-    ) -> StoreResult<bool> {
-        self.complete_attempt(key, refresh_token, now).await
+    async fn complete(&self, key: &AttemptKey, token: &str, now: Millis) -> StoreResult<bool> {
+        self.complete_attempt(key, token, now).await
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
