@@ -155,3 +155,7 @@ impl fmt::Debug for Endpoint {
         )
     }
 }
+
+#[cfg(test)]
+#[path = "tests/endpoint.rs"]
+mod tests;

@@ -30,6 +30,8 @@ pub enum Completed {
     Success,
 }
 
+/// Runs one mode of complete. Every mode first needs the attempt named by
+/// the login code to be pending (neither completed, used nor expired).
 pub async fn complete(
     store: &dyn Store,
     minter: Minter<'_>,
@@ -41,74 +43,103 @@ pub async fn complete(
     let code = LocatedSecret::parse(login_code).ok_or(AttemptError::InvalidLoginCode)?;
     let key = AttemptKey::new(project_id, &code, CodeKind::Login);
     match mode {
-        CompleteMode::Check => {
-            let attempt = store
-                .attempt(&key.attempt_id)
-                .await?
-                .filter(|a| a.is_pending_for(&key, now))
-                .ok_or(AttemptError::InvalidLoginCode)?;
-            let anonymous = match (&attempt.anon_refresh_token, &attempt.anon_user_id) {
-                (Some(token), Some(user_id)) => {
-                    live_anonymous_session(store, project_id, token, user_id, now)
-                        .await?
-                        .is_some()
-                }
-                _ => false,
-            };
-            Ok(Completed::SessionState { anonymous })
-        }
-        CompleteMode::ClaimAnonSession => match store.claim_anon_session(&key, now).await? {
-            Claim::Claimed {
-                anon_refresh_token,
-                anon_user_id,
-                session_id,
-            } => {
-                let subject = Subject {
-                    user_id: anon_user_id,
-                    project_id: project_id.to_owned(),
-                    is_anonymous: true,
-                    session_id,
-                };
-                Ok(Completed::Claimed {
-                    access_token: minter.subject_token(&subject, now)?,
-                    refresh_token: anon_refresh_token,
-                })
-            }
-            Claim::NoLiveSession => Err(AttemptError::NoAnonSession),
-            Claim::NotPending => Err(AttemptError::InvalidLoginCode),
-        },
+        CompleteMode::Check => check(store, &key, now).await,
+        CompleteMode::ClaimAnonSession => claim_anon_session(store, minter, &key, now).await,
         CompleteMode::Complete { refresh_token } => {
-            let token = refresh_token.as_deref().map(LocatedSecret::parse);
-            let found = store
-                .lookup(Lookup {
-                    attempt_id: Some(&key.attempt_id),
-                    session_id: token
-                        .as_ref()
-                        .and_then(|t| t.as_ref())
-                        .map(|t| t.id.as_str()),
-                    ..Lookup::default()
-                })
-                .await?;
-            if !found.attempt.is_some_and(|a| a.is_pending_for(&key, now)) {
-                return Err(AttemptError::InvalidLoginCode);
-            }
-            let (Some(text), Some(token)) = (refresh_token, token) else {
-                return Err(AttemptError::RefreshTokenRequired);
-            };
-            let token = token.ok_or(AttemptError::InvalidRefreshToken)?;
-            let session = found
-                .session
-                .filter(|s| s.is_live_for(&token, now))
-                .ok_or(AttemptError::InvalidRefreshToken)?;
-            if session.project_id != project_id {
-                return Err(AttemptError::RefreshTokenOfOtherProject);
-            }
-            if store.complete(&key, &text, now).await? {
-                Ok(Completed::Success)
-            } else {
-                Err(AttemptError::InvalidLoginCode)
-            }
+            complete_with(store, &key, refresh_token, now).await
         }
+    }
+}
+
+/// `check`: one read of the attempt, one of its anonymous session and user.
+async fn check(
+    store: &dyn Store,
+    key: &AttemptKey,
+    now: Millis,
+) -> Result<Completed, AttemptError> {
+    let attempt = store
+        .attempt(&key.attempt_id)
+        .await?
+        .filter(|a| a.is_pending_for(key, now))
+        .ok_or(AttemptError::InvalidLoginCode)?;
+    let anonymous = match (&attempt.anon_refresh_token, &attempt.anon_user_id) {
+        (Some(token), Some(user_id)) => {
+            live_anonymous_session(store, &key.project_id, token, user_id, now)
+                .await?
+                .is_some()
+        }
+        _ => false,
+    };
+    Ok(Completed::SessionState { anonymous })
+}
+
+/// `claim-anon-session`: the store detaches the live anonymous session in
+/// one atomic step; the browser gets it with a fresh access token.
+async fn claim_anon_session(
+    store: &dyn Store,
+    minter: Minter<'_>,
+    key: &AttemptKey,
+    now: Millis,
+) -> Result<Completed, AttemptError> {
+    match store.claim_anon_session(key, now).await? {
+        Claim::Claimed {
+            anon_refresh_token,
+            anon_user_id,
+            session_id,
+        } => {
+            let subject = Subject {
+                user_id: anon_user_id,
+                project_id: key.project_id.clone(),
+                is_anonymous: true,
+                session_id,
+            };
+            Ok(Completed::Claimed {
+                access_token: minter.subject_token(&subject, now)?,
+                refresh_token: anon_refresh_token,
+            })
+        }
+        Claim::NoLiveSession => Err(AttemptError::NoAnonSession),
+        Claim::NotPending => Err(AttemptError::InvalidLoginCode),
+    }
+}
+
+/// `complete`: the attempt and the browser's session in one read, then the
+/// conditional write that sets the refresh token (once).
+async fn complete_with(
+    store: &dyn Store,
+    key: &AttemptKey,
+    refresh_token: Option<String>,
+    now: Millis,
+) -> Result<Completed, AttemptError> {
+    let token = refresh_token.as_deref().map(LocatedSecret::parse);
+    let found = store
+        .lookup(Lookup {
+            attempt_id: Some(&key.attempt_id),
+            session_id: token
+                .as_ref()
+                .and_then(|t| t.as_ref())
+                .map(|t| t.id.as_str()),
+            ..Lookup::default()
+        })
+        .await?;
+    if !found.attempt.is_some_and(|a| a.is_pending_for(key, now)) {
+        return Err(AttemptError::InvalidLoginCode);
+    }
+    let (Some(text), Some(token)) = (refresh_token, token) else {
+        return Err(AttemptError::RefreshTokenRequired);
+    };
+    let token = token.ok_or(AttemptError::InvalidRefreshToken)?;
+    let session = found
+        .session
+        .filter(|s| s.is_live_for(&token, now))
+        .ok_or(AttemptError::InvalidRefreshToken)?;
+    if session.project_id != key.project_id {
+        return Err(AttemptError::RefreshTokenOfOtherProject);
+    }
+    if store.complete(key, &text, now).await? {
+        Ok(Completed::Success)
+    } else {
+        Err(AttemptError::InvalidLoginCode)
     }
 }
 
