@@ -41,7 +41,7 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
             .json;
         let access_token = app
             .tokens()
-            .access_token(cli_auth_tests::BASE_URL, &user.user, &user.session, T0)
+            .access_token(cli_auth_tests::BASE_URL, &user.user, &user.session.id, T0)
             .expect("token");
         World {
             polling_code: attempt["polling_code"]

@@ -43,7 +43,17 @@ pub async fn seed(store: &dyn Store, now: Millis) {
     attempt.polling_code_hash = SecretHash::of(&"P".repeat(43));
     attempt.login_code_hash = SecretHash::of(&"L".repeat(43));
     store.create_attempt(&attempt).await.expect("attempt");
-    let user = User {
+    let user = fixture_user(now);
+    store.put_user(&user).await.expect("user");
+    let (mut session, _) = Session::create(PROJECT, &user.id, now, 3_600_000, false);
+    session.id = SESSION.into();
+    session.refresh_token_hash = SecretHash::of(&"R".repeat(43));
+    store.put_session(&session).await.expect("session");
+}
+
+/// The fixture user, signed up at `now`.
+fn fixture_user(now: Millis) -> User {
+    User {
         id: USER.into(),
         project_id: PROJECT.into(),
         display_name: Some("Fixture user".into()),
@@ -52,12 +62,7 @@ pub async fn seed(store: &dyn Store, now: Millis) {
         signed_up_at_millis: now,
         client_metadata: Value::Null,
         server_metadata: Value::Null,
-    };
-    store.put_user(&user).await.expect("user");
-    let (mut session, _) = Session::create(PROJECT, &user.id, now, 3_600_000, false);
-    session.id = SESSION.into();
-    session.refresh_token_hash = SecretHash::of(&"R".repeat(43));
-    store.put_session(&session).await.expect("session");
+    }
 }
 
 /// The fixtures' API Gateway domain (their tokens' issuer).
@@ -70,17 +75,11 @@ pub const USER: &str = "33333333-3333-4333-8333-333333333333";
 /// session signed at `now` (the events carry one signed at `T0`, long
 /// expired on the wall clock).
 pub fn with_fresh_access_token(event: &str, now: Millis) -> String {
-    use cli_auth_core::domain::tokens::{Subject, TokenIssuer};
+    use cli_auth_core::domain::tokens::TokenIssuer;
     let mut value: Value = serde_json::from_str(event).expect("fixture JSON");
     let tokens = TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer");
-    let subject = Subject {
-        user_id: USER.into(),
-        project_id: PROJECT.into(),
-        is_anonymous: false,
-        session_id: SESSION.into(),
-    };
     let token = tokens
-        .subject_token(FIXTURE_ORIGIN, &subject, now)
+        .access_token(FIXTURE_ORIGIN, &fixture_user(crate::T0), SESSION, now)
         .expect("token");
     if let Some(headers) = value["headers"].as_object_mut()
         && headers.contains_key("x-stack-access-token")

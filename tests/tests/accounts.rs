@@ -122,6 +122,30 @@ async fn users_are_per_project_and_server_only(kind: StoreKind) {
         .assert_known(401, "INSUFFICIENT_ACCESS_TYPE");
 }
 
+/// The claims Stack's SDK validates before it uses a token (contract §4),
+/// with the user's values; anonymous users are restricted.
+fn assert_user_claims(claims: &Value, name: Value, anonymous: bool) {
+    assert_eq!(claims["name"], name, "{claims}");
+    assert_eq!(claims["email"], Value::Null);
+    assert_eq!(claims["email_verified"], json!(false));
+    assert_eq!(claims["selected_team_id"], Value::Null);
+    assert_eq!(claims["signed_up_at"], json!(T0 / 1000));
+    assert_eq!(claims["is_restricted"], json!(anonymous));
+    let reason = if anonymous {
+        json!({"type": "anonymous"})
+    } else {
+        Value::Null
+    };
+    assert_eq!(claims["restricted_reason"], reason);
+    assert_eq!(claims["requires_totp_mfa"], json!(false));
+    for claim in ["name", "email", "selected_team_id", "restricted_reason"] {
+        assert!(
+            claims.get(claim).is_some(),
+            "{claim} is present, even as null"
+        );
+    }
+}
+
 async fn sessions_refresh_me_revoke(kind: StoreKind) {
     let e = test_app(kind).await;
     let u = e
@@ -146,6 +170,7 @@ async fn sessions_refresh_me_revoke(kind: StoreKind) {
         (json!("main"), json!("authenticated"))
     );
     assert_eq!(claims["is_anonymous"], json!(false));
+    assert_user_claims(&claims, json!("Grace"), false);
     assert_eq!(
         claims["exp"]
             .as_i64()
@@ -317,7 +342,7 @@ async fn access_tokens_are_checked_by_rule_five(kind: StoreKind) {
         false,
     );
     let forged = stranger
-        .access_token("http://evil", &user, &session, T0)
+        .access_token("http://evil", &user, &session.id, T0)
         .expect("token");
     e.me(&forged)
         .await
@@ -359,6 +384,7 @@ async fn anonymous_users_need_the_allow_header(kind: StoreKind) {
     let claims = e.verify(&access, true).await;
     assert_eq!(claims["sub"], json!(user_id));
     assert_eq!(claims["is_anonymous"], json!(true));
+    assert_user_claims(&claims, Value::Null, true);
     assert_eq!(
         claims["aud"],
         json!(format!("{}:anon", e.seeded.project.id))
@@ -473,10 +499,9 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
     );
     let claimed = complete(json!({"login_code": login, "mode": "claim-anon-session"})).await;
     assert_eq!(claimed.json["refresh_token"], anon["refresh_token"]);
-    assert_eq!(
-        e.verify(&claimed.string("access_token"), true).await["sub"],
-        anon["user_id"]
-    );
+    let claims = e.verify(&claimed.string("access_token"), true).await;
+    assert_eq!(claims["sub"], anon["user_id"]);
+    assert_user_claims(&claims, Value::Null, true);
     // The browser signs up (here: the server creates the user and a session).
     let u = e.create_user(json!({"display_name": "Signed up"})).await;
     let (refresh, _) = e.session(&s(&u["id"])).await;

@@ -40,7 +40,7 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
         let attempt = req.send(&app).await.json;
         let access = app
             .tokens()
-            .access_token(cli_auth_tests::BASE_URL, &user.user, &user.session, T0)
+            .access_token(cli_auth_tests::BASE_URL, &user.user, &user.session.id, T0)
             .expect("token");
         let known = vec![
             seeded.project.id.clone(),

@@ -121,8 +121,11 @@ async fn poll_is_one_round_trip_in_every_state() {
     assert_eq!((r.status, trips), (400, 0));
 }
 
+/// check 2, complete 2; claim-anon-session 3: the attempt, the anonymous
+/// user (whose values the new access token's claims carry, contract §4),
+/// then the transaction that detaches the session, last.
 #[tokio::test]
-async fn complete_is_at_most_two_round_trips_in_every_mode() {
+async fn complete_is_two_round_trips_and_a_claim_three() {
     let c = Counted::new().await;
     let anon = seed_user(c.store.as_ref(), &c.seeded.project.id, true, T0, HOUR).await;
     let r = c
@@ -149,7 +152,7 @@ async fn complete_is_at_most_two_round_trips_in_every_mode() {
             json!({"login_code": login, "mode": "claim-anon-session"}),
         )
         .await;
-    assert_eq!((r.status, trips), (200, 2));
+    assert_eq!((r.status, trips), (200, 3));
     let (r, trips) = c
         .counted(
             "/api/v1/auth/cli/complete",

@@ -157,7 +157,7 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
         s.claim_anon_session(&login, T0 + 1).await.expect("claim"),
         Claim::Claimed {
             anon_refresh_token: anon.refresh_token.clone(),
-            anon_user_id: anon.user.id.clone(),
+            anon_user: Box::new(anon.user.clone()),
             session_id: anon.session.id.clone(),
         }
     );

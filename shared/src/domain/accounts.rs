@@ -124,7 +124,7 @@ impl Tokens {
     ) -> Result<Self, AccountError> {
         Ok(Self {
             user_id: user.id.clone(),
-            access_token: minter.access_token(user, session, now)?,
+            access_token: minter.access_token(user, &session.id, now)?,
             refresh_token: refresh.expose(),
         })
     }
@@ -197,7 +197,7 @@ pub async fn refresh(
         .user(&session.user_id)
         .await?
         .ok_or(AccountError::SessionNotFound)?;
-    Ok(minter.access_token(&user, &session, now)?)
+    Ok(minter.access_token(&user, &session.id, now)?)
 }
 
 /// Revokes a session: one conditional delete, so of racing revokes exactly

@@ -56,10 +56,11 @@ pub enum PickUp {
 /// The outcome of claiming an attempt's anonymous session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller detached the live anonymous session from the attempt.
+    /// This caller detached the live anonymous session from the attempt;
+    /// its user as read before the detach (for the new access token's claims).
     Claimed {
         anon_refresh_token: String,
-        anon_user_id: String,
+        anon_user: Box<User>,
         session_id: String,
     },
     /// The attempt is pending but carries no live anonymous session (none,

@@ -18,7 +18,6 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
-use crate::domain::session::Session;
 use crate::domain::user::User;
 
 /// Default lifetime of an access token: 10 minutes.
@@ -36,7 +35,10 @@ pub enum TokenError {
     Signing,
 }
 
-/// The claims of an access token (contract §4).
+/// The claims of an access token (contract §4): the JWT's own, Stack's,
+/// and the user's values Stack's SDK validates before it uses a token (its
+/// `accessTokenPayloadSchema`). The user claims default when absent, so a
+/// token minted before they existed still verifies until it expires.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AccessClaims {
     pub sub: String,
@@ -49,6 +51,33 @@ pub struct AccessClaims {
     pub refresh_token_id: String,
     pub role: String,
     pub is_anonymous: bool,
+    /// The display name, or null.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// The primary e-mail, or null.
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub email_verified: bool,
+    #[serde(default)]
+    pub selected_team_id: Option<String>,
+    /// Epoch seconds.
+    #[serde(default)]
+    pub signed_up_at: i64,
+    #[serde(default)]
+    pub is_restricted: bool,
+    #[serde(default)]
+    pub restricted_reason: Option<RestrictedReason>,
+    #[serde(default)]
+    pub requires_totp_mfa: bool,
+}
+
+/// Why a user may only use part of the product: anonymous users are
+/// `{"type": "anonymous"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestrictedReason {
+    #[serde(rename = "type")]
+    pub kind: String,
 }
 
 struct SigningKey {
@@ -122,41 +151,42 @@ impl TokenIssuer {
         Ok(key)
     }
 
-    fn subject_claims(&self, base_url: &str, subject: &Subject, now: Millis) -> AccessClaims {
+    fn claims(&self, base_url: &str, user: &User, session_id: &str, now: Millis) -> AccessClaims {
         let iat = now.div_euclid(1000);
+        let anonymous = user.is_anonymous;
         AccessClaims {
-            sub: subject.user_id.clone(),
-            iss: self.issuer(base_url, &subject.project_id, subject.is_anonymous),
-            aud: audience(&subject.project_id, subject.is_anonymous),
+            sub: user.id.clone(),
+            iss: self.issuer(base_url, &user.project_id, anonymous),
+            aud: audience(&user.project_id, anonymous),
             iat,
             exp: iat + self.ttl_seconds,
-            project_id: subject.project_id.clone(),
+            project_id: user.project_id.clone(),
             branch_id: "main".to_owned(),
-            refresh_token_id: subject.session_id.clone(),
+            refresh_token_id: session_id.to_owned(),
             role: "authenticated".to_owned(),
-            is_anonymous: subject.is_anonymous,
+            is_anonymous: anonymous,
+            name: user.display_name.clone(),
+            email: user.primary_email.clone(),
+            email_verified: false,
+            selected_team_id: None,
+            signed_up_at: user.signed_up_at_millis.div_euclid(1000),
+            is_restricted: anonymous,
+            restricted_reason: anonymous.then(|| RestrictedReason {
+                kind: "anonymous".to_owned(),
+            }),
+            requires_totp_mfa: false,
         }
     }
 
-    /// A signed access token for `user`, minted from `session`.
+    /// A signed access token for `user`, minted from its session `session_id`.
     pub fn access_token(
         &self,
         base_url: &str,
         user: &User,
-        session: &Session,
+        session_id: &str,
         now: Millis,
     ) -> Result<String, TokenError> {
-        self.subject_token(base_url, &Subject::of(user, session), now)
-    }
-
-    /// A signed access token for a subject known without its records.
-    pub fn subject_token(
-        &self,
-        base_url: &str,
-        subject: &Subject,
-        now: Millis,
-    ) -> Result<String, TokenError> {
-        let claims = self.subject_claims(base_url, subject, now);
+        let claims = self.claims(base_url, user, session_id, now);
         let key = self.key(&claims.aud)?;
         // JWS compact serialization (RFC 7515): header.payload.signature,
         // ES256 = ECDSA P-256 SHA-256 with the fixed 64-byte r||s signature.
@@ -233,38 +263,16 @@ pub struct Minter<'a> {
     pub base_url: &'a str,
 }
 
-/// Who an access token speaks for: the user and the session it comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Subject {
-    pub user_id: String,
-    pub project_id: String,
-    pub is_anonymous: bool,
-    pub session_id: String,
-}
-
-impl Subject {
-    pub fn of(user: &User, session: &Session) -> Self {
-        Self {
-            user_id: user.id.clone(),
-            project_id: user.project_id.clone(),
-            is_anonymous: user.is_anonymous,
-            session_id: session.id.clone(),
-        }
-    }
-}
-
 impl Minter<'_> {
-    pub fn subject_token(&self, subject: &Subject, now: Millis) -> Result<String, TokenError> {
-        self.tokens.subject_token(self.base_url, subject, now)
-    }
-
+    /// A signed access token for `user`, minted from its session `session_id`.
     pub fn access_token(
         &self,
         user: &User,
-        session: &Session,
+        session_id: &str,
         now: Millis,
     ) -> Result<String, TokenError> {
-        self.tokens.access_token(self.base_url, user, session, now)
+        self.tokens
+            .access_token(self.base_url, user, session_id, now)
     }
 }
 

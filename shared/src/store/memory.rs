@@ -195,16 +195,16 @@ impl Store for MemoryStore {
         let session_live = t.sessions.get(&located.id).is_some_and(|s| {
             s.is_live_for(&located, now) && s.project_id == key.project_id && &s.user_id == user_id
         });
-        let user_anonymous = t
+        let user = t
             .users
             .get(user_id)
-            .is_some_and(|u| u.is_anonymous && u.project_id == key.project_id);
-        if !(session_live && user_anonymous) {
+            .filter(|u| u.is_anonymous && u.project_id == key.project_id);
+        let (true, Some(user)) = (session_live, user) else {
             return Ok(Claim::NoLiveSession);
-        }
+        };
         let claim = Claim::Claimed {
             anon_refresh_token: token.clone(),
-            anon_user_id: user_id.clone(),
+            anon_user: Box::new(user.clone()),
             session_id: located.id,
         };
         if let Some(attempt) = t.attempts.get_mut(&key.attempt_id) {

@@ -5,7 +5,7 @@ use super::{AttemptError, AttemptKey, CodeKind};
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::{Claim, Lookup, Store};
-use crate::domain::tokens::{Minter, Subject};
+use crate::domain::tokens::Minter;
 use crate::domain::user::User;
 use crate::secret::LocatedSecret;
 
@@ -74,7 +74,8 @@ async fn check(
 }
 
 /// `claim-anon-session`: the store detaches the live anonymous session in
-/// one atomic step; the browser gets it with a fresh access token.
+/// one atomic step, its last; the browser gets it with a fresh access token,
+/// whose claims carry the anonymous user's values.
 async fn claim_anon_session(
     store: &dyn Store,
     minter: Minter<'_>,
@@ -84,20 +85,12 @@ async fn claim_anon_session(
     match store.claim_anon_session(key, now).await? {
         Claim::Claimed {
             anon_refresh_token,
-            anon_user_id,
+            anon_user,
             session_id,
-        } => {
-            let subject = Subject {
-                user_id: anon_user_id,
-                project_id: key.project_id.clone(),
-                is_anonymous: true,
-                session_id,
-            };
-            Ok(Completed::Claimed {
-                access_token: minter.subject_token(&subject, now)?,
-                refresh_token: anon_refresh_token,
-            })
-        }
+        } => Ok(Completed::Claimed {
+            access_token: minter.access_token(&anon_user, &session_id, now)?,
+            refresh_token: anon_refresh_token,
+        }),
         Claim::NoLiveSession => Err(AttemptError::NoAnonSession),
         Claim::NotPending => Err(AttemptError::InvalidLoginCode),
     }

@@ -6,7 +6,9 @@
 //! [`attempt`]; every once-only step is one conditional write in the store.
 //!
 //! Round trips to the store: initiate 1 (3 with an anonymous session to
-//! validate), poll 1 in every state, complete 2 in every mode.
+//! validate), poll 1 in every state, complete 2 (check, complete) or 3
+//! (claim-anon-session: the attempt, its anonymous user, then the transaction
+//! that detaches the session, last, so that no fault can follow it).
 
 pub mod attempt;
 mod complete;

@@ -1,6 +1,7 @@
 //! Unit tests of `domain/tokens.rs`.
 
 use super::*;
+use crate::domain::session::Session;
 use jsonwebtoken::Validation;
 
 fn user(anon: bool) -> User {
@@ -29,7 +30,7 @@ fn tokens_verify_against_the_published_jwks_only() {
         let u = user(anon);
         let (session, _) = Session::create("p1", "u1", now, 1000, false);
         let token = issuer
-            .access_token("http://localhost:8787/", &u, &session, now)
+            .access_token("http://localhost:8787/", &u, &session.id, now)
             .expect("token");
         let header = jsonwebtoken::decode_header(&token).expect("header");
         assert_eq!(header.alg, Algorithm::ES256);

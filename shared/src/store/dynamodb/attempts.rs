@@ -151,8 +151,9 @@ impl DynamoStore {
         Ok(outcome.is_ok())
     }
 
-    /// Reads the attempt to learn which session and user to check, then
-    /// checks both and detaches in one transaction; re-reads after a race.
+    /// Reads the attempt to learn which session and user to check, reads the
+    /// user, then checks both and detaches in one transaction; re-reads after
+    /// a race.
     pub(super) async fn claim_anon(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
         for _ in 0..CLAIM_CONFLICT_RETRIES {
             let found = self
@@ -171,6 +172,15 @@ impl DynamoStore {
             let Some(located) = LocatedSecret::parse(&token) else {
                 return Ok(Claim::NoLiveSession);
             };
+            // The user is read before the detach, so that nothing can fail
+            // after it: the transaction below still checks it is anonymous.
+            let Some(user) = self
+                .get_user_item(&user_id)
+                .await?
+                .filter(|u| u.is_anonymous && u.project_id == key.project_id)
+            else {
+                return Ok(Claim::NoLiveSession);
+            };
             match self
                 .claim_transaction(key, &token, &located, &user_id, now)
                 .await?
@@ -178,7 +188,7 @@ impl DynamoStore {
                 ClaimTry::Done => {
                     return Ok(Claim::Claimed {
                         anon_refresh_token: token,
-                        anon_user_id: user_id,
+                        anon_user: Box::new(user),
                         session_id: located.id,
                     });
                 }
