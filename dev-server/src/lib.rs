@@ -70,7 +70,7 @@ async fn handle(
     // The API answers by itself; the dev server's own answers (too large a
     // body, the OpenAPI document, the confirm pages) follow the same
     // conventions (request id, caching, CORS, the error-status override).
-    let override_status = parts.headers.contains_key("x-stack-override-error-status");
+    let override_status = cli_auth_core::api::response::wants_error_status_override(&parts.headers);
     let local = match Limited::new(body, MAX_BODY_BYTES).collect().await {
         Ok(collected) => {
             let request = http::Request::from_parts(parts, collected.to_bytes());

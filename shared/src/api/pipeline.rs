@@ -51,9 +51,7 @@ impl App {
             .get::<RequestId>()
             .map(|r| r.0.clone())
             .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-        let override_status = request
-            .headers()
-            .contains_key("x-stack-override-error-status");
+        let override_status = response::wants_error_status_override(request.headers());
         let endpoint_name = match &route {
             Ok(Route::Call(e, _)) => e.route.function,
             Ok(Route::Preflight) => "preflight",

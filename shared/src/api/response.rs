@@ -11,17 +11,34 @@ pub type HttpResponse = Response<Bytes>;
 const JSON: &str = "application/json; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
-/// Request headers browsers may send cross-origin.
-pub const CORS_ALLOW_HEADERS: &str = "content-type, x-stack-project-id, x-stack-access-type, \
-x-stack-publishable-client-key, x-stack-secret-server-key, x-stack-super-secret-admin-key, \
-x-stack-access-token, x-stack-refresh-token, x-stack-allow-anonymous-user, \
-x-hexclave-project-id, x-hexclave-access-type, x-hexclave-publishable-client-key, \
-x-hexclave-secret-server-key, x-hexclave-super-secret-admin-key, x-hexclave-access-token, \
-x-hexclave-refresh-token, x-hexclave-allow-anonymous-user, x-stack-override-error-status, \
-x-stack-random-nonce, x-stack-client-version, x-stack-branch-id";
+/// Request headers browsers may send cross-origin: every header either
+/// version of Stack's JS SDK sends (contract §2).
+pub const CORS_ALLOW_HEADERS: &str = "content-type, authorization, ngrok-skip-browser-warning, baggage, \
+sentry-trace, x-stack-project-id, x-stack-access-type, \
+x-stack-publishable-client-key, x-stack-secret-server-key, \
+x-stack-super-secret-admin-key, x-stack-access-token, x-stack-refresh-token, \
+x-stack-admin-access-token, x-stack-allow-anonymous-user, \
+x-stack-override-error-status, x-stack-random-nonce, x-stack-client-version, \
+x-stack-branch-id, x-hexclave-project-id, x-hexclave-access-type, \
+x-hexclave-publishable-client-key, x-hexclave-secret-server-key, \
+x-hexclave-super-secret-admin-key, x-hexclave-access-token, \
+x-hexclave-refresh-token, x-hexclave-admin-access-token, \
+x-hexclave-allow-anonymous-user, x-hexclave-override-error-status, \
+x-hexclave-random-nonce, x-hexclave-client-version, x-hexclave-branch-id";
 pub const CORS_ALLOW_METHODS: &str = "GET, POST, PUT, PATCH, DELETE, OPTIONS";
 pub const CORS_EXPOSE_HEADERS: &str = "x-stack-actual-status, x-stack-known-error, \
-x-hexclave-known-error, x-stack-request-id";
+x-stack-request-id, x-hexclave-actual-status, x-hexclave-known-error, x-hexclave-request-id";
+
+/// Whether a request asks for its 4xx answers as 200
+/// (`x-stack-override-error-status` or its `x-hexclave-` alias, any value).
+pub fn wants_error_status_override(headers: &http::HeaderMap) -> bool {
+    [
+        "x-stack-override-error-status",
+        "x-hexclave-override-error-status",
+    ]
+    .iter()
+    .any(|name| headers.contains_key(*name))
+}
 
 fn build(status: StatusCode, content_type: &'static str, body: Bytes) -> HttpResponse {
     let mut response = Response::new(body);

@@ -42,3 +42,61 @@ fn override_turns_4xx_into_200_only() {
     );
     assert_eq!(ok.status(), StatusCode::CREATED);
 }
+
+#[test]
+fn cors_allows_every_header_either_sdk_sends() {
+    let allowed: Vec<&str> = CORS_ALLOW_HEADERS.split(", ").collect();
+    let mut wanted: Vec<String> = [
+        "content-type",
+        "authorization",
+        "ngrok-skip-browser-warning",
+        "baggage",
+        "sentry-trace",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for prefix in ["x-stack-", "x-hexclave-"] {
+        for name in [
+            "project-id",
+            "access-type",
+            "publishable-client-key",
+            "secret-server-key",
+            "super-secret-admin-key",
+            "access-token",
+            "refresh-token",
+            "admin-access-token",
+            "allow-anonymous-user",
+            "override-error-status",
+            "random-nonce",
+            "client-version",
+            "branch-id",
+        ] {
+            wanted.push(format!("{prefix}{name}"));
+        }
+    }
+    for header in &wanted {
+        assert!(allowed.contains(&header.as_str()), "{header} allowed");
+    }
+    let exposed: Vec<&str> = CORS_EXPOSE_HEADERS.split(", ").collect();
+    for prefix in ["x-stack-", "x-hexclave-"] {
+        for name in ["actual-status", "known-error", "request-id"] {
+            assert!(
+                exposed.contains(&format!("{prefix}{name}").as_str()),
+                "{prefix}{name}"
+            );
+        }
+    }
+}
+
+#[test]
+fn either_override_header_asks_for_200() {
+    for name in [
+        "x-stack-override-error-status",
+        "x-hexclave-override-error-status",
+    ] {
+        let mut headers = http::HeaderMap::new();
+        headers.insert(name, "1".parse().expect("value"));
+        assert!(wants_error_status_override(&headers), "{name}");
+    }
+    assert!(!wants_error_status_override(&http::HeaderMap::new()));
+}
