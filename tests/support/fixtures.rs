@@ -228,6 +228,28 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         ),
         ("jwks/jwks", JsonFields(200, &["keys"])),
         ("jwks/unknown-project", Known(404, "PROJECT_NOT_FOUND")),
+        (
+            "oauth-token/refresh",
+            JsonFields(200, &["access_token", "token_type", "expires_in", "scope"]),
+        ),
+        (
+            "oauth-token/unknown-token",
+            Known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"),
+        ),
+        (
+            "oauth-token/wrong-client-secret",
+            Known(400, "INVALID_OAUTH_CLIENT_ID_OR_SECRET"),
+        ),
+        (
+            "oauth-token/unsupported-grant",
+            Json(
+                400,
+                json!({
+                    "error": "unsupported_grant_type",
+                    "error_description": "Unsupported grant type: `grant_type` is invalid"
+                }),
+            ),
+        ),
     ])
 }
 

@@ -196,6 +196,26 @@ impl TestApp {
             .await
     }
 
+    /// `POST /auth/oauth/token` with a form body, as Stack's SDK sends it.
+    pub async fn oauth_token(&self, form: &str) -> Resp {
+        Req::post("/api/v1/auth/oauth/token")
+            .raw(
+                Some("application/x-www-form-urlencoded;charset=UTF-8"),
+                form.as_bytes(),
+            )
+            .send(&self.app)
+            .await
+    }
+
+    /// The refresh grant with this project's publishable key.
+    pub async fn oauth_refresh(&self, refresh_token: &str) -> Resp {
+        let form = format!(
+            "grant_type=refresh_token&refresh_token={refresh_token}&client_id={}&client_secret={}",
+            self.seeded.project.id, self.seeded.client_key
+        );
+        self.oauth_token(&form).await
+    }
+
     pub async fn me(&self, access_token: &str) -> Resp {
         self.client(Method::GET, "/users/me")
             .header("x-stack-access-token", access_token)

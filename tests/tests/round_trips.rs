@@ -243,6 +243,20 @@ async fn accounts_endpoints_round_trips() {
         "refresh: the session, then its user"
     );
     let access = r.json["access_token"].as_str().expect("access").to_owned();
+    let form = format!(
+        "grant_type=refresh_token&refresh_token={}&client_id={}&client_secret={}",
+        refresh, c.seeded.project.id, c.seeded.client_key
+    );
+    let (r, trips) = counted(
+        Req::post("/api/v1/auth/oauth/token")
+            .raw(Some("application/x-www-form-urlencoded"), form.as_bytes()),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 2),
+        "oauth/token as refresh: the session, then its user"
+    );
     let (r, trips) =
         counted(client(Method::GET, "/users/me").header("x-stack-access-token", &access)).await;
     assert_eq!(

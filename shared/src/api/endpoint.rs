@@ -107,6 +107,8 @@ type ErasedHandler = for<'a> fn(&'a Context<'a>, Value) -> ErasedFuture<'a>;
 pub struct Endpoint {
     pub route: Route,
     pub body: &'static [FieldSpec],
+    /// Whether the body ignores fields it does not declare (OAuth).
+    pub ignores_unknown_fields: bool,
     run: ErasedHandler,
 }
 
@@ -115,6 +117,7 @@ impl Endpoint {
         Self {
             route: H::ROUTE,
             body: <H::Body as RequestBody>::FIELDS,
+            ignores_unknown_fields: <H::Body as RequestBody>::IGNORES_UNKNOWN_FIELDS,
             run: run::<H>,
         }
     }

@@ -22,6 +22,13 @@ pub enum ApiError {
     /// A plain status error: the body is the message text alone.
     #[error("{status}: {message}")]
     Plain { status: StatusCode, message: String },
+    /// An OAuth error (RFC 6749 §5.2): status 400, JSON
+    /// `{"error", "error_description"}`, no known-error header.
+    #[error("{error}: {description}")]
+    OAuth {
+        error: &'static str,
+        description: String,
+    },
     #[error("route not found")]
     RouteNotFound,
     #[error("method not allowed")]
@@ -94,6 +101,7 @@ impl ApiError {
         match self {
             Self::Known(k) => k.status(),
             Self::Plain { status, .. } => *status,
+            Self::OAuth { .. } => StatusCode::BAD_REQUEST,
             Self::RouteNotFound => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,
@@ -116,6 +124,7 @@ impl ApiError {
         match self {
             Self::Known(k) => k.message(),
             Self::Plain { message, .. } => message.clone(),
+            Self::OAuth { description, .. } => description.clone(),
             Self::RouteNotFound => "Not found".to_owned(),
             Self::MethodNotAllowed { .. } => "Method not allowed".to_owned(),
             // Never the store's own text: it may carry AWS internals.
@@ -176,6 +185,9 @@ pub enum KnownError {
     UserIdDoesNotExist(String),
     RefreshTokenNotFoundOrExpired,
     ProjectNotFound(String),
+    /// The OAuth client (project id, publishable key) is unknown or wrong;
+    /// the client id as given, if any.
+    InvalidOAuthClientIdOrSecret(Option<String>),
 }
 
 impl KnownError {
@@ -208,6 +220,7 @@ impl KnownError {
             Self::UserIdDoesNotExist(_) => "USER_ID_DOES_NOT_EXIST",
             Self::RefreshTokenNotFoundOrExpired => "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED",
             Self::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
+            Self::InvalidOAuthClientIdOrSecret(_) => "INVALID_OAUTH_CLIENT_ID_OR_SECRET",
         }
     }
 
@@ -222,7 +235,8 @@ impl KnownError {
             | Self::CurrentProjectNotFound(_)
             | Self::InvalidPollingCode
             | Self::CannotGetOwnUserWithoutUser
-            | Self::UserIdDoesNotExist(_) => StatusCode::BAD_REQUEST,
+            | Self::UserIdDoesNotExist(_)
+            | Self::InvalidOAuthClientIdOrSecret(_) => StatusCode::BAD_REQUEST,
             Self::UserNotFound | Self::ProjectNotFound(_) => StatusCode::NOT_FOUND,
             Self::UnparsableAccessToken
             | Self::AccessTokenExpired { .. }
@@ -278,6 +292,7 @@ impl KnownError {
             Self::UserIdDoesNotExist(id) => format!("The given user with the ID {id} does not exist."),
             Self::RefreshTokenNotFoundOrExpired => "Refresh token not found for this project, or the session has expired/been revoked.".to_owned(),
             Self::ProjectNotFound(id) => format!("Project {id} not found or is not accessible with the current user."),
+            Self::InvalidOAuthClientIdOrSecret(_) => "The OAuth client ID or secret is invalid. The client ID must be equal to the project ID (potentially with a hash and a branch ID), and the client secret must be a publishable client key.".to_owned(),
         }
     }
 
@@ -293,6 +308,7 @@ impl KnownError {
             | Self::InvalidSuperSecretAdminKey(id)
             | Self::ProjectNotFound(id) => Some(json!({ "project_id": id })),
             Self::UserIdDoesNotExist(id) => Some(json!({ "user_id": id })),
+            Self::InvalidOAuthClientIdOrSecret(id) => Some(json!({ "client_id": id })),
             Self::AccessTokenExpired { expired_at_millis } => {
                 Some(json!({ "expired_at_millis": expired_at_millis }))
             }

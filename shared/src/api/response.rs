@@ -64,6 +64,10 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
 /// The one place an [`ApiError`] becomes an HTTP answer.
 pub fn error(e: &ApiError) -> HttpResponse {
     let status = e.status();
+    if let ApiError::OAuth { error, description } = e {
+        let body = serde_json::json!({ "error": error, "error_description": description });
+        return build(status, JSON, Bytes::from(body.to_string()));
+    }
     match (e.known_code(), e.known_body()) {
         (Some(code), Some(body)) => {
             let mut response = build(status, JSON, Bytes::from(body.to_string()));

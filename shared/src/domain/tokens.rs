@@ -127,6 +127,11 @@ impl TokenIssuer {
         })
     }
 
+    /// How long an access token lives, in seconds.
+    pub fn ttl_seconds(&self) -> i64 {
+        self.ttl_seconds
+    }
+
     /// The `iss` claim; `base_url` is the service's public base URL.
     pub fn issuer(&self, base_url: &str, project_id: &str, is_anonymous: bool) -> String {
         let kind = if is_anonymous {

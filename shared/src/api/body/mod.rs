@@ -37,6 +37,9 @@ pub struct FieldSpec {
 /// A request body type. Implemented by [`request_body!`].
 pub trait RequestBody: Sized {
     const FIELDS: &'static [FieldSpec];
+    /// Whether fields it does not declare are ignored rather than refused
+    /// (OAuth requests: RFC 6749 §3.2 says to ignore unknown parameters).
+    const IGNORES_UNKNOWN_FIELDS: bool = false;
 
     /// Reads every field of `object`, pushing one problem per failing field;
     /// `None` if any failed.
@@ -123,9 +126,32 @@ pub fn not_one_of(names: &[&str]) -> String {
 }
 
 /// Declares a request body: the struct, and its [`RequestBody`] impl that
-/// reads each field by its type and names every failing one.
+/// reads each field by its type and names every failing one. Unknown fields
+/// are refused, unless the struct is marked `#[ignore_unknown_fields]`.
 macro_rules! request_body {
     (
+        #[ignore_unknown_fields]
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$field_meta:meta])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $crate::api::body::request_body!(@declare true, $(#[$meta])* $vis struct $name {
+            $( $(#[$field_meta])* $field_vis $field : $ty ),*
+        });
+    };
+    (
+        $(#[$meta:meta])*
+        $vis:vis struct $name:ident {
+            $( $(#[$field_meta:meta])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
+        }
+    ) => {
+        $crate::api::body::request_body!(@declare false, $(#[$meta])* $vis struct $name {
+            $( $(#[$field_meta])* $field_vis $field : $ty ),*
+        });
+    };
+    (
+        @declare $ignores:literal,
         $(#[$meta:meta])*
         $vis:vis struct $name:ident {
             $( $(#[$field_meta:meta])* $field_vis:vis $field:ident : $ty:ty ),* $(,)?
@@ -145,6 +171,7 @@ macro_rules! request_body {
                     json_type: <$ty as $crate::api::body::BodyField>::JSON_TYPE,
                 },
             )*];
+            const IGNORES_UNKNOWN_FIELDS: bool = $ignores;
 
             #[allow(unused_variables)]
             fn read(
@@ -234,6 +261,7 @@ pub fn read<B: RequestBody>(method: &Method, path: &str, value: Value) -> Result
     let mut problems = Vec::new();
     let unknown: Vec<&str> = object
         .keys()
+        .filter(|_| !B::IGNORES_UNKNOWN_FIELDS)
         .filter(|k| !B::FIELDS.iter().any(|f| f.name == k.as_str()))
         .map(String::as_str)
         .collect();

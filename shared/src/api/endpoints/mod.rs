@@ -7,6 +7,7 @@ pub mod cli_complete;
 pub mod cli_initiate;
 pub mod cli_poll;
 pub mod jwks;
+pub mod oauth_token;
 mod prelude;
 pub mod sessions_create;
 pub mod sessions_refresh;
@@ -21,7 +22,7 @@ use super::endpoint::{Endpoint, Handler};
 
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`).
-pub static ALL: [Endpoint; 12] = [
+pub static ALL: [Endpoint; 13] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
@@ -34,6 +35,7 @@ pub static ALL: [Endpoint; 12] = [
     Endpoint::of::<sessions_refresh::SessionsRefresh>(),
     Endpoint::of::<sessions_revoke::SessionsRevoke>(),
     Endpoint::of::<jwks::Jwks>(),
+    Endpoint::of::<oauth_token::OAuthToken>(),
 ];
 
 /// The endpoint a Lambda function serves, by its function name.
