@@ -146,6 +146,80 @@ fn assert_user_claims(claims: &Value, name: Value, anonymous: bool) {
     }
 }
 
+/// Every field of Stack's client read schema, for client access; server
+/// access adds `server_metadata` and `last_active_at_millis` (contract §4).
+async fn the_user_json_is_stacks_client_read_schema(kind: StoreKind) {
+    let e = test_app(kind).await;
+    let u = e.create_user(json!({"display_name": "Lin"})).await;
+    let (_, access) = e.session(&s(&u["id"])).await;
+    let me = e.me(&access).await;
+    assert_eq!(me.status, 200, "{me:?}");
+    let mut keys: Vec<&str> = me
+        .json
+        .as_object()
+        .expect("object")
+        .keys()
+        .map(String::as_str)
+        .collect();
+    keys.sort_unstable();
+    let mut schema = vec![
+        "id",
+        "primary_email",
+        "primary_email_verified",
+        "display_name",
+        "client_metadata",
+        "client_read_only_metadata",
+        "profile_image_url",
+        "signed_up_at_millis",
+        "has_password",
+        "auth_with_email",
+        "oauth_providers",
+        "selected_team_id",
+        "selected_team",
+        "requires_totp_mfa",
+        "otp_auth_enabled",
+        "passkey_auth_enabled",
+        "is_anonymous",
+        "is_restricted",
+        "restricted_reason",
+        "restricted_by_admin",
+        "restricted_by_admin_reason",
+    ];
+    schema.sort_unstable();
+    assert_eq!(keys, schema, "client access");
+    assert_eq!(
+        (
+            me.json["is_restricted"].clone(),
+            me.json["restricted_reason"].clone()
+        ),
+        (json!(false), Value::Null)
+    );
+    let got = e
+        .server(Method::GET, &format!("/users/{}", s(&u["id"])))
+        .send(&e.app)
+        .await;
+    assert_eq!(got.json["last_active_at_millis"], json!(T0));
+    assert!(got.json.get("server_metadata").is_some());
+
+    let anon = e
+        .client(Method::POST, "/auth/anonymous/sign-up")
+        .send(&e.app)
+        .await;
+    let anon = e
+        .client(Method::GET, "/users/me")
+        .header("x-stack-access-token", &anon.string("access_token"))
+        .header("x-stack-allow-anonymous-user", "true")
+        .send(&e.app)
+        .await;
+    assert_eq!(
+        (
+            anon.json["is_restricted"].clone(),
+            anon.json["restricted_reason"].clone()
+        ),
+        (json!(true), json!({"type": "anonymous"}))
+    );
+}
+
 async fn sessions_refresh_me_revoke(kind: StoreKind) {
     let e = test_app(kind).await;
     let u = e
@@ -522,6 +596,7 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
 }
 
 cli_auth_tests::on_both_stores!(
+    the_user_json_is_stacks_client_read_schema,
     users_create_read_update,
     users_are_per_project_and_server_only,
     sessions_refresh_me_revoke,

@@ -32,8 +32,12 @@ impl From<UserBody> for UserPatch {
     }
 }
 
-/// A user as the API shows it; `server_metadata` only to server and admin.
+/// A user as the API shows it: every field of Stack's client read schema,
+/// with defaults where this service has no such feature (contract §4);
+/// server and admin access also see `server_metadata` and
+/// `last_active_at_millis`.
 pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
+    let restricted_reason = user.is_anonymous.then(|| json!({ "type": "anonymous" }));
     let mut body = json!({
         "id": user.id,
         "display_name": user.display_name,
@@ -41,8 +45,11 @@ pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
         "primary_email_verified": false,
         "profile_image_url": null,
         "is_anonymous": user.is_anonymous,
+        "is_restricted": user.is_anonymous,
+        "restricted_reason": restricted_reason,
+        "restricted_by_admin": false,
+        "restricted_by_admin_reason": null,
         "signed_up_at_millis": user.signed_up_at_millis,
-        "last_active_at_millis": user.signed_up_at_millis,
         "client_metadata": user.client_metadata,
         "client_read_only_metadata": null,
         "has_password": false,
@@ -56,6 +63,7 @@ pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
     });
     if ctx.is_server() {
         body["server_metadata"] = user.server_metadata.clone();
+        body["last_active_at_millis"] = json!(user.signed_up_at_millis);
     }
     body
 }
