@@ -2,7 +2,8 @@
 // of `@stackframe/js` (the newest release, and 2.8.102, the last that sends
 // `x-stack-*` headers) logs in against `cli-auth-dev`, with a stand-in
 // browser that completes the login code it is shown; the refresh token it
-// returns must be a live session of that browser's user.
+// returns must be a live session of that browser's user, which the SDK then
+// uses by itself (getUser through /auth/oauth/token), until it is revoked.
 //
 //   node --test tests/sdk/prompt-cli-login.test.mjs
 // Needs: CLI_AUTH_DEV_BIN; the packages `stackframe-js-latest` and
@@ -93,9 +94,7 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     assert.equal(typeof refreshToken, "string");
 
     // The refresh token is a live session of the user the browser signed in
-    // as. (The SDK's own session use goes through `/auth/oauth/token`, the
-    // OAuth refresh grant, which is not part of this service's contract;
-    // clients use `/auth/sessions/current/refresh`.)
+    // as, through the REST refresh endpoint...
     const headers = {
       "x-stack-project-id": project, "x-stack-access-type": "client",
       "x-stack-publishable-client-key": clientKey,
@@ -114,5 +113,39 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     const body = await me.json();
     assert.equal(body.id, user.id);
     assert.equal(body.primary_email, email);
+
+    // ...and through the SDK itself, holding only that refresh token, as
+    // Stack's own CLI does: it refreshes through /auth/oauth/token and
+    // validates the access token's claims before it calls /users/me.
+    const cliApp = new StackClientApp({
+      baseUrl,
+      projectId: project,
+      publishableClientKey: clientKey,
+      tokenStore: { accessToken: "", refreshToken },
+      noAutomaticPrefetch: true,
+    });
+    const sdkUser = await cliApp.getUser();
+    assert.ok(sdkUser, `@stackframe/js ${version}: getUser() with the CLI's refresh token`);
+    assert.equal(sdkUser.id, user.id);
+    assert.equal(sdkUser.primaryEmail, email);
+    assert.equal(sdkUser.displayName, "SDK user");
+    const auth = await sdkUser.getAuthJson();
+    assert.equal(auth.refreshToken, refreshToken);
+    assert.equal(typeof auth.accessToken, "string");
+
+    // A revoked session: the SDK sees a signed-out user.
+    const revoked = await fetch(`${baseUrl}/api/v1/auth/sessions/current`, {
+      method: "DELETE",
+      headers: { ...headers, "x-stack-access-token": auth.accessToken },
+    });
+    assert.equal(revoked.status, 200);
+    const afterRevoke = new StackClientApp({
+      baseUrl,
+      projectId: project,
+      publishableClientKey: clientKey,
+      tokenStore: { accessToken: "", refreshToken },
+      noAutomaticPrefetch: true,
+    });
+    assert.equal(await afterRevoke.getUser(), null, "signed out after the revoke");
   });
 }
