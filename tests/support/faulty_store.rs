@@ -93,6 +93,10 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.update_user(p, id, patch).await
     }
+    async fn delete_user(&self, p: &str, id: &str) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.delete_user(p, id).await
+    }
     async fn delete_session(&self, p: &str, id: &str) -> StoreResult<bool> {
         self.check()?;
         self.inner.delete_session(p, id).await

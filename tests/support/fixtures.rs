@@ -58,6 +58,7 @@ fn fixture_user(now: Millis) -> User {
         project_id: PROJECT.into(),
         display_name: Some("Fixture user".into()),
         primary_email: None,
+        profile_image_url: None,
         is_anonymous: false,
         signed_up_at_millis: now,
         client_metadata: Value::Null,
@@ -186,6 +187,22 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         ),
         ("users-update/invalid-email", Known(400, "SCHEMA_ERROR")),
         ("users-me/me", JsonFields(200, &["id", "display_name"])),
+        (
+            "users-me-update/update",
+            JsonFields(200, &["id", "display_name", "profile_image_url"]),
+        ),
+        (
+            "users-me-update/server-field-with-client-key",
+            Known(400, "SCHEMA_ERROR"),
+        ),
+        (
+            "users-me-delete/delete",
+            Json(200, json!({"success": true})),
+        ),
+        (
+            "users-me-delete/no-token",
+            Known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER"),
+        ),
         (
             "users-me/no-token",
             Known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER"),
@@ -329,7 +346,11 @@ pub fn check_request_id(name: &str, event: &str, headers: &http::HeaderMap) {
 /// access token (signed at `T0`, valid ten minutes) has long expired there.
 pub fn check_at_wall_clock(name: &str, status: u16, headers: &http::HeaderMap, body: &str) {
     match name {
-        "users-me/me" | "sessions-revoke/revoke" => {
+        "users-me/me"
+        | "users-me-update/update"
+        | "users-me-update/server-field-with-client-key"
+        | "users-me-delete/delete"
+        | "sessions-revoke/revoke" => {
             assert_eq!(status, 401, "{name}: {body}");
             assert_eq!(
                 headers

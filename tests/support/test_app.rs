@@ -99,6 +99,7 @@ pub async fn seed_user(
         project_id: project_id.to_owned(),
         display_name: (!anonymous).then(|| "Ada".to_owned()),
         primary_email: None,
+        profile_image_url: None,
         is_anonymous: anonymous,
         signed_up_at_millis: now,
         client_metadata: Value::Null,

@@ -220,6 +220,93 @@ async fn the_user_json_is_stacks_client_read_schema(kind: StoreKind) {
     );
 }
 
+/// PATCH /users/me: client access sets only its own fields, server access
+/// all; DELETE /users/me: the user is gone and no session refreshes.
+async fn users_me_update_and_delete(kind: StoreKind) {
+    let e = test_app(kind).await;
+    let u = e
+        .create_user(json!({"display_name": "Kim", "server_metadata": {"tier": 1}}))
+        .await;
+    let id = s(&u["id"]);
+    let (refresh, access) = e.session(&id).await;
+    let me = |req: Req| req.header("x-stack-access-token", &access);
+
+    let r = me(e.client(Method::PATCH, "/users/me"))
+        .json(json!({
+            "display_name": "Kim L",
+            "profile_image_url": "https://example.com/kim.png",
+            "client_metadata": {"theme": "dark"}
+        }))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.json["display_name"], "Kim L");
+    assert_eq!(r.json["profile_image_url"], "https://example.com/kim.png");
+    assert_eq!(r.json["client_metadata"], json!({"theme": "dark"}));
+    assert!(r.json.get("server_metadata").is_none(), "client access");
+
+    let r = me(e.client(Method::PATCH, "/users/me"))
+        .json(json!({"display_name": "X", "server_metadata": {"tier": 9}, "is_anonymous": true}))
+        .send(&e.app)
+        .await;
+    r.assert_known(400, "SCHEMA_ERROR");
+    assert!(
+        r.json["error"].as_str().is_some_and(
+            |m| m.contains("body contains unknown properties: is_anonymous, server_metadata")
+        ),
+        "{r:?}"
+    );
+    let got = e
+        .server(Method::GET, &format!("/users/{id}"))
+        .send(&e.app)
+        .await;
+    assert_eq!(
+        (
+            got.json["display_name"].clone(),
+            got.json["server_metadata"].clone()
+        ),
+        (json!("Kim L"), json!({"tier": 1})),
+        "a refused patch changes nothing"
+    );
+
+    let r = me(e.client(Method::PATCH, "/users/me"))
+        .json(json!({"profile_image_url": null}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json["profile_image_url"], Value::Null, "null clears");
+    let r = me(e.server(Method::PATCH, "/users/me"))
+        .json(json!({"server_metadata": {"tier": 2}}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json["server_metadata"], json!({"tier": 2}), "{r:?}");
+    e.client(Method::PATCH, "/users/me")
+        .json(json!({}))
+        .send(&e.app)
+        .await
+        .assert_known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
+
+    e.client(Method::DELETE, "/users/me")
+        .send(&e.app)
+        .await
+        .assert_known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER");
+    let r = me(e.client(Method::DELETE, "/users/me")).send(&e.app).await;
+    assert_eq!((r.status, r.json.clone()), (200, json!({"success": true})));
+    e.server(Method::GET, &format!("/users/{id}"))
+        .send(&e.app)
+        .await
+        .assert_known(404, "USER_NOT_FOUND");
+    e.refresh(&refresh)
+        .await
+        .assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    e.oauth_refresh(&refresh)
+        .await
+        .assert_known(401, "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    me(e.client(Method::DELETE, "/users/me"))
+        .send(&e.app)
+        .await
+        .assert_known(404, "USER_NOT_FOUND");
+}
+
 async fn sessions_refresh_me_revoke(kind: StoreKind) {
     let e = test_app(kind).await;
     let u = e
@@ -403,6 +490,7 @@ async fn access_tokens_are_checked_by_rule_five(kind: StoreKind) {
         project_id: e.seeded.project.id.clone(),
         display_name: None,
         primary_email: None,
+        profile_image_url: None,
         is_anonymous: false,
         signed_up_at_millis: T0,
         client_metadata: Value::Null,
@@ -597,6 +685,7 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
 
 cli_auth_tests::on_both_stores!(
     the_user_json_is_stacks_client_read_schema,
+    users_me_update_and_delete,
     users_create_read_update,
     users_are_per_project_and_server_only,
     sessions_refresh_me_revoke,

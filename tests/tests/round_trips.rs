@@ -265,6 +265,17 @@ async fn accounts_endpoints_round_trips() {
         "me: tokens verify offline, one user read"
     );
     let (r, trips) = counted(
+        client(Method::PATCH, "/users/me")
+            .header("x-stack-access-token", &access)
+            .json(json!({"display_name": "R2"})),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "PATCH /users/me: one conditional update that returns the user"
+    );
+    let (r, trips) = counted(
         client(Method::DELETE, "/auth/sessions/current").header("x-stack-access-token", &access),
     )
     .await;
@@ -278,6 +289,18 @@ async fn accounts_endpoints_round_trips() {
         (r.status, trips),
         (200, 1),
         "anonymous sign-up: one transaction"
+    );
+    let anon_access = r.json["access_token"].as_str().expect("access").to_owned();
+    let (r, trips) = counted(
+        client(Method::DELETE, "/users/me")
+            .header("x-stack-access-token", &anon_access)
+            .header("x-stack-allow-anonymous-user", "true"),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "DELETE /users/me: one conditional delete"
     );
     let jwks = format!(
         "/api/v1/projects/{}/.well-known/jwks.json",

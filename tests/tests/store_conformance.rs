@@ -352,6 +352,16 @@ async fn user_and_session_are_created_together_or_not_at_all(s: Arc<dyn Store>) 
     assert_eq!((found.user, found.session), (Some(user), Some(session)));
 }
 
+async fn users_are_deleted_once_and_only_in_their_project(s: Arc<dyn Store>) {
+    let seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
+    assert!(!s.delete_user("p2", &seeded.user.id).await.expect("delete"));
+    assert!(s.user(&seeded.user.id).await.expect("read").is_some());
+    assert!(s.delete_user("p1", &seeded.user.id).await.expect("delete"));
+    assert!(!s.delete_user("p1", &seeded.user.id).await.expect("delete"));
+    assert_eq!(s.user(&seeded.user.id).await.expect("read"), None);
+    assert!(!s.delete_user("p1", "missing").await.expect("delete"));
+}
+
 async fn user_updates_set_clear_and_keep(s: Arc<dyn Store>) {
     let mut seeded = seed_user(s.as_ref(), "p1", true, T0, HOUR).await;
     seeded.user.primary_email = Some("a@b.c".into());
@@ -359,6 +369,7 @@ async fn user_updates_set_clear_and_keep(s: Arc<dyn Store>) {
     let patch = UserPatch {
         display_name: Some(Some("New".into())),
         primary_email: Some(None),
+        profile_image_url: Some(Some("https://example.com/p.png".into())),
         is_anonymous: Some(false),
         client_metadata: Some(serde_json::json!({"k": [1, 2]})),
         server_metadata: None,
@@ -526,5 +537,6 @@ conformance!(
     claims_refuse_dead_sessions_and_detach_nothing,
     user_and_session_are_created_together_or_not_at_all,
     user_updates_set_clear_and_keep,
+    users_are_deleted_once_and_only_in_their_project,
     racing_session_deletes_succeed_once,
 );

@@ -62,10 +62,13 @@ pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     if method == Method::OPTIONS {
         return Ok(Route::Preflight);
     }
-    let allow: Vec<String> = matching
-        .iter()
-        .map(|(e, _)| e.route.method.to_string())
-        .collect();
+    let mut allow: Vec<String> = Vec::new();
+    for (e, _) in &matching {
+        let method = e.route.method.to_string();
+        if !allow.contains(&method) {
+            allow.push(method);
+        }
+    }
     matching
         .into_iter()
         .find(|(e, _)| e.route.method == method)

@@ -45,6 +45,7 @@ pub fn new_user(project_id: &str, patch: &UserPatch, now: Millis) -> User {
         project_id: project_id.to_owned(),
         display_name: None,
         primary_email: None,
+        profile_image_url: None,
         is_anonymous: false,
         signed_up_at_millis: now,
         client_metadata: Value::Null,
@@ -104,6 +105,20 @@ pub async fn update_user(
         .update_user(project_id, user_id, patch)
         .await?
         .ok_or(AccountError::UserNotFound)
+}
+
+/// Deletes a user: one conditional delete. Its sessions stop refreshing,
+/// since a refresh needs the user.
+pub async fn delete_user(
+    store: &dyn Store,
+    project_id: &str,
+    user_id: &str,
+) -> Result<(), AccountError> {
+    if store.delete_user(project_id, user_id).await? {
+        Ok(())
+    } else {
+        Err(AccountError::UserNotFound)
+    }
 }
 
 /// A new session's tokens, to hand out once.

@@ -94,6 +94,10 @@ pub trait Store: Send + Sync {
         user_id: &str,
         patch: &UserPatch,
     ) -> StoreResult<Option<User>>;
+    /// Deletes the user if it exists in `project_id`; its sessions stay, but
+    /// none refreshes without its user. Of racing deletes, exactly one
+    /// returns `true`.
+    async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool>;
     /// Deletes the session if it exists in `project_id`. Of racing deletes,
     /// exactly one returns `true`.
     async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool>;

@@ -10,6 +10,7 @@ use crate::clock::Millis;
 pub struct UserPatch {
     pub display_name: Option<Option<String>>,
     pub primary_email: Option<Option<String>>,
+    pub profile_image_url: Option<Option<String>>,
     pub is_anonymous: Option<bool>,
     pub client_metadata: Option<Value>,
     pub server_metadata: Option<Value>,
@@ -22,6 +23,9 @@ impl UserPatch {
         }
         if let Some(v) = &self.primary_email {
             user.primary_email.clone_from(v);
+        }
+        if let Some(v) = &self.profile_image_url {
+            user.profile_image_url.clone_from(v);
         }
         if let Some(v) = self.is_anonymous {
             user.is_anonymous = v;
@@ -41,6 +45,7 @@ pub struct User {
     pub project_id: String,
     pub display_name: Option<String>,
     pub primary_email: Option<String>,
+    pub profile_image_url: Option<String>,
     pub is_anonymous: bool,
     pub signed_up_at_millis: Millis,
     pub client_metadata: Value,

@@ -44,6 +44,20 @@ impl MemoryStore {
     }
 }
 
+/// Removes the record `id` if it belongs to `project_id`; whether it did.
+fn remove_in_project<T>(
+    records: &mut HashMap<String, T>,
+    id: &str,
+    project_id: &str,
+    project_of: impl Fn(&T) -> &String,
+) -> bool {
+    let ours = records.get(id).is_some_and(|r| project_of(r) == project_id);
+    if ours {
+        records.remove(id);
+    }
+    ours
+}
+
 #[async_trait]
 impl Store for MemoryStore {
     async fn get_project(&self, id: &str) -> StoreResult<Option<Project>> {
@@ -110,16 +124,21 @@ impl Store for MemoryStore {
         }
     }
 
+    async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool> {
+        let mut t = self.tables();
+        Ok(remove_in_project(&mut t.users, user_id, project_id, |u| {
+            &u.project_id
+        }))
+    }
+
     async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
         let mut t = self.tables();
-        if t.sessions
-            .get(session_id)
-            .is_some_and(|s| s.project_id == project_id)
-        {
-            t.sessions.remove(session_id);
-            return Ok(true);
-        }
-        Ok(false)
+        Ok(remove_in_project(
+            &mut t.sessions,
+            session_id,
+            project_id,
+            |s| &s.project_id,
+        ))
     }
 
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {

@@ -16,18 +16,22 @@ pub mod user_json;
 pub mod users_create;
 pub mod users_get;
 pub mod users_me;
+pub mod users_me_delete;
+pub mod users_me_update;
 pub mod users_update;
 
 use super::endpoint::{Endpoint, Handler};
 
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`).
-pub static ALL: [Endpoint; 13] = [
+pub static ALL: [Endpoint; 15] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
     Endpoint::of::<users_create::UsersCreate>(),
     Endpoint::of::<users_me::UsersMe>(),
+    Endpoint::of::<users_me_update::UsersMeUpdate>(),
+    Endpoint::of::<users_me_delete::UsersMeDelete>(),
     Endpoint::of::<users_get::UsersGet>(),
     Endpoint::of::<users_update::UsersUpdate>(),
     Endpoint::of::<anonymous_sign_up::AnonymousSignUp>(),

@@ -21,10 +21,56 @@ request_body! {
 
 impl From<UserBody> for UserPatch {
     fn from(b: UserBody) -> Self {
+        MeBody {
+            display_name: b.display_name,
+            profile_image_url: Nullable::Absent,
+            client_metadata: b.client_metadata,
+            primary_email: b.primary_email,
+            is_anonymous: b.is_anonymous,
+            server_metadata: b.server_metadata,
+        }
+        .into()
+    }
+}
+
+request_body! {
+    /// The body of PATCH /users/me: client access may set only
+    /// `display_name`, `profile_image_url` and `client_metadata`; server and
+    /// admin access may also set what PATCH /users/{user_id} sets.
+    pub struct MeBody {
+        pub display_name: Nullable<String>,
+        pub profile_image_url: Nullable<String>,
+        pub client_metadata: Nullable<Json>,
+        pub primary_email: Nullable<Email>,
+        pub is_anonymous: Option<bool>,
+        pub server_metadata: Nullable<Json>,
+    }
+}
+
+impl MeBody {
+    /// The fields set that client access may not set.
+    pub fn server_only_fields(&self) -> Vec<&'static str> {
+        let mut fields = Vec::new();
+        if !matches!(self.primary_email, Nullable::Absent) {
+            fields.push("primary_email");
+        }
+        if self.is_anonymous.is_some() {
+            fields.push("is_anonymous");
+        }
+        if !matches!(self.server_metadata, Nullable::Absent) {
+            fields.push("server_metadata");
+        }
+        fields
+    }
+}
+
+impl From<MeBody> for UserPatch {
+    fn from(b: MeBody) -> Self {
         let metadata = |m: Nullable<Json>| m.into_patch().map(|v| v.map_or(Value::Null, |j| j.0));
         Self {
             display_name: b.display_name.into_patch(),
             primary_email: b.primary_email.into_patch().map(|e| e.map(|e| e.0)),
+            profile_image_url: b.profile_image_url.into_patch(),
             is_anonymous: b.is_anonymous,
             client_metadata: metadata(b.client_metadata),
             server_metadata: metadata(b.server_metadata),
@@ -43,7 +89,7 @@ pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
         "display_name": user.display_name,
         "primary_email": user.primary_email,
         "primary_email_verified": false,
-        "profile_image_url": null,
+        "profile_image_url": user.profile_image_url,
         "is_anonymous": user.is_anonymous,
         "is_restricted": user.is_anonymous,
         "restricted_reason": restricted_reason,

@@ -10,6 +10,7 @@ fn user(anon: bool) -> User {
         project_id: "p1".into(),
         display_name: None,
         primary_email: None,
+        profile_image_url: None,
         is_anonymous: anon,
         signed_up_at_millis: 0,
         client_metadata: Value::Null,

@@ -155,6 +155,7 @@ impl DynamoStore {
         for (name, value) in [
             (attr::DISPLAY_NAME, &patch.display_name),
             (attr::PRIMARY_EMAIL, &patch.primary_email),
+            (attr::PROFILE_IMAGE_URL, &patch.profile_image_url),
         ] {
             match value {
                 Some(Some(v)) => {
@@ -211,18 +212,19 @@ impl DynamoStore {
         }
     }
 
-    /// Deletes the session if it is in `project_id`: of racing deletes,
-    /// exactly one succeeds.
-    pub(super) async fn delete_session_item(
+    /// Deletes the item `id` of `table` if it is in `project_id`: one
+    /// conditional delete, so of racing deletes exactly one succeeds.
+    pub(super) async fn delete_in_project(
         &self,
+        table: &str,
         project_id: &str,
-        session_id: &str,
+        id: &str,
     ) -> StoreResult<bool> {
         let result = self
             .client
             .delete_item()
-            .table_name(&self.tables.sessions)
-            .key(attr::ID, s(session_id))
+            .table_name(table)
+            .key(attr::ID, s(id))
             .condition_expression(format!("{} = :p", attr::PROJECT_ID))
             .expression_attribute_values(":p", s(project_id))
             .send()

@@ -32,6 +32,7 @@ pub(super) mod attr {
     // Users.
     pub const DISPLAY_NAME: &str = "display_name";
     pub const PRIMARY_EMAIL: &str = "primary_email";
+    pub const PROFILE_IMAGE_URL: &str = "profile_image_url";
     pub const IS_ANONYMOUS: &str = "is_anonymous";
     pub const CLIENT_METADATA: &str = "client_metadata";
     pub const SERVER_METADATA: &str = "server_metadata";
@@ -55,6 +56,7 @@ pub(super) mod attr {
         PROJECT_ID,
         DISPLAY_NAME,
         PRIMARY_EMAIL,
+        PROFILE_IMAGE_URL,
         IS_ANONYMOUS,
         CLIENT_METADATA,
         SERVER_METADATA,
@@ -154,6 +156,8 @@ pub(super) struct UserItem {
     display_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     primary_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    profile_image_url: Option<String>,
     is_anonymous: bool,
     signed_up_at: i64,
     /// JSON text: metadata is arbitrary JSON, kept exactly as given.
@@ -168,6 +172,7 @@ impl From<&User> for UserItem {
             project_id: u.project_id.clone(),
             display_name: u.display_name.clone(),
             primary_email: u.primary_email.clone(),
+            profile_image_url: u.profile_image_url.clone(),
             is_anonymous: u.is_anonymous,
             signed_up_at: u.signed_up_at_millis,
             client_metadata: u.client_metadata.to_string(),
@@ -190,6 +195,7 @@ impl TryFrom<UserItem> for User {
             project_id: i.project_id,
             display_name: i.display_name,
             primary_email: i.primary_email,
+            profile_image_url: i.profile_image_url,
             is_anonymous: i.is_anonymous,
             signed_up_at_millis: i.signed_up_at,
         })

@@ -120,8 +120,14 @@ impl Store for DynamoStore {
         self.patch_user(project, id, patch).await
     }
 
+    async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool> {
+        let table = &self.tables.users;
+        self.delete_in_project(table, project_id, user_id).await
+    }
+
     async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
-        self.delete_session_item(project_id, session_id).await
+        let table = &self.tables.sessions;
+        self.delete_in_project(table, project_id, session_id).await
     }
 
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {

@@ -40,6 +40,7 @@ fn a_full_user_item_carries_the_user_attributes() {
         project_id: "p".into(),
         display_name: Some("Ada".into()),
         primary_email: Some("ada@example.com".into()),
+        profile_image_url: Some("https://example.com/ada.png".into()),
         is_anonymous: false,
         signed_up_at_millis: 1,
         client_metadata: json!({"a": 1}),
