@@ -3,7 +3,7 @@
 // `x-stack-*` headers) logs in against `cli-auth-dev`, with a stand-in
 // browser that completes the login code it is shown; the refresh token it
 // returns must be a live session of that browser's user, which the SDK then
-// uses by itself (getUser through /auth/oauth/token), until it is revoked.
+// uses by itself (getUser through /auth/oauth/token, update, signOut).
 //
 //   node --test tests/sdk/prompt-cli-login.test.mjs
 // Needs: CLI_AUTH_DEV_BIN; the packages `stackframe-js-latest` and
@@ -42,6 +42,17 @@ async function serverCall(path, body) {
   });
   assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
   return response.json();
+}
+
+/** An SDK app holding only a refresh token, as Stack's own CLI builds it. */
+function sessionApp(StackClientApp, refreshToken) {
+  return new StackClientApp({
+    baseUrl,
+    projectId: project,
+    publishableClientKey: clientKey,
+    tokenStore: { accessToken: "", refreshToken },
+    noAutomaticPrefetch: true,
+  });
 }
 
 /** What a signed-in browser does with the confirm URL: hand over a session. */
@@ -117,13 +128,7 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     // ...and through the SDK itself, holding only that refresh token, as
     // Stack's own CLI does: it refreshes through /auth/oauth/token and
     // validates the access token's claims before it calls /users/me.
-    const cliApp = new StackClientApp({
-      baseUrl,
-      projectId: project,
-      publishableClientKey: clientKey,
-      tokenStore: { accessToken: "", refreshToken },
-      noAutomaticPrefetch: true,
-    });
+    const cliApp = sessionApp(StackClientApp, refreshToken);
     const sdkUser = await cliApp.getUser();
     assert.ok(sdkUser, `@stackframe/js ${version}: getUser() with the CLI's refresh token`);
     assert.equal(sdkUser.id, user.id);
@@ -133,19 +138,24 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     assert.equal(auth.refreshToken, refreshToken);
     assert.equal(typeof auth.accessToken, "string");
 
-    // A revoked session: the SDK sees a signed-out user.
-    const revoked = await fetch(`${baseUrl}/api/v1/auth/sessions/current`, {
-      method: "DELETE",
-      headers: { ...headers, "x-stack-access-token": auth.accessToken },
+    // update() goes through PATCH /users/me with client access.
+    await sdkUser.update({ displayName: "Renamed", clientMetadata: { theme: "dark" } });
+    const fresh = sessionApp(StackClientApp, refreshToken);
+    const updated = await fresh.getUser();
+    assert.equal(updated.displayName, "Renamed");
+    assert.deepEqual(updated.clientMetadata, { theme: "dark" });
+
+    // signOut() revokes the session: its refresh token is dead, and the SDK
+    // sees a signed-out user.
+    await sdkUser.signOut();
+    const dead = await fetch(`${baseUrl}/api/v1/auth/sessions/current/refresh`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json", "x-stack-refresh-token": refreshToken },
+      body: "{}",
     });
-    assert.equal(revoked.status, 200);
-    const afterRevoke = new StackClientApp({
-      baseUrl,
-      projectId: project,
-      publishableClientKey: clientKey,
-      tokenStore: { accessToken: "", refreshToken },
-      noAutomaticPrefetch: true,
-    });
-    assert.equal(await afterRevoke.getUser(), null, "signed out after the revoke");
+    assert.equal(dead.status, 401);
+    assert.equal(dead.headers.get("x-stack-known-error"), "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
+    const afterRevoke = sessionApp(StackClientApp, refreshToken);
+    assert.equal(await afterRevoke.getUser(), null, "signed out after signOut()");
   });
 }
