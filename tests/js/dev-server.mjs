@@ -4,13 +4,15 @@
 
 import { spawn } from "node:child_process";
 
-/** Resolves with `{ baseUrl, stop }` once the server says it is listening. */
-export async function startDevServer({ project, clientKey, serverKey }) {
+/** Resolves with `{ baseUrl, stop }` once the server says it is listening;
+ *  `env` adds settings (e.g. a short access-token lifetime). */
+export async function startDevServer({ project, clientKey, serverKey, env = {} }) {
   const bin = process.env.CLI_AUTH_DEV_BIN;
   if (!bin) throw new Error("set CLI_AUTH_DEV_BIN to the built cli-auth-dev");
   const server = spawn(bin, ["--listen", "127.0.0.1:0", "--store", "memory"], {
     env: {
       ...process.env,
+      ...env,
       CLI_AUTH_DEV_PROJECT_ID: project,
       CLI_AUTH_DEV_PUBLISHABLE_CLIENT_KEY: clientKey,
       CLI_AUTH_DEV_SECRET_SERVER_KEY: serverKey,

@@ -24,15 +24,26 @@ const project = "5d1e4b8a-3c2f-4e6d-9a7b-0c1d2e3f4a5b";
 const clientKey = "pck_sdk_test_client_key";
 const serverKey = "ssk_sdk_test_server_key";
 let stopServer, baseUrl;
+// A second server whose access tokens live 22 s: the SDK refreshes a token
+// with less than 20 s left before it uses it.
+const SHORT_TTL_SECONDS = 22;
+let stopShortServer, shortBaseUrl;
 
 before(async () => {
   ({ baseUrl, stop: stopServer } = await startDevServer({ project, clientKey, serverKey }));
+  ({ baseUrl: shortBaseUrl, stop: stopShortServer } = await startDevServer({
+    project, clientKey, serverKey,
+    env: { CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS: String(SHORT_TTL_SECONDS) },
+  }));
 });
 
-after(() => stopServer?.());
+after(() => {
+  stopServer?.();
+  stopShortServer?.();
+});
 
-async function serverCall(path, body) {
-  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+async function serverCall(path, body, base = baseUrl) {
+  const response = await fetch(`${base}/api/v1${path}`, {
     method: "POST",
     headers: {
       "content-type": "application/json", "x-stack-project-id": project,
@@ -45,9 +56,9 @@ async function serverCall(path, body) {
 }
 
 /** An SDK app holding only a refresh token, as Stack's own CLI builds it. */
-function sessionApp(StackClientApp, refreshToken) {
+function sessionApp(StackClientApp, refreshToken, base = baseUrl) {
   return new StackClientApp({
-    baseUrl,
+    baseUrl: base,
     projectId: project,
     publishableClientKey: clientKey,
     tokenStore: { accessToken: "", refreshToken },
@@ -157,5 +168,29 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     assert.equal(dead.headers.get("x-stack-known-error"), "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
     const afterRevoke = sessionApp(StackClientApp, refreshToken);
     assert.equal(await afterRevoke.getUser(), null, "signed out after signOut()");
+  });
+}
+
+/** The claims of a JWT, unverified (the SDK and the server verify it). */
+function claimsOf(jwt) {
+  return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
+}
+
+for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
+  test(`${pkg}: an access token near its expiry is refreshed through /auth/oauth/token`, async () => {
+    const { StackClientApp } = require(pkg);
+    const user = await serverCall("/users", { display_name: "Short" }, shortBaseUrl);
+    const session = await serverCall("/auth/sessions", { user_id: user.id }, shortBaseUrl);
+    const app = sessionApp(StackClientApp, session.refresh_token, shortBaseUrl);
+    const first = await (await app.getUser()).getAuthJson();
+    assert.equal(claimsOf(first.accessToken).exp - claimsOf(first.accessToken).iat, SHORT_TTL_SECONDS);
+    // 3 s later the token has under 20 s left: the SDK gets a new one by itself.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const again = await app.getUser();
+    assert.equal(again?.id, user.id);
+    const second = await again.getAuthJson();
+    assert.notEqual(second.accessToken, first.accessToken);
+    assert.ok(claimsOf(second.accessToken).exp > claimsOf(first.accessToken).exp);
+    assert.equal(second.refreshToken, session.refresh_token, "no rotation");
   });
 }
