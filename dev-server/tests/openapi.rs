@@ -150,6 +150,15 @@ fn documents_each_request_body_as_its_type_declares() {
         assert_eq!(required, declared_required, "{name}: required fields");
         for field in e.body {
             let property = &schema["properties"][field.name];
+            if field.server_only {
+                assert!(
+                    property["description"]
+                        .as_str()
+                        .is_some_and(|d| d.contains("Server and admin access only")),
+                    "{name}.{}: documented as server-only",
+                    field.name
+                );
+            }
             let types: Vec<&str> = match &property["type"] {
                 Value::String(t) => vec![t.as_str()],
                 Value::Array(ts) => ts.iter().filter_map(Value::as_str).collect(),

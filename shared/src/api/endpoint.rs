@@ -136,7 +136,8 @@ impl Endpoint {
 
 fn run<'a, H: Handler>(ctx: &'a Context<'a>, body: Value) -> ErasedFuture<'a> {
     Box::pin(async move {
-        let body = body::read::<H::Body>(ctx.request.method, ctx.request.path, body)?;
+        let request = &ctx.request;
+        let body = body::read::<H::Body>(request.method, request.path, body, ctx.is_server())?;
         H::handle(ctx, body).await
     })
 }

@@ -5,8 +5,9 @@
 //! of truth for the fields accepted, which are required, their types and
 //! ranges, and the `SCHEMA_ERROR` message. Field types say how they read:
 //! a [`BodyValue`] `T` is required, `Option<T>` is optional (`null` means
-//! absent), [`Nullable<T>`] keeps an explicit `null` ("clear this field").
-//! Unknown fields are errors.
+//! absent), [`Nullable<T>`] keeps an explicit `null` ("clear this field"),
+//! [`ServerOnly<F>`] is a field client access may not send. Unknown fields
+//! are errors.
 
 use http::{HeaderMap, Method, header};
 use serde_json::{Map, Value};
@@ -32,6 +33,9 @@ pub struct FieldSpec {
     /// The JSON Schema type (`string`, `integer`, `boolean`), or `None` for
     /// any JSON value.
     pub json_type: Option<&'static str>,
+    /// Only server and admin access may send it; for client access it is
+    /// an unknown property.
+    pub server_only: bool,
 }
 
 /// A request body type. Implemented by [`request_body!`].
@@ -58,6 +62,7 @@ pub trait BodyValue: Sized {
 pub trait BodyField: Sized {
     const REQUIRED: bool;
     const JSON_TYPE: Option<&'static str>;
+    const SERVER_ONLY: bool = false;
 
     fn from_field(value: Option<&Value>) -> Result<Self, String>;
 }
@@ -88,9 +93,8 @@ impl<T: BodyValue> BodyField for Option<T> {
 
 /// An optional field where `null` is a value of its own: absent keeps,
 /// `null` clears, a value sets (PATCH semantics).
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Nullable<T> {
-    #[default]
     Absent,
     Null,
     Value(T),
@@ -117,6 +121,21 @@ impl<T: BodyValue> BodyField for Nullable<T> {
             Some(Value::Null) => Ok(Self::Null),
             Some(v) => T::from_json(v).map(Self::Value),
         }
+    }
+}
+
+/// A field only server and admin access may send (PATCH /users/me); for
+/// client access it is an unknown property, and never read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServerOnly<F>(pub F);
+
+impl<F: BodyField> BodyField for ServerOnly<F> {
+    const REQUIRED: bool = F::REQUIRED;
+    const JSON_TYPE: Option<&'static str> = F::JSON_TYPE;
+    const SERVER_ONLY: bool = true;
+
+    fn from_field(value: Option<&Value>) -> Result<Self, String> {
+        F::from_field(value).map(Self)
     }
 }
 
@@ -169,6 +188,7 @@ macro_rules! request_body {
                     name: stringify!($field),
                     required: <$ty as $crate::api::body::BodyField>::REQUIRED,
                     json_type: <$ty as $crate::api::body::BodyField>::JSON_TYPE,
+                    server_only: <$ty as $crate::api::body::BodyField>::SERVER_ONLY,
                 },
             )*];
             const IGNORES_UNKNOWN_FIELDS: bool = $ignores;
@@ -203,12 +223,6 @@ macro_rules! wire_enum {
         impl $name {
             /// The wire names, in declaration order.
             pub const NAMES: &'static [&'static str] = &[$($text),*];
-
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $( Self::$variant => $text, )*
-                }
-            }
         }
 
         impl $crate::api::body::BodyValue for $name {
@@ -246,9 +260,15 @@ request_body! {
 }
 
 /// Validates an already decoded body and reads it as `B`: unknown fields
-/// first, then each declared field in order.
-pub fn read<B: RequestBody>(method: &Method, path: &str, value: Value) -> Result<B, ApiError> {
-    let Value::Object(object) = value else {
+/// first (a server-only field is unknown to client access), then each
+/// declared field in order. `server_access`: server or admin access.
+pub fn read<B: RequestBody>(
+    method: &Method,
+    path: &str,
+    value: Value,
+    server_access: bool,
+) -> Result<B, ApiError> {
+    let Value::Object(mut object) = value else {
         return Err(schema_error(
             method,
             path,
@@ -258,33 +278,28 @@ pub fn read<B: RequestBody>(method: &Method, path: &str, value: Value) -> Result
             )],
         ));
     };
+    let declared = |name: &str| B::FIELDS.iter().find(|f| f.name == name);
+    let accepted = |name: &str| declared(name).is_some_and(|f| server_access || !f.server_only);
     let mut problems = Vec::new();
-    let unknown: Vec<&str> = object
-        .keys()
-        .filter(|_| !B::IGNORES_UNKNOWN_FIELDS)
-        .filter(|k| !B::FIELDS.iter().any(|f| f.name == k.as_str()))
-        .map(String::as_str)
-        .collect();
-    if !unknown.is_empty() {
-        problems.push(format!(
-            "body contains unknown properties: {}",
-            unknown.join(", ")
-        ));
+    if !B::IGNORES_UNKNOWN_FIELDS {
+        let unknown: Vec<&str> = object
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !accepted(k))
+            .collect();
+        if !unknown.is_empty() {
+            problems.push(format!(
+                "body contains unknown properties: {}",
+                unknown.join(", ")
+            ));
+        }
     }
+    // What client access may not send is never read for it.
+    object.retain(|k, _| accepted(k) || declared(k).is_none());
     match B::read(&object, &mut problems) {
         Some(body) if problems.is_empty() => Ok(body),
         _ => Err(schema_error(method, path, &problems)),
     }
-}
-
-/// Decodes and reads a body in one step.
-pub fn parse<B: RequestBody>(
-    method: &Method,
-    path: &str,
-    headers: &HeaderMap,
-    body: &[u8],
-) -> Result<B, ApiError> {
-    read(method, path, decode(headers, body)?)
 }
 
 /// Turns the raw bytes into JSON according to the content type

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api::body::{Email, Json, Nullable, request_body};
+use crate::api::body::{Email, Json, Nullable, ServerOnly, request_body};
 use crate::api::context::Context;
 use crate::domain::user::{User, UserPatch};
 
@@ -25,9 +25,9 @@ impl From<UserBody> for UserPatch {
             display_name: b.display_name,
             profile_image_url: Nullable::Absent,
             client_metadata: b.client_metadata,
-            primary_email: b.primary_email,
-            is_anonymous: b.is_anonymous,
-            server_metadata: b.server_metadata,
+            primary_email: ServerOnly(b.primary_email),
+            is_anonymous: ServerOnly(b.is_anonymous),
+            server_metadata: ServerOnly(b.server_metadata),
         }
         .into()
     }
@@ -41,26 +41,9 @@ request_body! {
         pub display_name: Nullable<String>,
         pub profile_image_url: Nullable<String>,
         pub client_metadata: Nullable<Json>,
-        pub primary_email: Nullable<Email>,
-        pub is_anonymous: Option<bool>,
-        pub server_metadata: Nullable<Json>,
-    }
-}
-
-impl MeBody {
-    /// The fields set that client access may not set.
-    pub fn server_only_fields(&self) -> Vec<&'static str> {
-        let mut fields = Vec::new();
-        if !matches!(self.primary_email, Nullable::Absent) {
-            fields.push("primary_email");
-        }
-        if self.is_anonymous.is_some() {
-            fields.push("is_anonymous");
-        }
-        if !matches!(self.server_metadata, Nullable::Absent) {
-            fields.push("server_metadata");
-        }
-        fields
+        pub primary_email: ServerOnly<Nullable<Email>>,
+        pub is_anonymous: ServerOnly<Option<bool>>,
+        pub server_metadata: ServerOnly<Nullable<Json>>,
     }
 }
 
@@ -69,11 +52,11 @@ impl From<MeBody> for UserPatch {
         let metadata = |m: Nullable<Json>| m.into_patch().map(|v| v.map_or(Value::Null, |j| j.0));
         Self {
             display_name: b.display_name.into_patch(),
-            primary_email: b.primary_email.into_patch().map(|e| e.map(|e| e.0)),
+            primary_email: b.primary_email.0.into_patch().map(|e| e.map(|e| e.0)),
             profile_image_url: b.profile_image_url.into_patch(),
-            is_anonymous: b.is_anonymous,
+            is_anonymous: b.is_anonymous.0,
             client_metadata: metadata(b.client_metadata),
-            server_metadata: metadata(b.server_metadata),
+            server_metadata: metadata(b.server_metadata.0),
         }
     }
 }

@@ -1,10 +1,9 @@
 //! `PATCH /users/me`: the user of the presented access token changes
 //! itself; client access only its display name, picture and client
-//! metadata (contract §4).
+//! metadata (contract §4: the body's `ServerOnly` fields).
 
 use super::prelude::*;
 use super::user_json::{MeBody, user_json};
-use crate::api::body::schema_error;
 use crate::domain::accounts;
 
 pub struct UsersMeUpdate;
@@ -15,12 +14,6 @@ impl Handler for UsersMeUpdate {
 
     async fn handle(ctx: &Context<'_>, body: MeBody) -> HandlerResult {
         let claims = ctx.user(KnownError::CannotGetOwnUserWithoutUser)?;
-        let refused = body.server_only_fields();
-        if !ctx.is_server() && !refused.is_empty() {
-            let request = &ctx.request;
-            let problem = format!("body contains unknown properties: {}", refused.join(", "));
-            return Err(schema_error(request.method, request.path, &[problem]));
-        }
         let user =
             accounts::update_user(ctx.store, ctx.project_id(), &claims.sub, &body.into()).await?;
         Ok(response::json(StatusCode::OK, &user_json(&user, ctx)))

@@ -2,6 +2,16 @@
 
 use super::*;
 
+/// Decodes and reads a body as client access would send it.
+fn parse<B: RequestBody>(
+    method: &Method,
+    path: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<B, ApiError> {
+    read(method, path, decode(headers, body)?, false)
+}
+
 wire_enum! {
     enum Mode {
         A = "a",
@@ -14,6 +24,13 @@ request_body! {
         code: String,
         n: Option<Bounded<1, 10>>,
         mode: Option<Mode>,
+    }
+}
+
+request_body! {
+    struct Profile {
+        name: Nullable<String>,
+        plan: ServerOnly<Option<String>>,
     }
 }
 
@@ -125,14 +142,31 @@ fn form_bodies_are_strings() {
 
 #[test]
 fn null_is_kept_apart_from_absent_where_a_field_is_nullable() {
-    let p: Patch = read(&Method::PATCH, "/p", serde_json::json!({"name": null})).expect("ok");
+    let p: Patch = read(
+        &Method::PATCH,
+        "/p",
+        serde_json::json!({"name": null}),
+        false,
+    )
+    .expect("ok");
     assert_eq!(p.name, Nullable::Null);
     assert_eq!(p.email, Nullable::Absent);
     assert_eq!(p.name.into_patch(), Some(None));
-    let p: Patch = read(&Method::PATCH, "/p", serde_json::json!({"email": "a@b.c"})).expect("ok");
+    let p: Patch = read(
+        &Method::PATCH,
+        "/p",
+        serde_json::json!({"email": "a@b.c"}),
+        false,
+    )
+    .expect("ok");
     assert_eq!(p.email, Nullable::Value(Email("a@b.c".into())));
-    let e = read::<Patch>(&Method::PATCH, "/p", serde_json::json!({"email": "nope"}))
-        .expect_err("not an email");
+    let e = read::<Patch>(
+        &Method::PATCH,
+        "/p",
+        serde_json::json!({"email": "nope"}),
+        false,
+    )
+    .expect_err("not an email");
     assert!(e.message().contains("body.email must be a valid email"));
 }
 
@@ -144,21 +178,71 @@ fn the_declared_fields_describe_the_body() {
             FieldSpec {
                 name: "code",
                 required: true,
-                json_type: Some("string")
+                json_type: Some("string"),
+                server_only: false
             },
             FieldSpec {
                 name: "n",
                 required: false,
-                json_type: Some("integer")
+                json_type: Some("integer"),
+                server_only: false
             },
             FieldSpec {
                 name: "mode",
                 required: false,
-                json_type: Some("string")
+                json_type: Some("string"),
+                server_only: false
             },
         ]
     );
     assert_eq!(Mode::NAMES, &["a", "b"]);
-    assert_eq!(Mode::B.as_str(), "b");
     assert!(NoBody::FIELDS.is_empty());
+}
+
+#[test]
+fn server_only_fields_are_unknown_to_client_access_and_never_read_for_it() {
+    let body = || serde_json::json!({"name": "n", "plan": "pro"});
+    let p: Profile = read(&Method::PATCH, "/p", body(), true).expect("server access");
+    assert_eq!(
+        (p.name, p.plan),
+        (
+            Nullable::Value("n".to_owned()),
+            ServerOnly(Some("pro".to_owned()))
+        )
+    );
+    let e = read::<Profile>(&Method::PATCH, "/p", body(), false).expect_err("client access");
+    assert_eq!(e.known_code(), Some("SCHEMA_ERROR"));
+    assert!(
+        e.message()
+            .contains("body contains unknown properties: plan"),
+        "{}",
+        e.message()
+    );
+    // Named with any other unknown field, and beside the failing ones.
+    let e = read::<Profile>(
+        &Method::PATCH,
+        "/p",
+        serde_json::json!({"name": 1, "plan": "pro", "x": 0}),
+        false,
+    )
+    .expect_err("client access");
+    assert!(
+        e.message().contains("unknown properties: plan, x"),
+        "{}",
+        e.message()
+    );
+    assert!(
+        e.message().contains("body.name must be a string"),
+        "{}",
+        e.message()
+    );
+    let p: Profile = read(
+        &Method::PATCH,
+        "/p",
+        serde_json::json!({"name": "n"}),
+        false,
+    )
+    .expect("client access without it");
+    assert_eq!(p.plan, ServerOnly(None));
+    assert!(Profile::FIELDS[1].server_only && !Profile::FIELDS[0].server_only);
 }

@@ -66,7 +66,7 @@ impl Parts {
 async fn a_handler_runs_on_a_context_alone() {
     let parts = Parts::new();
     let ctx = parts.context("/api/v1/auth/cli");
-    let body = crate::api::body::read(&Method::POST, "/p", json!({})).expect("empty body");
+    let body = crate::api::body::read(&Method::POST, "/p", json!({}), false).expect("empty body");
     let answer = CliInitiate::handle(&ctx, body).await.expect("initiated");
     let answer: serde_json::Value = serde_json::from_slice(answer.body()).expect("JSON");
     let polling_code = answer["polling_code"].as_str().expect("polling code");
