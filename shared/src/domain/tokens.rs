@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
-use crate::domain::user::User;
+use crate::domain::user::{RestrictedReason, User};
 
 /// Default lifetime of an access token: 10 minutes.
 pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
@@ -70,14 +70,6 @@ pub struct AccessClaims {
     pub restricted_reason: Option<RestrictedReason>,
     #[serde(default)]
     pub requires_totp_mfa: bool,
-}
-
-/// Why a user may only use part of the product: anonymous users are
-/// `{"type": "anonymous"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RestrictedReason {
-    #[serde(rename = "type")]
-    pub kind: String,
 }
 
 struct SigningKey {
@@ -159,6 +151,7 @@ impl TokenIssuer {
     fn claims(&self, base_url: &str, user: &User, session_id: &str, now: Millis) -> AccessClaims {
         let iat = now.div_euclid(1000);
         let anonymous = user.is_anonymous;
+        let restricted_reason = user.restricted_reason();
         AccessClaims {
             sub: user.id.clone(),
             iss: self.issuer(base_url, &user.project_id, anonymous),
@@ -175,10 +168,8 @@ impl TokenIssuer {
             email_verified: false,
             selected_team_id: None,
             signed_up_at: user.signed_up_at_millis.div_euclid(1000),
-            is_restricted: anonymous,
-            restricted_reason: anonymous.then(|| RestrictedReason {
-                kind: "anonymous".to_owned(),
-            }),
+            is_restricted: restricted_reason.is_some(),
+            restricted_reason,
             requires_totp_mfa: false,
         }
     }

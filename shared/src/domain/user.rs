@@ -1,5 +1,6 @@
 //! Users, as far as the CLI flow needs them.
 
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::clock::Millis;
@@ -39,6 +40,14 @@ impl UserPatch {
     }
 }
 
+/// Why a user may use only part of the product (Stack's `restricted_reason`):
+/// `{"type": "anonymous"}` for anonymous users.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RestrictedReason {
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub id: String,
@@ -50,4 +59,13 @@ pub struct User {
     pub signed_up_at_millis: Millis,
     pub client_metadata: Value,
     pub server_metadata: Value,
+}
+
+impl User {
+    /// Anonymous users are restricted; nobody else is.
+    pub fn restricted_reason(&self) -> Option<RestrictedReason> {
+        self.is_anonymous.then(|| RestrictedReason {
+            kind: "anonymous".to_owned(),
+        })
+    }
 }

@@ -66,7 +66,7 @@ impl From<MeBody> for UserPatch {
 /// server and admin access also see `server_metadata` and
 /// `last_active_at_millis`.
 pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
-    let restricted_reason = user.is_anonymous.then(|| json!({ "type": "anonymous" }));
+    let restricted_reason = user.restricted_reason();
     let mut body = json!({
         "id": user.id,
         "display_name": user.display_name,
@@ -74,7 +74,7 @@ pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {
         "primary_email_verified": false,
         "profile_image_url": user.profile_image_url,
         "is_anonymous": user.is_anonymous,
-        "is_restricted": user.is_anonymous,
+        "is_restricted": restricted_reason.is_some(),
         "restricted_reason": restricted_reason,
         "restricted_by_admin": false,
         "restricted_by_admin_reason": null,
