@@ -236,7 +236,7 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
             panic!("{name}: no response from {function}: {outcome:?}");
         };
         fixtures::check_request_id(name, text, &headers);
-        fixtures::check_at_wall_clock(name, status, &headers, &body);
+        fixtures::check_at_wall_clock(name, text, status, &headers, &body);
     }
     timings
 }
