@@ -14,9 +14,9 @@ use crate::domain::store::Store;
 use crate::domain::tokens::TokenIssuer;
 
 pub struct App {
-    pub(super) store: Arc<dyn Store>,
+    store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
-    pub(super) tokens: TokenIssuer,
+    tokens: TokenIssuer,
     pub(super) projects: ProjectCache,
     public_base_url: Option<String>,
 }

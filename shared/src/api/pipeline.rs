@@ -16,6 +16,7 @@ use super::errors::{ApiError, KnownError};
 use super::headers::{self, stack_header};
 use super::response::{self, HttpResponse};
 use super::router::{self, Route};
+use crate::clock::Millis;
 use crate::domain::tokens::{AccessClaims, Minter, VerifyError};
 
 impl App {
@@ -105,13 +106,15 @@ impl App {
         // Body parsing errors come before authentication errors, schema
         // errors after (as in Stack Auth).
         let body = body::decode(request.headers(), request.body())?;
-        let caller = self.authenticate(endpoint, request).await?;
+        // One instant for the whole request: token expiry and the handler agree.
+        let now = self.now();
+        let caller = self.authenticate(endpoint, request, now).await?;
         let base_url = self.base_url(request);
         let ctx = Context {
             store: self.store(),
-            now: self.now(),
+            now,
             minter: Minter {
-                tokens: &self.tokens,
+                tokens: self.tokens(),
                 base_url: &base_url,
             },
             projects: &self.projects,
@@ -132,6 +135,7 @@ impl App {
         &self,
         endpoint: &Endpoint,
         request: &Request<Bytes>,
+        now: Millis,
     ) -> Result<Caller, ApiError> {
         if !endpoint.needs_project() {
             return Ok(Caller::default());
@@ -139,7 +143,9 @@ impl App {
         let headers = request.headers();
         let claimed = headers::claimed_access(headers)?;
         let user = match stack_header(headers, "access-token") {
-            Some(token) => Some(self.verify_access_token(headers, &token, &claimed.project_id)?),
+            Some(token) => {
+                Some(self.verify_access_token(headers, &token, &claimed.project_id, now)?)
+            }
             None => None,
         };
         let project = self
@@ -167,10 +173,11 @@ impl App {
         headers: &http::HeaderMap,
         token: &str,
         project_id: &str,
+        now: Millis,
     ) -> Result<AccessClaims, ApiError> {
         let claims = self
-            .tokens
-            .verify(token, project_id, self.now())
+            .tokens()
+            .verify(token, project_id, now)
             .map_err(|e| match e {
                 VerifyError::Unparsable => KnownError::UnparsableAccessToken,
                 VerifyError::Expired { expired_at_millis } => KnownError::AccessTokenExpired {
