@@ -12,7 +12,7 @@ use cli_auth_core::config::Settings;
 use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::store::Store as _;
-use cli_auth_core::store::dynamodb::DynamoStore;
+use cli_auth_core::store::dynamodb::{DynamoStore, Provisioned};
 
 #[derive(Debug, Parser)]
 #[command(version, about = "Operate the CLI login service's DynamoDB tables")]
@@ -91,15 +91,15 @@ async fn run(args: Args) -> Result<(), String> {
     let fail = |e: cli_auth_core::domain::store::StoreError| e.to_string();
     match args.command {
         Command::CreateTables => {
-            let created = store.create_tables().await.map_err(fail)?;
-            let t = store.tables();
-            for name in [&t.projects, &t.users, &t.sessions, &t.attempts] {
-                let state = if created.contains(name) {
-                    "created"
-                } else {
-                    "exists"
-                };
-                println!("{name}: {state}");
+            for (name, state) in store.create_tables().await.map_err(fail)? {
+                match state {
+                    Provisioned::Created => println!("{name}: created"),
+                    Provisioned::Exists => println!("{name}: exists"),
+                    Provisioned::IndexAdded(index) => println!(
+                        "{name}: exists; index {index} added (DynamoDB builds it in the \
+                         background: GET /auth/sessions answers 503 until it is active)"
+                    ),
+                }
             }
         }
         Command::CreateProject {

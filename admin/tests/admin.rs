@@ -118,3 +118,76 @@ async fn tables_projects_listing_and_rotation() {
     );
     assert!(!ok && err.contains("no project"), "{err}");
 }
+
+/// Tables created before the sessions-by-user index existed get it from
+/// `create-tables`, which otherwise leaves existing tables alone.
+#[tokio::test]
+async fn create_tables_adds_the_sessions_index_to_an_older_table() {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    };
+    let prefix = format!("adm{}-", &cli_auth_core::secret::random_id()[..8]);
+    let tables = TableNames::with_prefix(&prefix);
+    cli_auth_tests::dynamodb_endpoint();
+    let client = cli_auth_core::store::dynamodb::client::from_env(None).await;
+    client
+        .create_table()
+        .table_name(&tables.sessions)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .expect("attribute"),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("id")
+                .key_type(KeyType::Hash)
+                .build()
+                .expect("key"),
+        )
+        .send()
+        .await
+        .expect("an index-less sessions table");
+
+    let (ok, out, err) = admin(&prefix, &["create-tables"]);
+    assert!(ok, "{err}");
+    assert_eq!(out.matches(": created").count(), 3, "{out}");
+    assert!(
+        out.contains(&format!(
+            "{}: exists; index sessions-by-user added",
+            tables.sessions
+        )),
+        "{out}"
+    );
+    let described = client
+        .describe_table()
+        .table_name(&tables.sessions)
+        .send()
+        .await
+        .expect("describe");
+    let index = described
+        .table()
+        .and_then(|t| t.global_secondary_indexes().first())
+        .expect("the index");
+    let keys: Vec<(&str, &KeyType)> = index
+        .key_schema()
+        .iter()
+        .map(|k| (k.attribute_name(), k.key_type()))
+        .collect();
+    assert_eq!(
+        (index.index_name(), keys),
+        (
+            Some("sessions-by-user"),
+            vec![("user_id", &KeyType::Hash), ("created_at", &KeyType::Range)]
+        )
+    );
+
+    let (ok, out, _) = admin(&prefix, &["create-tables"]);
+    assert!(
+        ok && out.matches(": exists\n").count() == 4,
+        "then nothing more to do: {out}"
+    );
+}

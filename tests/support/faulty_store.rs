@@ -9,6 +9,7 @@ use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use cli_auth_core::domain::user::{User, UserPatch};
+use cli_auth_core::secret::LocatedSecret;
 
 /// A store that fails on demand: the `n`-th call from now (0 = the next one),
 /// or every call, answers [`StoreError::Unavailable`] without reaching the
@@ -100,6 +101,19 @@ impl Store for FaultyStore {
     async fn delete_session(&self, p: &str, id: &str) -> StoreResult<bool> {
         self.check()?;
         self.inner.delete_session(p, id).await
+    }
+    async fn use_session(
+        &self,
+        p: &str,
+        token: &LocatedSecret,
+        now: Millis,
+    ) -> StoreResult<Option<Session>> {
+        self.check()?;
+        self.inner.use_session(p, token, now).await
+    }
+    async fn sessions_of_user(&self, p: &str, u: &str, now: Millis) -> StoreResult<Vec<Session>> {
+        self.check()?;
+        self.inner.sessions_of_user(p, u, now).await
     }
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
         self.check()?;

@@ -240,7 +240,7 @@ async fn accounts_endpoints_round_trips() {
     assert_eq!(
         (r.status, trips),
         (200, 2),
-        "refresh: the session, then its user"
+        "refresh: the session's conditional last-use update, then its user"
     );
     let access = r.json["access_token"].as_str().expect("access").to_owned();
     let form = format!(
@@ -255,7 +255,7 @@ async fn accounts_endpoints_round_trips() {
     assert_eq!(
         (r.status, trips),
         (200, 2),
-        "oauth/token as refresh: the session, then its user"
+        "oauth/token as refresh: the session's conditional update, then its user"
     );
     let (r, trips) =
         counted(client(Method::GET, "/users/me").header("x-stack-access-token", &access)).await;

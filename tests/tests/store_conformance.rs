@@ -434,6 +434,86 @@ async fn racing_session_deletes_succeed_once(s: Arc<dyn Store>) {
 
 const RACERS: usize = 24;
 
+async fn sessions_are_used_only_while_live(s: Arc<dyn Store>) {
+    let seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
+    let token = LocatedSecret::parse(&seeded.refresh_token).expect("token");
+    let forged = LocatedSecret::generate(&seeded.session.id);
+    for (project, token, now, why) in [
+        ("p2", &token, T0 + 1, "another project"),
+        ("p1", &forged, T0 + 1, "another secret"),
+        ("p1", &token, T0 + HOUR, "expired"),
+    ] {
+        assert_eq!(
+            s.use_session(project, token, now).await.expect("use"),
+            None,
+            "{why}"
+        );
+    }
+    let used = s
+        .use_session("p1", &token, T0 + 5)
+        .await
+        .expect("use")
+        .expect("live");
+    assert_eq!(
+        (
+            used.id.as_str(),
+            used.created_at_millis,
+            used.last_used_at_millis
+        ),
+        (seeded.session.id.as_str(), T0, T0 + 5)
+    );
+    let stored = s.session(&seeded.session.id).await.expect("read");
+    assert_eq!(stored, Some(used), "the last use is stored");
+    assert!(
+        s.delete_session("p1", &seeded.session.id)
+            .await
+            .expect("delete")
+    );
+    assert_eq!(
+        s.use_session("p1", &token, T0 + 6).await.expect("use"),
+        None,
+        "revoked"
+    );
+}
+
+async fn a_users_live_sessions_are_listed_newest_first(s: Arc<dyn Store>) {
+    let seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
+    let user = &seeded.user.id;
+    let put = async |project: &str, user: &str, at: i64, lifetime: i64| {
+        let impersonation = at == T0 + 30;
+        let (session, _) = Session::create(project, user, at, lifetime, impersonation);
+        s.put_session(&session).await.expect("put");
+        session.id
+    };
+    let newer = put("p1", user, T0 + 20, HOUR).await;
+    let newest = put("p1", user, T0 + 30, HOUR).await;
+    put("p1", user, T0 - HOUR, HOUR + 10).await; // expired at T0 + 10
+    put("p2", user, T0 + 40, HOUR).await; // another project
+    put("p1", &cli_auth_core::secret::random_id(), T0 + 50, HOUR).await; // another user
+    let listed: Vec<String> = s
+        .sessions_of_user("p1", user, T0 + 60)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|session| session.id)
+        .collect();
+    assert_eq!(listed, vec![newest, newer, seeded.session.id.clone()]);
+    let impersonation: Vec<bool> = s
+        .sessions_of_user("p1", user, T0 + 60)
+        .await
+        .expect("list")
+        .iter()
+        .map(|session| session.is_impersonation)
+        .collect();
+    assert_eq!(impersonation, vec![true, false, false], "kept as stored");
+    assert!(
+        s.sessions_of_user("p1", "no-such-user", T0)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+}
+
 async fn racing_pickups_hand_out_the_token_once(s: Arc<dyn Store>) {
     let n = new_attempt(s.as_ref(), None).await;
     let (poll, login) = keys(&n, "p1");
@@ -538,5 +618,7 @@ conformance!(
     user_and_session_are_created_together_or_not_at_all,
     user_updates_set_clear_and_keep,
     users_are_deleted_once_and_only_in_their_project,
+    sessions_are_used_only_while_live,
+    a_users_live_sessions_are_listed_newest_first,
     racing_session_deletes_succeed_once,
 );

@@ -204,9 +204,8 @@ pub async fn refresh(
 ) -> Result<String, AccountError> {
     let token = LocatedSecret::parse(refresh_token).ok_or(AccountError::SessionNotFound)?;
     let session = store
-        .session(&token.id)
+        .use_session(project_id, &token, now)
         .await?
-        .filter(|s| s.is_live_for(&token, now) && s.project_id == project_id)
         .ok_or(AccountError::SessionNotFound)?;
     let user = store
         .user(&session.user_id)

@@ -12,6 +12,9 @@ pub struct Session {
     pub user_id: String,
     pub refresh_token_hash: SecretHash,
     pub created_at_millis: Millis,
+    /// When the session last gave out an access token (its creation, or its
+    /// latest refresh).
+    pub last_used_at_millis: Millis,
     pub expires_at_millis: Millis,
     pub is_impersonation: bool,
 }
@@ -32,6 +35,7 @@ impl Session {
             user_id: user_id.to_owned(),
             refresh_token_hash: token.hash(),
             created_at_millis: now,
+            last_used_at_millis: now,
             expires_at_millis: now.saturating_add(lifetime_millis),
             is_impersonation,
         };

@@ -10,6 +10,7 @@ use crate::domain::login_attempt::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::user::{User, UserPatch};
+use crate::secret::LocatedSecret;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -101,6 +102,28 @@ pub trait Store: Send + Sync {
     /// Deletes the session if it exists in `project_id`. Of racing deletes,
     /// exactly one returns `true`.
     async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool>;
+
+    /// If `token` is the refresh token of a live session of `project_id`:
+    /// records `now` as the session's last use and returns the session as it
+    /// now is. One conditional write: a session revoked or expired a moment
+    /// before is never used.
+    async fn use_session(
+        &self,
+        project_id: &str,
+        token: &LocatedSecret,
+        now: Millis,
+    ) -> StoreResult<Option<Session>>;
+
+    /// The live sessions of `user_id` in `project_id`, newest (by creation)
+    /// first. In DynamoDB one Query of the sessions-by-user index, which is
+    /// eventually consistent: a session created a moment ago, or deleted,
+    /// may not be seen yet.
+    async fn sessions_of_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<Vec<Session>>;
 
     /// Reads any of an attempt, a session and a user at once.
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;

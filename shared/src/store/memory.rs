@@ -141,6 +141,41 @@ impl Store for MemoryStore {
         ))
     }
 
+    async fn use_session(
+        &self,
+        project_id: &str,
+        token: &LocatedSecret,
+        now: Millis,
+    ) -> StoreResult<Option<Session>> {
+        let mut t = self.tables();
+        let Some(session) = t
+            .sessions
+            .get_mut(&token.id)
+            .filter(|s| s.project_id == project_id && s.is_live_for(token, now))
+        else {
+            return Ok(None);
+        };
+        session.last_used_at_millis = now;
+        Ok(Some(session.clone()))
+    }
+
+    async fn sessions_of_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<Vec<Session>> {
+        let mut found: Vec<Session> = self
+            .tables()
+            .sessions
+            .values()
+            .filter(|s| s.user_id == user_id && s.project_id == project_id && !s.is_expired(now))
+            .cloned()
+            .collect();
+        found.sort_by_key(|s| std::cmp::Reverse(s.created_at_millis));
+        Ok(found)
+    }
+
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
         let t = self.tables();
         Ok(Found {

@@ -9,13 +9,15 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteIte
 
 use super::DynamoStore;
 use super::items::{
-    Item, ProjectItem, SessionItem, UserItem, attr, from_item, project_from, s, to_item,
-    unavailable, user_from,
+    Item, ProjectItem, SessionItem, UserItem, attr, from_item, n, project_from, s, session_from,
+    to_item, unavailable, user_from,
 };
+use crate::clock::Millis;
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
+use crate::secret::LocatedSecret;
 
 impl DynamoStore {
     /// Puts an item; with `only_if_new`, [`StoreError::AlreadyExists`] if
@@ -205,6 +207,42 @@ impl DynamoStore {
             .await;
         match result {
             Ok(out) => user_from(out.attributes),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(None)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// One `UpdateItem` that sets the session's last use only if the token
+    /// is its refresh token (by hash), it is in `project_id` and unexpired;
+    /// it returns the session as it now is.
+    pub(super) async fn touch_session(
+        &self,
+        project_id: &str,
+        token: &LocatedSecret,
+        now: Millis,
+    ) -> StoreResult<Option<Session>> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.sessions)
+            .key(attr::ID, s(&token.id))
+            .condition_expression(format!(
+                "{} = :p AND {} = :h AND {} > :now",
+                attr::PROJECT_ID,
+                attr::REFRESH_TOKEN_HASH,
+                attr::EXPIRES_AT
+            ))
+            .update_expression(format!("SET {} = :now", attr::LAST_USED_AT))
+            .expression_attribute_values(":p", s(project_id))
+            .expression_attribute_values(":h", s(token.hash().as_str()))
+            .expression_attribute_values(":now", n(now))
+            .return_values(ReturnValue::AllNew)
+            .send()
+            .await;
+        match result {
+            Ok(out) => session_from(out.attributes),
             Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
                 Ok(None)
             }

@@ -19,6 +19,9 @@ use crate::secret::SecretHash;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
+/// The sessions table's index of sessions by user, newest first.
+pub(super) const SESSIONS_BY_USER: &str = "sessions-by-user";
+
 /// The attribute names the expressions use. The unit tests serialize a full
 /// item of each shape and check that it carries every name its table lists.
 pub(super) mod attr {
@@ -29,6 +32,7 @@ pub(super) mod attr {
     pub const PROJECT_ID: &str = "project_id";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const USER_ID: &str = "user_id";
+    pub const CREATED_AT: &str = "created_at";
     // Users.
     pub const DISPLAY_NAME: &str = "display_name";
     pub const PRIMARY_EMAIL: &str = "primary_email";
@@ -38,6 +42,7 @@ pub(super) mod attr {
     pub const SERVER_METADATA: &str = "server_metadata";
     // Sessions.
     pub const REFRESH_TOKEN_HASH: &str = "refresh_token_hash";
+    pub const LAST_USED_AT: &str = "last_used_at";
     // CLI attempts.
     pub const POLLING_CODE_HASH: &str = "polling_code_hash";
     pub const LOGIN_CODE_HASH: &str = "login_code_hash";
@@ -62,7 +67,16 @@ pub(super) mod attr {
         SERVER_METADATA,
     ];
     #[cfg(test)]
-    pub const SESSION: &[&str] = &[ID, PROJECT_ID, USER_ID, REFRESH_TOKEN_HASH, EXPIRES_AT, TTL];
+    pub const SESSION: &[&str] = &[
+        ID,
+        PROJECT_ID,
+        USER_ID,
+        CREATED_AT,
+        REFRESH_TOKEN_HASH,
+        LAST_USED_AT,
+        EXPIRES_AT,
+        TTL,
+    ];
     #[cfg(test)]
     pub const ATTEMPT: &[&str] = &[
         ID,
@@ -209,6 +223,9 @@ pub(super) struct SessionItem {
     user_id: String,
     refresh_token_hash: String,
     created_at: i64,
+    /// Absent on sessions written before it existed: their creation time.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_used_at: Option<i64>,
     expires_at: i64,
     is_impersonation: bool,
     ttl: i64,
@@ -222,6 +239,7 @@ impl From<&Session> for SessionItem {
             user_id: s.user_id.clone(),
             refresh_token_hash: s.refresh_token_hash.as_str().to_owned(),
             created_at: s.created_at_millis,
+            last_used_at: Some(s.last_used_at_millis),
             expires_at: s.expires_at_millis,
             is_impersonation: s.is_impersonation,
             ttl: ttl_seconds(s.expires_at_millis),
@@ -237,6 +255,7 @@ impl From<SessionItem> for Session {
             user_id: i.user_id,
             refresh_token_hash: SecretHash::from_stored(i.refresh_token_hash),
             created_at_millis: i.created_at,
+            last_used_at_millis: i.last_used_at.unwrap_or(i.created_at),
             expires_at_millis: i.expires_at,
             is_impersonation: i.is_impersonation,
         }

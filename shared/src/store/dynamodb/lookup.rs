@@ -1,5 +1,6 @@
-//! Reads by key: one `GetItem` for one record, one `BatchGetItem` for
-//! several (an attempt, a session and a user at once). Strongly consistent.
+//! Reads: by key, one `GetItem` for one record, one `BatchGetItem` for
+//! several (an attempt, a session and a user at once), strongly consistent;
+//! a user's sessions, one `Query` of the sessions-by-user index.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -7,7 +8,12 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::KeysAndAttributes;
 
 use super::DynamoStore;
-use super::items::{Item, attempt_from, attr, s, session_from, unavailable, user_from};
+use super::items::{
+    Item, SESSIONS_BY_USER, SessionItem, attempt_from, attr, from_item, n, s, session_from,
+    unavailable, user_from,
+};
+use crate::clock::Millis;
+use crate::domain::session::Session;
 use crate::domain::store::{Found, Lookup, StoreError, StoreResult};
 use crate::domain::user::User;
 
@@ -44,6 +50,47 @@ impl DynamoStore {
             ..Lookup::default()
         };
         Ok(self.read(what).await?.user)
+    }
+
+    /// The user's live sessions of the project, newest first: one Query
+    /// (more only past DynamoDB's 1 MB page, some thousands of sessions).
+    pub(super) async fn query_sessions_of_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<Vec<Session>> {
+        let mut sessions = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.sessions)
+                .index_name(SESSIONS_BY_USER)
+                .key_condition_expression(format!("{} = :u", attr::USER_ID))
+                .filter_expression(format!(
+                    "{} = :p AND {} > :now",
+                    attr::PROJECT_ID,
+                    attr::EXPIRES_AT
+                ))
+                .expression_attribute_values(":u", s(user_id))
+                .expression_attribute_values(":p", s(project_id))
+                .expression_attribute_values(":now", n(now))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                sessions.push(Session::from(from_item::<SessionItem>(item)?));
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(sessions)
     }
 
     async fn get_one(&self, table: &str, id: &str) -> StoreResult<HashMap<String, Vec<Item>>> {

@@ -25,6 +25,7 @@ mod round_trips;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 
+pub use provision::{IndexSpec, Provisioned, SESSIONS_BY_USER_INDEX, TableSpec};
 pub use round_trips::RequestCounter;
 
 use crate::clock::Millis;
@@ -33,6 +34,7 @@ use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreResult};
 use crate::domain::user::{User, UserPatch};
+use crate::secret::LocatedSecret;
 
 /// The four table names (from the environment in Lambda; see [`crate::config`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,16 +54,6 @@ impl TableNames {
             sessions: format!("{prefix}sessions"),
             attempts: format!("{prefix}cli-attempts"),
         }
-    }
-
-    /// Each table, and whether its items die (TTL enabled).
-    fn all_with_ttl(&self) -> [(&str, bool); 4] {
-        [
-            (&self.projects, false),
-            (&self.users, false),
-            (&self.sessions, true),
-            (&self.attempts, true),
-        ]
     }
 }
 
@@ -128,6 +120,24 @@ impl Store for DynamoStore {
     async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
         let table = &self.tables.sessions;
         self.delete_in_project(table, project_id, session_id).await
+    }
+
+    async fn use_session(
+        &self,
+        project_id: &str,
+        token: &LocatedSecret,
+        now: Millis,
+    ) -> StoreResult<Option<Session>> {
+        self.touch_session(project_id, token, now).await
+    }
+
+    async fn sessions_of_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<Vec<Session>> {
+        self.query_sessions_of_user(project_id, user_id, now).await
     }
 
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {

@@ -1,0 +1,143 @@
+//! The tables `template.yaml` deploys are the tables `create_tables` makes
+//! (for the dev server, `cli-auth-admin create-tables` and the tests): the
+//! same keys, TTL and indexes, compared on DynamoDB Local's own description
+//! of what `create_tables` made.
+
+use std::collections::BTreeSet;
+
+use aws_sdk_dynamodb::types::TimeToLiveStatus;
+use cli_auth_tests::dynamo_store;
+use serde_yaml_ng::Value;
+
+/// A table's shape, as comparable text: its key, attribute types, TTL
+/// attribute and each index with its keys and projection.
+#[derive(Debug, PartialEq, Eq)]
+struct Shape {
+    keys: Vec<String>,
+    attributes: BTreeSet<String>,
+    ttl: Option<String>,
+    indexes: BTreeSet<String>,
+}
+
+fn text(v: &Value) -> String {
+    v.as_str().map_or_else(|| format!("{v:?}"), str::to_owned)
+}
+
+fn yaml_keys(keys: &Value) -> Vec<String> {
+    keys.as_sequence()
+        .into_iter()
+        .flatten()
+        .map(|k| format!("{} {}", text(&k["AttributeName"]), text(&k["KeyType"])))
+        .collect()
+}
+
+fn template_shape(template: &Value, logical_id: &str) -> Shape {
+    let table = &template["Resources"][logical_id];
+    assert_eq!(
+        text(&table["Type"]),
+        "AWS::DynamoDB::Table",
+        "{logical_id} in template.yaml"
+    );
+    let p = &table["Properties"];
+    assert_eq!(text(&p["BillingMode"]), "PAY_PER_REQUEST", "{logical_id}");
+    let ttl = &p["TimeToLiveSpecification"];
+    Shape {
+        keys: yaml_keys(&p["KeySchema"]),
+        attributes: p["AttributeDefinitions"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|a| {
+                format!(
+                    "{} {}",
+                    text(&a["AttributeName"]),
+                    text(&a["AttributeType"])
+                )
+            })
+            .collect(),
+        ttl: (ttl["Enabled"].as_bool() == Some(true)).then(|| text(&ttl["AttributeName"])),
+        indexes: p["GlobalSecondaryIndexes"]
+            .as_sequence()
+            .into_iter()
+            .flatten()
+            .map(|i| {
+                format!(
+                    "{} {:?} {}",
+                    text(&i["IndexName"]),
+                    yaml_keys(&i["KeySchema"]),
+                    text(&i["Projection"]["ProjectionType"])
+                )
+            })
+            .collect(),
+    }
+}
+
+async fn local_shape(client: &aws_sdk_dynamodb::Client, name: &str) -> Shape {
+    let described = client
+        .describe_table()
+        .table_name(name)
+        .send()
+        .await
+        .expect("describe");
+    let table = described.table().expect("table");
+    let keys = |schema: &[aws_sdk_dynamodb::types::KeySchemaElement]| -> Vec<String> {
+        schema
+            .iter()
+            .map(|k| format!("{} {}", k.attribute_name(), k.key_type().as_str()))
+            .collect()
+    };
+    let ttl = client
+        .describe_time_to_live()
+        .table_name(name)
+        .send()
+        .await
+        .expect("describe ttl");
+    let ttl = ttl.time_to_live_description().and_then(|d| {
+        (d.time_to_live_status() == Some(&TimeToLiveStatus::Enabled))
+            .then(|| d.attribute_name().unwrap_or_default().to_owned())
+    });
+    Shape {
+        keys: keys(table.key_schema()),
+        attributes: table
+            .attribute_definitions()
+            .iter()
+            .map(|a| format!("{} {}", a.attribute_name(), a.attribute_type().as_str()))
+            .collect(),
+        ttl,
+        indexes: table
+            .global_secondary_indexes()
+            .iter()
+            .map(|i| {
+                format!(
+                    "{} {:?} {}",
+                    i.index_name().unwrap_or_default(),
+                    keys(i.key_schema()),
+                    i.projection()
+                        .and_then(|p| p.projection_type())
+                        .map_or("", |t| t.as_str())
+                )
+            })
+            .collect(),
+    }
+}
+
+#[tokio::test]
+async fn the_template_deploys_the_tables_create_tables_makes() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let template: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+            .expect("template.yaml is YAML");
+    let store = dynamo_store(None).await;
+    let client = cli_auth_core::store::dynamodb::client::from_env(None).await;
+    let t = store.tables();
+    for (name, logical_id) in [
+        (&t.projects, "ProjectsTable"),
+        (&t.users, "UsersTable"),
+        (&t.sessions, "SessionsTable"),
+        (&t.attempts, "AttemptsTable"),
+    ] {
+        let local = local_shape(&client, name).await;
+        assert!(local.keys == ["id HASH"], "{name}: {local:?}");
+        assert_eq!(template_shape(&template, logical_id), local, "{logical_id}");
+    }
+}
