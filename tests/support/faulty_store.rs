@@ -98,9 +98,9 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.delete_user(p, id).await
     }
-    async fn delete_session(&self, p: &str, id: &str) -> StoreResult<bool> {
+    async fn delete_session(&self, p: &str, id: &str, user: Option<&str>) -> StoreResult<bool> {
         self.check()?;
-        self.inner.delete_session(p, id).await
+        self.inner.delete_session(p, id, user).await
     }
     async fn use_session(
         &self,

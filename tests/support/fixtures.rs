@@ -21,12 +21,16 @@ pub const CLIENT_KEY: &str = "pck_fixture_publishable_client_key";
 pub const SERVER_KEY: &str = "ssk_fixture_secret_server_key";
 pub const ATTEMPT: &str = "11111111-1111-4111-8111-111111111111";
 pub const SESSION: &str = "22222222-2222-4222-8222-222222222222";
+/// Another session of the fixture user (the one `sessions-delete` ends).
+pub const OTHER_SESSION: &str = "44444444-4444-4444-8444-444444444444";
 /// The server secret the fixtures' access token is signed with (a fixture,
 /// never a deployment's secret).
 pub const FIXTURE_SECRET: &[u8] = b"fixture-server-secret-not-for-production";
 
 /// The world the fixtures assume: one project, one pending attempt whose
-/// codes are `<ATTEMPT>.PPP…` and `<ATTEMPT>.LLL…`, one live session.
+/// codes are `<ATTEMPT>.PPP…` and `<ATTEMPT>.LLL…`, a user with two live
+/// sessions (`SESSION`, whose refresh token is `<SESSION>.RRR…` and whose
+/// access token the events carry, and `OTHER_SESSION`).
 pub async fn seed(store: &dyn Store, now: Millis) {
     let mut project = Project::new(PROJECT, "Fixtures", true, now);
     project.set_key_hash(
@@ -49,6 +53,9 @@ pub async fn seed(store: &dyn Store, now: Millis) {
     session.id = SESSION.into();
     session.refresh_token_hash = SecretHash::of(&"R".repeat(43));
     store.put_session(&session).await.expect("session");
+    let (mut other, _) = Session::create(PROJECT, &user.id, now, 3_600_000, false);
+    other.id = OTHER_SESSION.into();
+    store.put_session(&other).await.expect("other session");
 }
 
 /// The fixture user, signed up at `now`.
@@ -242,6 +249,30 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         (
             "sessions-revoke/no-token",
             Known(401, "USER_AUTHENTICATION_REQUIRED"),
+        ),
+        (
+            "sessions-list/own",
+            JsonFields(200, &["items", "is_paginated"]),
+        ),
+        (
+            "sessions-list/another-user",
+            Plain(403, "Client can only list sessions for their own user."),
+        ),
+        (
+            "sessions-list/no-token",
+            Known(400, "CANNOT_GET_OWN_USER_WITHOUT_USER"),
+        ),
+        (
+            "sessions-delete/other-session",
+            Json(200, json!({"success": true})),
+        ),
+        (
+            "sessions-delete/current-session",
+            Known(400, "CANNOT_DELETE_CURRENT_SESSION"),
+        ),
+        (
+            "sessions-delete/unknown-session",
+            Plain(404, "Session not found."),
         ),
         ("jwks/jwks", JsonFields(200, &["keys"])),
         ("jwks/unknown-project", Known(404, "PROJECT_NOT_FOUND")),

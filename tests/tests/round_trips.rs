@@ -1,6 +1,6 @@
 //! DynamoDB round trips per endpoint, counted by an SDK interceptor on the
 //! real adapter against DynamoDB Local: initiate 1, poll 1 in every state,
-//! complete at most 2. (A warm function's project lookup is cached, so the
+//! complete at most 2, and each accounts endpoint at its floor. (A warm function's project lookup is cached, so the
 //! first request of each test warms the cache and is not counted.)
 
 use std::sync::Arc;
@@ -274,6 +274,48 @@ async fn accounts_endpoints_round_trips() {
         (r.status, trips),
         (200, 1),
         "PATCH /users/me: one conditional update that returns the user"
+    );
+    let (r, trips) = counted(
+        client(Method::GET, "/auth/sessions?user_id=me").header("x-stack-access-token", &access),
+    )
+    .await;
+    assert_eq!(
+        (r.status, r.json["items"].as_array().map(Vec::len), trips),
+        (200, Some(1), 1),
+        "list sessions: one Query of the sessions-by-user index"
+    );
+    let other = server(Method::POST, "/auth/sessions")
+        .json(json!({"user_id": id}))
+        .send(&c.app)
+        .await
+        .string("refresh_token");
+    let other_id = other.split('.').next().expect("session id");
+    let (r, trips) = counted(
+        client(
+            Method::DELETE,
+            &format!("/auth/sessions/{other_id}?user_id=me"),
+        )
+        .header("x-stack-access-token", &access),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (200, 1),
+        "delete a session: one conditional delete"
+    );
+    let current_id = refresh.split('.').next().expect("session id");
+    let (r, trips) = counted(
+        client(
+            Method::DELETE,
+            &format!("/auth/sessions/{current_id}?user_id=me"),
+        )
+        .header("x-stack-access-token", &access),
+    )
+    .await;
+    assert_eq!(
+        (r.status, trips),
+        (400, 0),
+        "the current session is refused before any read"
     );
     let (r, trips) = counted(
         client(Method::DELETE, "/auth/sessions/current").header("x-stack-access-token", &access),

@@ -225,7 +225,7 @@ async fn claims_refuse_dead_sessions_and_detach_nothing(s: Arc<dyn Store>) {
     let (n, anon) = anon_attempt(s.as_ref()).await;
     let login = keys(&n, "p1").1;
     assert!(
-        s.delete_session("p1", &anon.session.id)
+        s.delete_session("p1", &anon.session.id, None)
             .await
             .expect("revoke")
     );
@@ -415,14 +415,25 @@ async fn user_updates_set_clear_and_keep(s: Arc<dyn Store>) {
 
 async fn racing_session_deletes_succeed_once(s: Arc<dyn Store>) {
     let seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
-    assert!(
-        !s.delete_session("p2", &seeded.session.id)
-            .await
-            .expect("delete")
-    );
-    let racers = (0..RACERS).map(|_| {
-        let (s, id) = (Arc::clone(&s), seeded.session.id.clone());
-        tokio::spawn(async move { s.delete_session("p1", &id).await })
+    let id = &seeded.session.id;
+    for (project, owner, why) in [
+        ("p2", None, "another project"),
+        ("p1", Some("someone-else"), "another user's"),
+    ] {
+        let deleted = s.delete_session(project, id, owner).await.expect("delete");
+        assert!(!deleted, "{why}");
+    }
+    let racers = (0..RACERS).map(|i| {
+        let (s, id, user) = (
+            Arc::clone(&s),
+            seeded.session.id.clone(),
+            seeded.user.id.clone(),
+        );
+        // Half as its user (client access), half as the project (server).
+        tokio::spawn(async move {
+            let owner = (i % 2 == 0).then_some(user.as_str());
+            s.delete_session("p1", &id, owner).await
+        })
     });
     let deleted = futures::future::join_all(racers)
         .await
@@ -465,7 +476,7 @@ async fn sessions_are_used_only_while_live(s: Arc<dyn Store>) {
     let stored = s.session(&seeded.session.id).await.expect("read");
     assert_eq!(stored, Some(used), "the last use is stored");
     assert!(
-        s.delete_session("p1", &seeded.session.id)
+        s.delete_session("p1", &seeded.session.id, None)
             .await
             .expect("delete")
     );

@@ -82,6 +82,17 @@ impl From<AccountError> for ApiError {
             AccountError::UserNotFound => KnownError::UserNotFound.into(),
             AccountError::UserIdDoesNotExist(id) => KnownError::UserIdDoesNotExist(id).into(),
             AccountError::SessionNotFound => KnownError::RefreshTokenNotFoundOrExpired.into(),
+            AccountError::UnknownSession => Self::Plain {
+                status: StatusCode::NOT_FOUND,
+                message: "Session not found.".to_owned(),
+            },
+            AccountError::OthersSessions => Self::Plain {
+                status: StatusCode::FORBIDDEN,
+                message: "Client can only list sessions for their own user.".to_owned(),
+            },
+            AccountError::CannotDeleteCurrentSession => {
+                KnownError::CannotDeleteCurrentSession.into()
+            }
             AccountError::Store(e) => e.into(),
             AccountError::Token(e) => e.into(),
         }
@@ -184,6 +195,7 @@ pub enum KnownError {
     UserNotFound,
     UserIdDoesNotExist(String),
     RefreshTokenNotFoundOrExpired,
+    CannotDeleteCurrentSession,
     ProjectNotFound(String),
     /// The OAuth client (project id, publishable key) is unknown or wrong;
     /// the client id as given, if any.
@@ -219,6 +231,7 @@ impl KnownError {
             Self::UserNotFound => "USER_NOT_FOUND",
             Self::UserIdDoesNotExist(_) => "USER_ID_DOES_NOT_EXIST",
             Self::RefreshTokenNotFoundOrExpired => "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED",
+            Self::CannotDeleteCurrentSession => "CANNOT_DELETE_CURRENT_SESSION",
             Self::ProjectNotFound(_) => "PROJECT_NOT_FOUND",
             Self::InvalidOAuthClientIdOrSecret(_) => "INVALID_OAUTH_CLIENT_ID_OR_SECRET",
         }
@@ -236,6 +249,7 @@ impl KnownError {
             | Self::InvalidPollingCode
             | Self::CannotGetOwnUserWithoutUser
             | Self::UserIdDoesNotExist(_)
+            | Self::CannotDeleteCurrentSession
             | Self::InvalidOAuthClientIdOrSecret(_) => StatusCode::BAD_REQUEST,
             Self::UserNotFound | Self::ProjectNotFound(_) => StatusCode::NOT_FOUND,
             Self::UnparsableAccessToken
@@ -291,6 +305,7 @@ impl KnownError {
             Self::UserNotFound => "User not found.".to_owned(),
             Self::UserIdDoesNotExist(id) => format!("The given user with the ID {id} does not exist."),
             Self::RefreshTokenNotFoundOrExpired => "Refresh token not found for this project, or the session has expired/been revoked.".to_owned(),
+            Self::CannotDeleteCurrentSession => "Cannot delete the current session.".to_owned(),
             Self::ProjectNotFound(id) => format!("Project {id} not found or is not accessible with the current user."),
             Self::InvalidOAuthClientIdOrSecret(_) => "The OAuth client ID or secret is invalid. The client ID must be equal to the project ID (potentially with a hash and a branch ID), and the client secret must be a publishable client key.".to_owned(),
         }

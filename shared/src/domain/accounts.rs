@@ -23,6 +23,16 @@ pub enum AccountError {
     /// The refresh token names no live session of this project.
     #[error("session not found or expired")]
     SessionNotFound,
+    /// No session of this project, visible to the caller, has this id.
+    #[error("no such session")]
+    UnknownSession,
+    /// A user may list only its own sessions.
+    #[error("not the caller's own sessions")]
+    OthersSessions,
+    /// The session of the caller's own access token cannot be deleted by id
+    /// (signing out is `DELETE /auth/sessions/current`).
+    #[error("cannot delete the current session")]
+    CannotDeleteCurrentSession,
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -34,7 +44,7 @@ pub const DEFAULT_SESSION_MILLIS: i64 = 365 * 24 * 60 * 60 * 1000;
 /// Longest session lifetime: 367 days.
 pub const MAX_SESSION_MILLIS: i64 = 367 * 24 * 60 * 60 * 1000;
 
-/// A user id we will look up at all: users have UUIDs.
+/// A user or session id we will look up at all: both are UUIDs.
 fn is_user_id(id: &str) -> bool {
     uuid::Uuid::try_parse(id).is_ok()
 }
@@ -221,9 +231,65 @@ pub async fn revoke(
     project_id: &str,
     session_id: &str,
 ) -> Result<(), AccountError> {
-    if store.delete_session(project_id, session_id).await? {
+    if store.delete_session(project_id, session_id, None).await? {
         Ok(())
     } else {
         Err(AccountError::SessionNotFound)
+    }
+}
+
+/// Whose sessions a caller may list and delete.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionsAccess<'a> {
+    /// Client access: the caller's own user, the only one whose sessions it
+    /// may see. `None` for server and admin access, which see every user's.
+    pub own_user: Option<&'a str>,
+    /// The session of the caller's access token, if one was sent.
+    pub current_session: Option<&'a str>,
+    /// Admin access also sees impersonation sessions.
+    pub sees_impersonation: bool,
+}
+
+/// The live sessions of `user_id` the caller may see, newest first.
+pub async fn list_sessions(
+    store: &dyn Store,
+    project_id: &str,
+    user_id: &str,
+    access: SessionsAccess<'_>,
+    now: Millis,
+) -> Result<Vec<Session>, AccountError> {
+    if access.own_user.is_some_and(|own| own != user_id) {
+        return Err(AccountError::OthersSessions);
+    }
+    if !is_user_id(user_id) {
+        return Ok(Vec::new());
+    }
+    let mut sessions = store.sessions_of_user(project_id, user_id, now).await?;
+    sessions.retain(|s| access.sees_impersonation || !s.is_impersonation);
+    Ok(sessions)
+}
+
+/// Deletes a session the caller may see, other than its current one: one
+/// conditional delete (on the project, and for client access on its user).
+pub async fn delete_session(
+    store: &dyn Store,
+    project_id: &str,
+    session_id: &str,
+    access: SessionsAccess<'_>,
+) -> Result<(), AccountError> {
+    if access.current_session == Some(session_id) {
+        return Err(AccountError::CannotDeleteCurrentSession);
+    }
+    // Session ids are UUIDs, like user ids; anything else names none.
+    if !is_user_id(session_id) {
+        return Err(AccountError::UnknownSession);
+    }
+    if store
+        .delete_session(project_id, session_id, access.own_user)
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(AccountError::UnknownSession)
     }
 }

@@ -99,9 +99,15 @@ pub trait Store: Send + Sync {
     /// none refreshes without its user. Of racing deletes, exactly one
     /// returns `true`.
     async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool>;
-    /// Deletes the session if it exists in `project_id`. Of racing deletes,
-    /// exactly one returns `true`.
-    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool>;
+    /// Deletes the session if it exists in `project_id` (and, when `user_id`
+    /// is given, belongs to that user). Of racing deletes, exactly one
+    /// returns `true`.
+    async fn delete_session(
+        &self,
+        project_id: &str,
+        session_id: &str,
+        user_id: Option<&str>,
+    ) -> StoreResult<bool>;
 
     /// If `token` is the refresh token of a live session of `project_id`:
     /// records `now` as the session's last use and returns the session as it

@@ -131,14 +131,21 @@ impl Store for MemoryStore {
         }))
     }
 
-    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
+    async fn delete_session(
+        &self,
+        project_id: &str,
+        session_id: &str,
+        user_id: Option<&str>,
+    ) -> StoreResult<bool> {
         let mut t = self.tables();
-        Ok(remove_in_project(
-            &mut t.sessions,
-            session_id,
-            project_id,
-            |s| &s.project_id,
-        ))
+        let others = t
+            .sessions
+            .get(session_id)
+            .is_some_and(|s| user_id.is_some_and(|u| u != s.user_id));
+        Ok(
+            !others
+                && remove_in_project(&mut t.sessions, session_id, project_id, |s| &s.project_id),
+        )
     }
 
     async fn use_session(

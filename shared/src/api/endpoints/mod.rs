@@ -10,6 +10,8 @@ pub mod jwks;
 pub mod oauth_token;
 mod prelude;
 pub mod sessions_create;
+pub mod sessions_delete;
+pub mod sessions_list;
 pub mod sessions_refresh;
 pub mod sessions_revoke;
 pub mod user_json;
@@ -23,8 +25,9 @@ pub mod users_update;
 use super::endpoint::{Endpoint, Handler};
 
 /// Every endpoint. Where two paths could match one request, the more
-/// specific comes first (`/users/me` before `/users/{user_id}`).
-pub static ALL: [Endpoint; 15] = [
+/// specific comes first (`/users/me` before `/users/{user_id}`, `/auth/sessions/current` before
+/// `/auth/sessions/{id}`).
+pub static ALL: [Endpoint; 17] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
@@ -38,6 +41,8 @@ pub static ALL: [Endpoint; 15] = [
     Endpoint::of::<sessions_create::SessionsCreate>(),
     Endpoint::of::<sessions_refresh::SessionsRefresh>(),
     Endpoint::of::<sessions_revoke::SessionsRevoke>(),
+    Endpoint::of::<sessions_list::SessionsList>(),
+    Endpoint::of::<sessions_delete::SessionsDelete>(),
     Endpoint::of::<jwks::Jwks>(),
     Endpoint::of::<oauth_token::OAuthToken>(),
 ];

@@ -6,16 +6,22 @@ use super::*;
 fn both_prefixes_reach_the_same_endpoint() {
     for prefix in PREFIXES {
         for e in &endpoints::ALL {
-            let concrete = e
+            // Every `{param}` segment gets a value of its own.
+            let mut params: Vec<String> = Vec::new();
+            let concrete: Vec<String> = e
                 .route
                 .path
-                .replace("{user_id}", "u1")
-                .replace("{project_id}", "p1");
-            let params: Vec<String> = match e.route.path {
-                p if p.contains("{user_id}") => vec!["u1".into()],
-                p if p.contains("{project_id}") => vec!["p1".into()],
-                _ => vec![],
-            };
+                .split('/')
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        params.push(format!("value{}", params.len()));
+                        params.last().cloned().unwrap_or_default()
+                    } else {
+                        segment.to_owned()
+                    }
+                })
+                .collect();
+            let concrete = concrete.join("/");
             let path = format!("{prefix}{concrete}");
             let expected = Route::Call(e, params);
             assert_eq!(

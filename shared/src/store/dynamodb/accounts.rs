@@ -250,23 +250,28 @@ impl DynamoStore {
         }
     }
 
-    /// Deletes the item `id` of `table` if it is in `project_id`: one
-    /// conditional delete, so of racing deletes exactly one succeeds.
+    /// Deletes the item `id` of `table` if it is in `project_id` (and, with
+    /// `also`, if its attribute `also.0` is `also.1`): one conditional
+    /// delete, so of racing deletes exactly one succeeds.
     pub(super) async fn delete_in_project(
         &self,
         table: &str,
         project_id: &str,
         id: &str,
+        also: Option<(&str, &str)>,
     ) -> StoreResult<bool> {
-        let result = self
+        let mut condition = format!("{} = :p", attr::PROJECT_ID);
+        let mut request = self
             .client
             .delete_item()
             .table_name(table)
             .key(attr::ID, s(id))
-            .condition_expression(format!("{} = :p", attr::PROJECT_ID))
-            .expression_attribute_values(":p", s(project_id))
-            .send()
-            .await;
+            .expression_attribute_values(":p", s(project_id));
+        if let Some((name, value)) = also {
+            condition.push_str(&format!(" AND {name} = :also"));
+            request = request.expression_attribute_values(":also", s(value));
+        }
+        let result = request.condition_expression(condition).send().await;
         match result {
             Ok(_) => Ok(true),
             Err(e)

@@ -25,6 +25,7 @@ mod round_trips;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 
+use items::attr;
 pub use provision::{IndexSpec, Provisioned, SESSIONS_BY_USER_INDEX, TableSpec};
 pub use round_trips::RequestCounter;
 
@@ -114,12 +115,20 @@ impl Store for DynamoStore {
 
     async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool> {
         let table = &self.tables.users;
-        self.delete_in_project(table, project_id, user_id).await
+        self.delete_in_project(table, project_id, user_id, None)
+            .await
     }
 
-    async fn delete_session(&self, project_id: &str, session_id: &str) -> StoreResult<bool> {
+    async fn delete_session(
+        &self,
+        project_id: &str,
+        session_id: &str,
+        user_id: Option<&str>,
+    ) -> StoreResult<bool> {
         let table = &self.tables.sessions;
-        self.delete_in_project(table, project_id, session_id).await
+        let owner = user_id.map(|u| (attr::USER_ID, u));
+        self.delete_in_project(table, project_id, session_id, owner)
+            .await
     }
 
     async fn use_session(
