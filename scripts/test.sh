@@ -83,7 +83,7 @@ log "cli-auth logs in through the confirm page in headless Chromium"
 CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" CLI_AUTH_BIN="$bin/cli-auth" \
   PLAYWRIGHT_FROM="$tools/sdk/package.json" node --test tests/browser/login.test.mjs
 
-log "Stack Auth's JS SDK (newest and 2.8.102): promptCliLogin against cli-auth-dev"
+log "Stack Auth's JS SDK (newest and 2.8.102) against cli-auth-dev on both stores: login, then the session"
 CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
   node --test tests/sdk/prompt-cli-login.test.mjs
 

@@ -3,7 +3,8 @@
 // `x-stack-*` headers) logs in against `cli-auth-dev`, with a stand-in
 // browser that completes the login code it is shown; the refresh token it
 // returns must be a live session of that browser's user, which the SDK then
-// uses by itself (getUser through /auth/oauth/token, update, signOut).
+// uses by itself (getUser through /auth/oauth/token, getAuthJson, update,
+// getActiveSessions, revokeSession, signOut).
 //
 //   node --test tests/sdk/prompt-cli-login.test.mjs
 // Needs: CLI_AUTH_DEV_BIN; the packages `stackframe-js-latest` and
@@ -13,7 +14,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { startDevServer } from "../js/dev-server.mjs";
+import { startDevServer, stores } from "../js/dev-server.mjs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -23,26 +24,31 @@ const require = createRequire(process.env.SDK_FROM || import.meta.url);
 const project = "5d1e4b8a-3c2f-4e6d-9a7b-0c1d2e3f4a5b";
 const clientKey = "pck_sdk_test_client_key";
 const serverKey = "ssk_sdk_test_server_key";
-let stopServer, baseUrl;
-// A second server whose access tokens live 22 s: the SDK refreshes a token
-// with less than 20 s left before it uses it.
+// Per store: a server, and a second one whose access tokens live 22 s (the
+// SDK refreshes a token with less than 20 s left before it uses it).
 const SHORT_TTL_SECONDS = 22;
-let stopShortServer, shortBaseUrl;
+const servers = {};
 
 before(async () => {
-  ({ baseUrl, stop: stopServer } = await startDevServer({ project, clientKey, serverKey }));
-  ({ baseUrl: shortBaseUrl, stop: stopShortServer } = await startDevServer({
-    project, clientKey, serverKey,
-    env: { CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS: String(SHORT_TTL_SECONDS) },
-  }));
+  for (const store of stores) {
+    servers[store] = {
+      main: await startDevServer({ project, clientKey, serverKey, store }),
+      short: await startDevServer({
+        project, clientKey, serverKey, store,
+        env: { CLI_AUTH_ACCESS_TOKEN_TTL_SECONDS: String(SHORT_TTL_SECONDS) },
+      }),
+    };
+  }
 });
 
 after(() => {
-  stopServer?.();
-  stopShortServer?.();
+  for (const { main, short } of Object.values(servers)) {
+    main.stop();
+    short.stop();
+  }
 });
 
-async function serverCall(path, body, base = baseUrl) {
+async function serverCall(path, body, base) {
   const response = await fetch(`${base}/api/v1${path}`, {
     method: "POST",
     headers: {
@@ -56,7 +62,7 @@ async function serverCall(path, body, base = baseUrl) {
 }
 
 /** An SDK app holding only a refresh token, as Stack's own CLI builds it. */
-function sessionApp(StackClientApp, refreshToken, base = baseUrl) {
+function sessionApp(StackClientApp, refreshToken, base) {
   return new StackClientApp({
     baseUrl: base,
     projectId: project,
@@ -69,9 +75,10 @@ function sessionApp(StackClientApp, refreshToken, base = baseUrl) {
 /** What a signed-in browser does with the confirm URL: hand over a session. */
 async function standInBrowser(url, email) {
   const loginCode = new URL(url).searchParams.get("login_code");
-  const user = await serverCall("/users", { primary_email: email, display_name: "SDK user" });
-  const session = await serverCall("/auth/sessions", { user_id: user.id });
-  const complete = await fetch(`${baseUrl}/api/v1/auth/cli/complete`, {
+  const base = new URL(url).origin;
+  const user = await serverCall("/users", { primary_email: email, display_name: "SDK user" }, base);
+  const session = await serverCall("/auth/sessions", { user_id: user.id }, base);
+  const complete = await fetch(`${base}/api/v1/auth/cli/complete`, {
     method: "POST",
     headers: {
       "content-type": "application/json", "x-stack-project-id": project,
@@ -83,8 +90,9 @@ async function standInBrowser(url, email) {
   return user;
 }
 
-for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
-  test(`${pkg}: promptCliLogin completes a login and the session works`, async () => {
+for (const store of stores) for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
+  test(`${pkg} on ${store}: promptCliLogin completes a login and the session works`, async () => {
+    const { baseUrl } = servers[store].main;
     const { StackClientApp } = require(pkg);
     const manifest = join(dirname(process.env.SDK_FROM || "."), "node_modules", pkg, "package.json");
     const version = JSON.parse(readFileSync(manifest, "utf8")).version;
@@ -96,7 +104,7 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
       // No dashboard project API here (not part of the contract).
       noAutomaticPrefetch: true,
     });
-    const email = `sdk-${version}@example.com`;
+    const email = `sdk-${version}-${store}@example.com`;
     let prompted = null;
     let browser = null;
     const result = await app.promptCliLogin({
@@ -139,7 +147,7 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     // ...and through the SDK itself, holding only that refresh token, as
     // Stack's own CLI does: it refreshes through /auth/oauth/token and
     // validates the access token's claims before it calls /users/me.
-    const cliApp = sessionApp(StackClientApp, refreshToken);
+    const cliApp = sessionApp(StackClientApp, refreshToken, baseUrl);
     const sdkUser = await cliApp.getUser();
     assert.ok(sdkUser, `@stackframe/js ${version}: getUser() with the CLI's refresh token`);
     assert.equal(sdkUser.id, user.id);
@@ -151,10 +159,40 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
 
     // update() goes through PATCH /users/me with client access.
     await sdkUser.update({ displayName: "Renamed", clientMetadata: { theme: "dark" } });
-    const fresh = sessionApp(StackClientApp, refreshToken);
+    const fresh = sessionApp(StackClientApp, refreshToken, baseUrl);
     const updated = await fresh.getUser();
     assert.equal(updated.displayName, "Renamed");
     assert.deepEqual(updated.clientMetadata, { theme: "dark" });
+
+    // getActiveSessions() lists the user's sessions through GET
+    // /auth/sessions, the CLI's own marked current; revokeSession() ends
+    // another one through DELETE /auth/sessions/{id}.
+    const other = await serverCall("/auth/sessions", { user_id: user.id }, baseUrl);
+    const otherId = other.refresh_token.split(".")[0];
+    const cliSessionId = refreshToken.split(".")[0];
+    const sessions = await updated.getActiveSessions();
+    assert.deepEqual(
+      sessions.map((s) => [s.id, s.isCurrentSession, s.userId, s.isImpersonation]),
+      [[otherId, false, user.id, false], [cliSessionId, true, user.id, false]],
+      "newest first, the CLI's session current",
+    );
+    for (const s of sessions) {
+      assert.ok(s.createdAt instanceof Date && s.lastUsedAt instanceof Date, "dates");
+      assert.ok(s.lastUsedAt >= s.createdAt);
+    }
+    await updated.revokeSession(otherId);
+    const revoked = await fetch(`${baseUrl}/api/v1/auth/sessions/current/refresh`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/json", "x-stack-refresh-token": other.refresh_token },
+      body: "{}",
+    });
+    assert.equal(revoked.status, 401, "the revoked session no longer refreshes");
+    assert.deepEqual((await updated.getActiveSessions()).map((s) => s.id), [cliSessionId]);
+    assert.equal(
+      await sessionApp(StackClientApp, other.refresh_token, baseUrl).getUser(),
+      null,
+      "the SDK holding the revoked session is signed out",
+    );
 
     // signOut() revokes the session: its refresh token is dead, and the SDK
     // sees a signed-out user.
@@ -166,7 +204,7 @@ for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
     });
     assert.equal(dead.status, 401);
     assert.equal(dead.headers.get("x-stack-known-error"), "REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED");
-    const afterRevoke = sessionApp(StackClientApp, refreshToken);
+    const afterRevoke = sessionApp(StackClientApp, refreshToken, baseUrl);
     assert.equal(await afterRevoke.getUser(), null, "signed out after signOut()");
   });
 }
@@ -176,8 +214,9 @@ function claimsOf(jwt) {
   return JSON.parse(Buffer.from(jwt.split(".")[1], "base64url").toString("utf8"));
 }
 
-for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
-  test(`${pkg}: an access token near its expiry is refreshed through /auth/oauth/token`, async () => {
+for (const store of stores) for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
+  test(`${pkg} on ${store}: an access token near its expiry is refreshed through /auth/oauth/token`, async () => {
+    const shortBaseUrl = servers[store].short.baseUrl;
     const { StackClientApp } = require(pkg);
     const user = await serverCall("/users", { display_name: "Short" }, shortBaseUrl);
     const session = await serverCall("/auth/sessions", { user_id: user.id }, shortBaseUrl);
