@@ -8,6 +8,8 @@
 #   - runs the whole workspace's tests (unit, store conformance on both stores,
 #     events/ fixtures through their handlers, faults, fuzzing, secret
 #     hygiene, end-to-end HTTP against a started cli-auth-dev on both stores),
+#   - checks each function's IAM policy against the DynamoDB actions the
+#     whole suite saw its endpoint perform,
 #   - verifies an access token with PyJWT given only the JWKS URL,
 #   - runs a short load with invariants on both stores,
 #   - logs the cli-auth client in through the dev server's confirm page in
@@ -73,8 +75,16 @@ if [ ! -d "$tools/sdk/node_modules/stackframe-js-2.8.102" ] || [ ! -d "$tools/sd
 fi
 
 
+# Every test process records what each endpoint asked of DynamoDB Local
+# (tests/support/iam.rs); the IAM test then holds the template to it.
+export CLI_AUTH_IAM_RECORDS="${CARGO_TARGET_DIR:-$root/target}/iam-records"
+rm -rf "$CLI_AUTH_IAM_RECORDS" && mkdir -p "$CLI_AUTH_IAM_RECORDS"
+
 log "cargo test --workspace"
 cargo test --workspace "$@"
+
+log "IAM: each function's policy grants exactly what the whole suite saw its endpoint do"
+cargo test -q -p cli-auth-tests --test iam
 
 # `cargo test` built the binaries below (their crates' integration tests run them),
 # with the test run's features; building them again here would rebuild half

@@ -85,7 +85,7 @@ async fn main() -> ExitCode {
 async fn run(args: Args) -> Result<(), String> {
     let settings = Settings::from_env().map_err(|e| e.to_string())?;
     let store = DynamoStore::new(
-        cli_auth_core::store::dynamodb::client::from_env(None).await,
+        cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await,
         settings.tables.clone(),
     );
     let fail = |e: cli_auth_core::domain::store::StoreError| e.to_string();

@@ -52,7 +52,7 @@ async fn tables_projects_listing_and_rotation() {
     );
 
     let store = DynamoStore::new(
-        cli_auth_core::store::dynamodb::client::from_env(None).await,
+        cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await,
         TableNames::with_prefix(&prefix),
     );
     let project = store
@@ -129,7 +129,7 @@ async fn create_tables_adds_the_sessions_index_to_an_older_table() {
     let prefix = format!("adm{}-", &cli_auth_core::secret::random_id()[..8]);
     let tables = TableNames::with_prefix(&prefix);
     cli_auth_tests::dynamodb_endpoint();
-    let client = cli_auth_core::store::dynamodb::client::from_env(None).await;
+    let client = cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await;
     client
         .create_table()
         .table_name(&tables.sessions)

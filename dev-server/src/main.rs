@@ -67,7 +67,7 @@ async fn main() -> anyhow::Result<()> {
     let store: Arc<dyn Store> = match kind {
         StoreKind::Memory => Arc::new(MemoryStore::new()),
         StoreKind::Dynamodb => {
-            let client = cli_auth_core::store::dynamodb::client::from_env(None).await;
+            let client = cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await;
             let store = DynamoStore::new(client, settings.tables.clone());
             store
                 .create_tables()

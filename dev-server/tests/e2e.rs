@@ -258,7 +258,7 @@ async fn serves_the_flow_over_http(dynamodb: bool) {
     if let Some(tables) = &server.tables {
         // At rest, the picked-up token is gone and the codes are hashes.
         let store = DynamoStore::new(
-            cli_auth_core::store::dynamodb::client::from_env(None).await,
+            cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await,
             tables.clone(),
         );
         let attempt_id = polling

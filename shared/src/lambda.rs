@@ -38,7 +38,7 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
     let settings = Settings::from_env()?;
     let tokens = TokenIssuer::new(&server_secret()?, settings.access_token_ttl_seconds)?;
-    let client = crate::store::dynamodb::client::from_env(None).await;
+    let client = crate::store::dynamodb::client::from_env(Vec::new()).await;
     let store = DynamoStore::new(client, settings.tables.clone());
     Ok(App::new(
         Arc::new(store),

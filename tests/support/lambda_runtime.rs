@@ -284,7 +284,7 @@ pub async fn fixture_world() -> cli_auth_core::store::dynamodb::TableNames {
     crate::dynamodb_endpoint();
     let tables = crate::unique_tables();
     let store = DynamoStore::new(
-        cli_auth_core::store::dynamodb::client::from_env(None).await,
+        cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await,
         tables.clone(),
     );
     store.create_tables().await.expect("tables");

@@ -4,6 +4,7 @@
 
 pub mod faulty_store;
 pub mod fixtures;
+pub mod iam;
 pub mod lambda_runtime;
 pub mod requests;
 pub mod stores;

@@ -2,6 +2,7 @@
 
 use bytes::Bytes;
 use cli_auth_core::App;
+use cli_auth_core::api::router;
 use cli_auth_core::domain::access::AccessType;
 use serde_json::Value;
 
@@ -67,8 +68,19 @@ impl Req {
         self.builder.body(self.body).expect("valid request")
     }
 
+    /// Sends the request through the app; its store requests are recorded
+    /// as its endpoint's ([`crate::iam`]).
     pub async fn send(self, app: &App) -> Resp {
-        Resp::from(app.handle(self.build()).await)
+        let request = self.build();
+        let function = match router::route(request.method(), request.uri().path()) {
+            Ok(router::Route::Call(endpoint, _)) => endpoint.route.function,
+            _ => "",
+        };
+        Resp::from(
+            crate::iam::FUNCTION
+                .scope(function, app.handle(request))
+                .await,
+        )
     }
 }
 

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::secret::random_id;
 use cli_auth_core::store::dynamodb::{DynamoStore, RequestCounter, TableNames, client};
@@ -23,10 +24,15 @@ pub fn unique_tables() -> TableNames {
     TableNames::with_prefix(&format!("t{}-", &random_id()[..8]))
 }
 
-/// A DynamoDB store on fresh tables, optionally counting round trips.
+/// A DynamoDB store on fresh tables, optionally counting round trips, its
+/// requests recorded for the IAM test ([`crate::iam`]).
 pub async fn dynamo_store(counter: Option<RequestCounter>) -> DynamoStore {
     dynamodb_endpoint();
-    let client = client::from_env(counter.clone()).await;
+    let mut interceptors = vec![crate::iam::interceptor()];
+    if let Some(c) = &counter {
+        interceptors.push(SharedInterceptor::new(c.clone()));
+    }
+    let client = client::from_env(interceptors).await;
     let store = DynamoStore::new(client, unique_tables());
     store
         .create_tables()

@@ -237,7 +237,7 @@ async fn fake_dynamodb(how: Misbehaviour) -> (String, Arc<std::sync::atomic::Ato
 }
 
 async fn app_on(url: &str) -> App {
-    let client = cli_auth_core::store::dynamodb::client::with_endpoint(Some(url), None).await;
+    let client = cli_auth_core::store::dynamodb::client::with_endpoint(Some(url), Vec::new()).await;
     let store: Arc<dyn Store> = Arc::new(DynamoStore::new(client, unique_tables()));
     app(store, Arc::new(ManualClock::new(T0)))
 }
@@ -330,7 +330,8 @@ async fn dynamodb_local_stopped_mid_run() {
         .spawn()
         .expect("start DynamoDB Local");
     let url = format!("http://127.0.0.1:{port}");
-    let client = cli_auth_core::store::dynamodb::client::with_endpoint(Some(&url), None).await;
+    let client =
+        cli_auth_core::store::dynamodb::client::with_endpoint(Some(&url), Vec::new()).await;
     let store = DynamoStore::new(client, unique_tables());
     let deadline = Instant::now() + Duration::from_secs(30);
     while store.create_tables().await.is_err() {

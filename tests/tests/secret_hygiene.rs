@@ -214,7 +214,7 @@ async fn dynamodb_logs_at_info_and_the_items_at_rest() {
         .finish()
         .set_default();
     cli_auth_tests::dynamodb_endpoint();
-    let client = cli_auth_core::store::dynamodb::client::from_env(None).await;
+    let client = cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await;
     let tables = unique_tables();
     let store = DynamoStore::new(client.clone(), tables.clone());
     store.create_tables().await.expect("tables");

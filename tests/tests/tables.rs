@@ -128,7 +128,7 @@ async fn the_template_deploys_the_tables_create_tables_makes() {
         serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
             .expect("template.yaml is YAML");
     let store = dynamo_store(None).await;
-    let client = cli_auth_core::store::dynamodb::client::from_env(None).await;
+    let client = cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await;
     let t = store.tables();
     for (name, logical_id) in [
         (&t.projects, "ProjectsTable"),

@@ -7,8 +7,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_sdk_dynamodb::Client;
-
-use super::round_trips::RequestCounter;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 
 /// Each attempt ≤ 2 s, the whole call with retries ≤ 6 s.
 const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(2);
@@ -19,14 +18,16 @@ const MAX_ATTEMPTS: u32 = 3;
 const INITIAL_BACKOFF: Duration = Duration::from_millis(100);
 const MAX_BACKOFF: Duration = Duration::from_secs(1);
 
-/// A client from the environment, optionally counting its round trips.
-pub async fn from_env(counter: Option<RequestCounter>) -> Client {
-    with_endpoint(None, counter).await
+/// A client from the environment, with `interceptors` watching its requests
+/// (the tests count round trips and record what each endpoint does; none in
+/// production).
+pub async fn from_env(interceptors: Vec<SharedInterceptor>) -> Client {
+    with_endpoint(None, interceptors).await
 }
 
 /// As [`from_env`], with an explicit endpoint (tests point it at fakes that
 /// throttle or hang).
-pub async fn with_endpoint(endpoint: Option<&str>, counter: Option<RequestCounter>) -> Client {
+pub async fn with_endpoint(endpoint: Option<&str>, interceptors: Vec<SharedInterceptor>) -> Client {
     let shared = aws_config::load_from_env().await;
     let mut builder = aws_sdk_dynamodb::config::Builder::from(&shared)
         .timeout_config(
@@ -45,8 +46,8 @@ pub async fn with_endpoint(endpoint: Option<&str>, counter: Option<RequestCounte
     if let Some(url) = endpoint {
         builder = builder.endpoint_url(url);
     }
-    if let Some(counter) = counter {
-        builder = builder.interceptor(counter);
+    for interceptor in interceptors {
+        builder.push_interceptor(interceptor);
     }
     Client::from_conf(builder.build())
 }

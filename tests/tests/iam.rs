@@ -1,0 +1,261 @@
+//! Least privilege, checked: each function's IAM policy in `template.yaml`
+//! grants exactly the DynamoDB actions its endpoint performs, on exactly the
+//! tables and indexes it touches; nothing missing (DynamoDB Local ignores
+//! IAM, so a missing grant would first fail in AWS), nothing unused.
+//!
+//! What an endpoint performs is recorded by an SDK interceptor
+//! (`tests/support/iam.rs`) on DynamoDB Local: here, over a run of every
+//! endpoint through each of its store paths; under `scripts/test.sh`, also
+//! over the whole test suite (`CLI_AUTH_IAM_RECORDS`), which runs this test
+//! once more at its end.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cli_auth_core::App;
+use cli_auth_core::clock::Clock;
+
+use cli_auth_core::api::endpoints;
+use cli_auth_tests::iam::{Needs, Permission, recorded_by_the_suite, recorder};
+use cli_auth_tests::{BASE_URL, StoreKind, TestApp, test_app, token_issuer};
+use http::Method;
+use serde_json::json;
+use serde_yaml_ng::Value;
+
+/// A policy resource as the recorder names it: `!GetAtt SessionsTable.Arn`
+/// is `SessionsTable`, `!Sub "${SessionsTable.Arn}/index/x"` is
+/// `SessionsTable/index/x`.
+fn resource(v: &Value) -> String {
+    match v {
+        Value::Tagged(t) => {
+            let text = t.value.as_str().unwrap_or_default();
+            match t.tag.to_string().trim_start_matches('!') {
+                "GetAtt" => text.trim_end_matches(".Arn").to_owned(),
+                "Sub" => text.replace("${", "").replace(".Arn}", ""),
+                other => format!("!{other} {text}"),
+            }
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+fn list(v: &Value) -> Vec<&Value> {
+    match v {
+        Value::Sequence(items) => items.iter().collect(),
+        Value::Null => Vec::new(),
+        single => vec![single],
+    }
+}
+
+/// What the template grants each function (by binary name), DynamoDB only.
+fn granted() -> Needs {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    let template: Value =
+        serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+            .expect("template.yaml is YAML");
+    let mut grants = Needs::new();
+    let resources = template["Resources"].as_mapping().expect("Resources");
+    for (_, r) in resources {
+        if r["Type"].as_str() != Some("AWS::Serverless::Function") {
+            continue;
+        }
+        let function = r["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .expect("Binary")
+            .to_owned();
+        let granted = grants.entry(function).or_default();
+        for policy in list(&r["Properties"]["Policies"]) {
+            for statement in list(&policy["Statement"]) {
+                assert_eq!(statement["Effect"].as_str(), Some("Allow"));
+                for action in list(&statement["Action"]) {
+                    let action = action.as_str().expect("action");
+                    if !action.starts_with("dynamodb:") {
+                        continue;
+                    }
+                    for r in list(&statement["Resource"]) {
+                        granted.insert((action.to_owned(), resource(r)));
+                    }
+                }
+            }
+        }
+    }
+    grants
+}
+
+/// Every endpoint through each path that reaches the store differently.
+async fn exercise(e: &TestApp) {
+    let s = |v: &serde_json::Value| v.as_str().expect("string").to_owned();
+    // The CLI flow, with an anonymous session claimed, then completed and
+    // picked up.
+    let anon = e.user(true).await;
+    let r = e
+        .initiate(json!({"anon_refresh_token": anon.refresh_token}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let (polling, login) = (r.string("polling_code"), r.string("login_code"));
+    let mode = |m: &str| json!({"login_code": login, "mode": m});
+    let (_, plain_login) = e.attempt().await;
+    let r = e
+        .complete(json!({"login_code": plain_login, "mode": "check"}))
+        .await;
+    assert_eq!(
+        r.json,
+        json!({"cli_session_state": "none"}),
+        "the attempt alone"
+    );
+    let r = e.complete(json!({"login_code": plain_login})).await;
+    assert_eq!(r.status, 400, "no refresh token: the attempt alone");
+    assert_eq!(e.complete(mode("check")).await.status, 200);
+    assert_eq!(e.poll(&polling).await.json["status"], json!("waiting"));
+    let claimed = e.complete(mode("claim-anon-session")).await;
+    assert_eq!(claimed.status, 200, "{claimed:?}");
+    let user = e.create_user(json!({"display_name": "IAM"})).await;
+    let user_id = s(&user["id"]);
+    let (browser, _) = e.session(&user_id).await;
+    let done = e
+        .complete(json!({"login_code": login, "refresh_token": browser}))
+        .await;
+    assert_eq!(done.status, 200, "{done:?}");
+    assert_eq!(e.poll(&polling).await.status, 201);
+    assert_eq!(e.poll(&polling).await.json["status"], json!("used"));
+
+    // Users and sessions.
+    assert_eq!(
+        e.server(Method::GET, &format!("/users/{user_id}"))
+            .send(&e.app)
+            .await
+            .status,
+        200
+    );
+    let patch = e
+        .server(Method::PATCH, &format!("/users/{user_id}"))
+        .json(json!({"display_name": "IAM 2"}))
+        .send(&e.app)
+        .await;
+    assert_eq!(patch.status, 200);
+    let unchanged = e
+        .server(Method::PATCH, &format!("/users/{user_id}"))
+        .json(json!({}))
+        .send(&e.app)
+        .await;
+    assert_eq!(unchanged.status, 200, "an empty patch reads the user");
+    let (refresh, _) = e.session(&user_id).await;
+    let access = e.refresh(&refresh).await.string("access_token");
+    assert_eq!(e.oauth_refresh(&refresh).await.status, 200);
+    assert_eq!(e.me(&access).await.status, 200);
+    let with_token = |m: Method, p: &str| e.client(m, p).header("x-stack-access-token", &access);
+    let r = with_token(Method::PATCH, "/users/me")
+        .json(json!({"display_name": "Me"}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200);
+    let r = with_token(Method::PATCH, "/users/me")
+        .json(json!({}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200);
+    let r = with_token(Method::GET, "/auth/sessions?user_id=me")
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200);
+    let browser_id = browser.split('.').next().expect("id");
+    let r = with_token(Method::DELETE, &format!("/auth/sessions/{browser_id}"))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let r = with_token(Method::DELETE, "/auth/sessions/current")
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200);
+    let anon_up = e
+        .client(Method::POST, "/auth/anonymous/sign-up")
+        .send(&e.app)
+        .await;
+    assert_eq!(anon_up.status, 200);
+    let r = e
+        .client(Method::DELETE, "/users/me")
+        .header("x-stack-access-token", &anon_up.string("access_token"))
+        .header("x-stack-allow-anonymous-user", "true")
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200);
+    e.jwks(true).await;
+}
+
+fn describe(set: &BTreeSet<Permission>) -> String {
+    set.iter()
+        .map(|(a, r)| format!("{a} on {r}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[tokio::test]
+async fn each_function_is_granted_exactly_what_its_endpoint_does() {
+    // As in Lambda, where each function has its own project cache, every
+    // endpoint reads its project: here no request finds it cached.
+    let mut e = test_app(StoreKind::Dynamo).await;
+    e.app = Arc::new(App::new(
+        Arc::clone(&e.store),
+        Arc::clone(&e.clock) as Arc<dyn Clock>,
+        token_issuer(),
+        Duration::ZERO,
+        Some(BASE_URL.to_owned()),
+    ));
+    exercise(&e).await;
+    let mut done = recorder().needs();
+    for (function, needs) in recorded_by_the_suite() {
+        done.entry(function).or_default().extend(needs);
+    }
+    let granted = granted();
+    let mut problems = Vec::new();
+    for endpoint in &endpoints::ALL {
+        let function = endpoint.route.function;
+        let did = done.get(function).cloned().unwrap_or_default();
+        let may = granted.get(function).cloned().unwrap_or_default();
+        let missing: BTreeSet<_> = did.difference(&may).cloned().collect();
+        let unused: BTreeSet<_> = may.difference(&did).cloned().collect();
+        if !missing.is_empty() {
+            problems.push(format!(
+                "{function} performs, but is not granted: {}",
+                describe(&missing)
+            ));
+        }
+        if !unused.is_empty() {
+            problems.push(format!(
+                "{function} is granted, but never performs: {}",
+                describe(&unused)
+            ));
+        }
+    }
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The check itself: the claim's transaction needs `ConditionCheckItem`
+/// for each checked table, which the recorder must see.
+#[tokio::test]
+async fn a_transaction_needs_one_action_per_item() {
+    let body = json!({"TransactItems": [
+        {"ConditionCheck": {"TableName": "t1-sessions"}},
+        {"ConditionCheck": {"TableName": "t1-users"}},
+        {"Update": {"TableName": "t1-cli-attempts"}},
+    ]});
+    let permissions = cli_auth_tests::iam::permissions("TransactWriteItems", &body);
+    let expected: Vec<Permission> = [
+        ("dynamodb:ConditionCheckItem", "SessionsTable"),
+        ("dynamodb:ConditionCheckItem", "UsersTable"),
+        ("dynamodb:UpdateItem", "AttemptsTable"),
+    ]
+    .iter()
+    .map(|(a, r)| ((*a).to_owned(), (*r).to_owned()))
+    .collect();
+    assert_eq!(permissions, expected);
+    let query = json!({"TableName": "t1-sessions", "IndexName": "sessions-by-user"});
+    assert_eq!(
+        cli_auth_tests::iam::permissions("Query", &query),
+        vec![(
+            "dynamodb:Query".to_owned(),
+            "SessionsTable/index/sessions-by-user".to_owned()
+        )]
+    );
+}
