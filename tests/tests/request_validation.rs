@@ -407,3 +407,38 @@ async fn unknown_routes_404_and_wrong_methods_405() {
         200
     );
 }
+
+/// Rule 5 before rule 6, and nothing kept for forged tokens: tokens naming
+/// random projects (in the headers too) are unparsable, and the app holds no
+/// key for any of them (it used to derive and keep one per project id).
+#[tokio::test]
+async fn forged_access_tokens_are_refused_and_keep_nothing() {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let (app, s) = env(true).await;
+    let part = |v: serde_json::Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    for i in 0..200 {
+        let project = format!("forged-project-{i}");
+        let token = format!(
+            "{}.{}.{}",
+            part(json!({"alg": "ES256", "typ": "JWT", "kid": "k"})),
+            part(
+                json!({"sub": "u", "aud": project, "project_id": project, "exp": 4_000_000_000i64})
+            ),
+            URL_SAFE_NO_PAD.encode([1u8; 64])
+        );
+        for header_project in [project.as_str(), s.project.id.as_str()] {
+            send(
+                &app,
+                initiate()
+                    .header("x-stack-access-type", "client")
+                    .header("x-stack-project-id", header_project)
+                    .header("x-stack-publishable-client-key", &s.client_key)
+                    .header("x-stack-access-token", &token),
+            )
+            .await
+            .assert_known(401, "UNPARSABLE_ACCESS_TOKEN");
+        }
+    }
+    assert_eq!(app.tokens().cached_audiences(), 0);
+}

@@ -142,16 +142,21 @@ impl App {
         }
         let headers = request.headers();
         let claimed = headers::claimed_access(headers)?;
+        // Read (or find cached) before the token is checked, so that the
+        // token check knows whether the project exists; answered in the
+        // contract's order, token errors first.
+        let project = self.projects.get(self.store(), &claimed.project_id).await?;
         let user = match stack_header(headers, "access-token") {
-            Some(token) => {
-                Some(self.verify_access_token(headers, &token, &claimed.project_id, now)?)
-            }
+            Some(token) => Some(self.verify_access_token(
+                headers,
+                &token,
+                &claimed.project_id,
+                project.is_some(),
+                now,
+            )?),
             None => None,
         };
-        let project = self
-            .projects
-            .get(self.store(), &claimed.project_id)
-            .await?
+        let project = project
             .ok_or_else(|| KnownError::CurrentProjectNotFound(claimed.project_id.clone()))?;
         headers::check_key(
             headers,
@@ -173,11 +178,12 @@ impl App {
         headers: &http::HeaderMap,
         token: &str,
         project_id: &str,
+        project_exists: bool,
         now: Millis,
     ) -> Result<AccessClaims, ApiError> {
         let claims = self
             .tokens()
-            .verify(token, project_id, now)
+            .verify(token, project_id, project_exists, now)
             .map_err(|e| match e {
                 VerifyError::Unparsable => KnownError::UnparsableAccessToken,
                 VerifyError::Expired { expired_at_millis } => KnownError::AccessTokenExpired {

@@ -72,21 +72,32 @@ pub struct AccessClaims {
     pub requires_totp_mfa: bool,
 }
 
-struct SigningKey {
+/// The public half of an audience's key: what verifies its tokens.
+struct VerifyingKey {
     kid: String,
+    decoding: DecodingKey,
+    jwk: Value,
+}
+
+struct SigningKey {
+    public: VerifyingKey,
     /// Parsed once: parsing a PKCS#8 key per signature (as
     /// `jsonwebtoken::EncodingKey` does) costs more than the signature.
     key_pair: EcdsaKeyPair,
     /// The JWS protected header, already base64url-encoded.
     header: String,
-    decoding: DecodingKey,
-    jwk: Value,
 }
+
+/// Most audiences whose keys a process keeps (two per project it serves);
+/// past it the cache starts over, as the project cache does.
+const MAX_CACHED_AUDIENCES: usize = 4_096;
 
 /// Mints access tokens and publishes their keys.
 pub struct TokenIssuer {
     secret: Vec<u8>,
     ttl_seconds: i64,
+    /// Keys of the audiences this process signed for or verified tokens of
+    /// its requests' own projects: only projects that exist.
     keys: Mutex<HashMap<String, Arc<SigningKey>>>,
 }
 
@@ -137,15 +148,30 @@ impl TokenIssuer {
         )
     }
 
-    /// The signing key of one audience, derived once per process.
+    /// The signing key of one audience, derived once per process. Only for
+    /// audiences of projects that exist (the caller knows it): the cache is
+    /// never filled by what a request merely claims.
     fn key(&self, audience: &str) -> Result<Arc<SigningKey>, TokenError> {
-        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(k) = keys.get(audience) {
+        if let Some(k) = self
+            .keys
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(audience)
+        {
             return Ok(Arc::clone(k));
         }
         let key = Arc::new(derive_key(&self.secret, audience)?);
+        let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
+        if keys.len() >= MAX_CACHED_AUDIENCES {
+            keys.clear();
+        }
         keys.insert(audience.to_owned(), Arc::clone(&key));
         Ok(key)
+    }
+
+    /// How many audiences' keys this process holds (for the tests).
+    pub fn cached_audiences(&self) -> usize {
+        self.keys.lock().unwrap_or_else(|p| p.into_inner()).len()
     }
 
     fn claims(&self, base_url: &str, user: &User, session_id: &str, now: Millis) -> AccessClaims {
@@ -200,9 +226,9 @@ impl TokenIssuer {
 
     /// The public keys of a project's audiences, as a JWKS document.
     pub fn jwks(&self, project_id: &str, include_anonymous: bool) -> Result<Value, TokenError> {
-        let mut keys = vec![self.key(&audience(project_id, false))?.jwk.clone()];
+        let mut keys = vec![self.key(&audience(project_id, false))?.public.jwk.clone()];
         if include_anonymous {
-            keys.push(self.key(&audience(project_id, true))?.jwk.clone());
+            keys.push(self.key(&audience(project_id, true))?.public.jwk.clone());
         }
         Ok(json!({ "keys": keys }))
     }
@@ -210,7 +236,7 @@ impl TokenIssuer {
 
 /// HKDF-SHA256(secret) expanded with the audience into a P-256 scalar. A
 /// counter skips the (≈2⁻³² likely) outputs that are not a valid scalar.
-fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
+fn derive_secret_key(secret: &[u8], audience: &str) -> Result<p256::SecretKey, TokenError> {
     let hk = hkdf::Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
     for counter in 0u8..=255 {
         let mut info = audience.as_bytes().to_vec();
@@ -218,38 +244,47 @@ fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
         let mut okm = [0u8; 32];
         hk.expand(&info, &mut okm)
             .map_err(|_| TokenError::Signing)?;
-        let Ok(secret_key) = p256::SecretKey::from_slice(&okm) else {
-            continue;
-        };
-        let der = secret_key.to_pkcs8_der().map_err(|_| TokenError::Signing)?;
-        let point = secret_key.public_key().to_sec1_point(false);
-        let (Some(x), Some(y)) = (point.x(), point.y()) else {
-            return Err(TokenError::Signing);
-        };
-        let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(point.as_bytes())[..12]);
-        let jwk = json!({
-            "kty": "EC",
-            "crv": "P-256",
-            "alg": "ES256",
-            "use": "sig",
-            "kid": kid,
-            "x": URL_SAFE_NO_PAD.encode(x),
-            "y": URL_SAFE_NO_PAD.encode(y),
-        });
-        let decoding = decoding_key_from_jwk(&jwk).ok_or(TokenError::Signing)?;
-        let key_pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_bytes())
-            .map_err(|_| TokenError::Signing)?;
-        let header =
-            URL_SAFE_NO_PAD.encode(json!({ "alg": "ES256", "typ": "JWT", "kid": kid }).to_string());
-        return Ok(SigningKey {
-            kid,
-            key_pair,
-            header,
-            decoding,
-            jwk,
-        });
+        if let Ok(secret_key) = p256::SecretKey::from_slice(&okm) {
+            return Ok(secret_key);
+        }
     }
     Err(TokenError::Signing)
+}
+
+/// The public half of an audience's key, its `kid` and JWK.
+fn verifying_key(secret_key: &p256::SecretKey) -> Result<VerifyingKey, TokenError> {
+    let point = secret_key.public_key().to_sec1_point(false);
+    let (Some(x), Some(y)) = (point.x(), point.y()) else {
+        return Err(TokenError::Signing);
+    };
+    let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(point.as_bytes())[..12]);
+    let jwk = json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "alg": "ES256",
+        "use": "sig",
+        "kid": kid,
+        "x": URL_SAFE_NO_PAD.encode(x),
+        "y": URL_SAFE_NO_PAD.encode(y),
+    });
+    let decoding = decoding_key_from_jwk(&jwk).ok_or(TokenError::Signing)?;
+    Ok(VerifyingKey { kid, decoding, jwk })
+}
+
+/// An audience's whole key: derived, its public half, the parsed key pair.
+fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
+    let secret_key = derive_secret_key(secret, audience)?;
+    let public = verifying_key(&secret_key)?;
+    let der = secret_key.to_pkcs8_der().map_err(|_| TokenError::Signing)?;
+    let key_pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_bytes())
+        .map_err(|_| TokenError::Signing)?;
+    let header = URL_SAFE_NO_PAD
+        .encode(json!({ "alg": "ES256", "typ": "JWT", "kid": public.kid }).to_string());
+    Ok(SigningKey {
+        public,
+        key_pair,
+        header,
+    })
 }
 
 /// The issuer as seen through one request: which base URL goes in `iss`.
@@ -297,11 +332,13 @@ struct Unverified {
 impl TokenIssuer {
     /// Verifies an access token presented for `project_id` at `now`:
     /// signature (with the key of the audience the token names), expiry,
-    /// then project.
+    /// then project. `project_exists` says whether the store knows
+    /// `project_id`: only then are its keys cached.
     pub fn verify(
         &self,
         token: &str,
         project_id: &str,
+        project_exists: bool,
         now: Millis,
     ) -> Result<AccessClaims, VerifyError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Unparsable)?;
@@ -318,7 +355,21 @@ impl TokenIssuer {
         if peek.aud != audience(&peek.project_id, anonymous) {
             return Err(VerifyError::Unparsable);
         }
-        let key = self.key(&peek.aud).map_err(|_| VerifyError::Unparsable)?;
+        // The keys of the request's own project, when it exists, are cached.
+        // Any other audience's key is derived for this check alone and kept
+        // nowhere, so forged tokens naming random projects cost a derivation
+        // each and no memory.
+        let own: Arc<SigningKey>;
+        let other: VerifyingKey;
+        let key = if project_exists && peek.project_id == project_id {
+            own = self.key(&peek.aud).map_err(|_| VerifyError::Unparsable)?;
+            &own.public
+        } else {
+            other = derive_secret_key(&self.secret, &peek.aud)
+                .and_then(|k| verifying_key(&k))
+                .map_err(|_| VerifyError::Unparsable)?;
+            &other
+        };
         if header.kid.as_deref() != Some(key.kid.as_str()) {
             return Err(VerifyError::Unparsable);
         }

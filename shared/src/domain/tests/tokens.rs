@@ -77,3 +77,66 @@ fn keys_differ_by_audience_and_secret_and_are_deterministic() {
     assert_ne!(kid(&a, "p"), kid(&b, "p"));
     assert_ne!(kid(&a, "p"), kid(&a, "q"));
 }
+
+/// A token that looks like ours for `project`: well-formed, ES256, a `kid`,
+/// claims naming the project; its signature is junk.
+fn forged(project: &str, kid: &str) -> String {
+    let part = |v: Value| URL_SAFE_NO_PAD.encode(v.to_string());
+    format!(
+        "{}.{}.{}",
+        part(json!({"alg": "ES256", "typ": "JWT", "kid": kid})),
+        part(json!({"sub": "u", "aud": project, "project_id": project, "exp": 4_000_000_000i64})),
+        URL_SAFE_NO_PAD.encode([7u8; 64])
+    )
+}
+
+/// Forged tokens in volume keep nothing: only the keys of a project the
+/// store knows are cached (before, each forged project id cached a key).
+#[test]
+fn forged_tokens_leave_no_keys_behind() {
+    let issuer = TokenIssuer::new(&[7u8; 32], 600).expect("issuer");
+    let now = 1_800_000_000_000;
+    for i in 0..500 {
+        let project = format!("forged-{i}");
+        for exists in [false, true] {
+            // As the request's own project (unknown to the store), and as
+            // another project than the request's (existing) one.
+            let (requested, token) = if exists {
+                ("p1", forged(&project, "kid"))
+            } else {
+                (project.as_str(), forged(&project, "kid"))
+            };
+            assert_eq!(
+                issuer.verify(&token, requested, exists, now),
+                Err(VerifyError::Unparsable)
+            );
+        }
+    }
+    assert_eq!(issuer.cached_audiences(), 0);
+
+    // A genuine token of another project is recognised as such, and its
+    // project's key is not kept either.
+    let other = User {
+        project_id: "p2".into(),
+        ..user(false)
+    };
+    let token = issuer
+        .access_token("http://localhost", &other, "s1", now)
+        .expect("token");
+    assert_eq!(issuer.cached_audiences(), 1, "signing caches its key");
+    let fresh = TokenIssuer::new(&[7u8; 32], 600).expect("issuer");
+    assert_eq!(
+        fresh.verify(&token, "p1", true, now),
+        Err(VerifyError::OtherProject {
+            actual: "p2".into()
+        })
+    );
+    assert_eq!(fresh.cached_audiences(), 0);
+    // Its own project's requests, once the store knows the project, cache it.
+    assert!(fresh.verify(&token, "p2", true, now).is_ok());
+    assert_eq!(fresh.cached_audiences(), 1);
+    assert!(
+        fresh.verify(&token, "p2", false, now).is_ok(),
+        "verified, uncached"
+    );
+}
