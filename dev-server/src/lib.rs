@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use cli_auth_core::App;
+use cli_auth_core::api::KnownError;
 use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::store::Store;
@@ -24,9 +25,9 @@ use crate::confirm::ConfirmPages;
 /// `/api/v1/openapi.json` (and `/api/latest/openapi.json`).
 pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
 
-/// Largest request body accepted (API Gateway's own limit is 10 MB; nothing
-/// here needs more than a few hundred bytes).
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Largest request body read: the core's limit, so a larger body gets the
+/// core's own 413 answer.
+pub use cli_auth_core::api::errors::MAX_BODY_BYTES;
 
 /// Serves `app` (and the confirm `pages`, when given) on `listener` until
 /// `shutdown` resolves.
@@ -84,15 +85,8 @@ async fn handle(
                 None => return app.handle(request).await.map(Full::new),
             }
         }
-        Err(_) => {
-            let mut r = http::Response::new(Bytes::from_static(b"Request body too large"));
-            *r.status_mut() = http::StatusCode::PAYLOAD_TOO_LARGE;
-            r.headers_mut().insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("text/plain; charset=utf-8"),
-            );
-            r
-        }
+        // Read no further than the core would accept: the same answer.
+        Err(_) => cli_auth_core::api::response::error(&KnownError::RequestBodyTooLarge.into()),
     };
     cli_auth_core::api::response::finish(
         local,

@@ -350,6 +350,7 @@ async fn routes_preflights_and_bad_input(dynamodb: bool) {
         .await
         .expect("post");
     assert_eq!(r.status().as_u16(), 413);
+    assert_eq!(r.headers()["x-stack-known-error"], "REQUEST_BODY_TOO_LARGE");
     assert!(r.headers().contains_key("x-stack-request-id"));
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }

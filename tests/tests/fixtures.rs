@@ -99,3 +99,37 @@ async fn fixtures_on_the_memory_store() {
 async fn fixtures_on_dynamodb() {
     run_all(StoreKind::Dynamo).await;
 }
+
+/// The Lambda path has the same body limit: API Gateway passes bodies up to
+/// 10 MB, and an answer over Lambda's 6 MB would become API Gateway's 500.
+#[tokio::test]
+async fn oversized_bodies_are_refused_on_the_lambda_path() {
+    let store = store(StoreKind::Memory).await;
+    seed(store.as_ref(), T0).await;
+    let app = App::new(
+        Arc::clone(&store),
+        Arc::new(ManualClock::new(T0)),
+        TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer"),
+        Duration::from_secs(60),
+        None,
+    );
+    let (endpoint, text) = fixtures()
+        .remove("cli-initiate/default")
+        .expect("the default initiate fixture");
+    let mut event: Value = serde_json::from_str(&text).expect("fixture");
+    let form: Vec<String> = (0..80_000).map(|i| format!("{i:0>8}=1")).collect();
+    event["body"] = json!(form.join("&"));
+    event["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
+    let request = lambda_http::request::from_str(&event.to_string()).expect("event");
+    let response = cli_auth_core::lambda::serve(&app, endpoint, request).await;
+    assert_eq!(response.status().as_u16(), 413);
+    assert_eq!(
+        response.headers()["x-stack-known-error"],
+        "REQUEST_BODY_TOO_LARGE"
+    );
+    let size = match response.body() {
+        lambda_http::Body::Text(t) => t.len(),
+        other => panic!("unexpected body {other:?}"),
+    };
+    assert!(size < 200, "{size} bytes");
+}

@@ -442,3 +442,90 @@ async fn forged_access_tokens_are_refused_and_keep_nothing() {
     }
     assert_eq!(app.tokens().cached_audiences(), 0);
 }
+
+/// No answer grows with its request: bodies over the limit are refused
+/// before they are parsed, and errors repeat at most ten names of at most
+/// 128 characters each (an 800 KB form body used to get a 1.8 MB answer).
+#[tokio::test]
+async fn answers_stay_small_whatever_the_request() {
+    let (app, s) = env(true).await;
+    let client = |req: Req| {
+        req.header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &s.project.id)
+            .header("x-stack-publishable-client-key", &s.client_key)
+    };
+    let form = |keys: usize, key_len: usize| {
+        (0..keys)
+            .map(|i| format!("{i:0>key_len$}=1"))
+            .collect::<Vec<_>>()
+            .join("&")
+    };
+    let huge = form(80_000, 8);
+    assert!(huge.len() > 800_000);
+    let r = send(
+        &app,
+        client(initiate()).raw(Some("application/x-www-form-urlencoded"), huge.as_bytes()),
+    )
+    .await;
+    r.assert_known(413, "REQUEST_BODY_TOO_LARGE");
+    assert_eq!(
+        r.json["error"],
+        json!("The request body is larger than the 262144 bytes accepted.")
+    );
+    assert!(r.text.len() < 200, "{}", r.text);
+
+    // Just under the limit: 20,000 unknown keys, ten of them named.
+    let many = form(20_000, 8);
+    assert!(many.len() < 256 * 1024);
+    let r = send(
+        &app,
+        client(initiate()).raw(Some("application/x-www-form-urlencoded"), many.as_bytes()),
+    )
+    .await;
+    r.assert_known(400, "SCHEMA_ERROR");
+    assert_eq!(
+        r.json["error"],
+        json!(
+            "Request validation failed on POST /api/v1/auth/cli:\n  - body contains unknown \
+             properties: 00000000, 00000001, 00000002, 00000003, 00000004, 00000005, 00000006, \
+             00000007, 00000008, 00000009, and 19990 more"
+        )
+    );
+    assert!(r.text.len() < 1_000, "{} bytes", r.text.len());
+
+    // One name of 5,000 characters: its first 128, then an ellipsis.
+    let long = "k".repeat(5_000);
+    let r = send(&app, client(initiate()).json(json!({ long.clone(): 1 }))).await;
+    let expected = format!(
+        "Request validation failed on POST /api/v1/auth/cli:\n  - body contains unknown properties: {}…",
+        "k".repeat(128)
+    );
+    assert_eq!(r.json["error"], json!(expected));
+
+    // Echoed headers are bounded the same way.
+    let r = send(
+        &app,
+        initiate()
+            .header("x-stack-access-type", &"a".repeat(5_000))
+            .header("x-stack-project-id", &s.project.id),
+    )
+    .await;
+    r.assert_known(400, "INVALID_ACCESS_TYPE");
+    assert!(r.text.len() < 1_000, "{} bytes", r.text.len());
+    let r = send(
+        &app,
+        initiate()
+            .header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &"p".repeat(5_000)),
+    )
+    .await;
+    r.assert_known(400, "CURRENT_PROJECT_NOT_FOUND");
+    assert!(r.text.len() < 1_000, "{} bytes", r.text.len());
+    let r = send(
+        &app,
+        client(initiate()).raw(Some(&format!("application/{}", "x".repeat(5_000))), b"{}"),
+    )
+    .await;
+    r.assert_known(400, "BODY_PARSING_ERROR");
+    assert!(r.text.len() < 1_000, "{} bytes", r.text.len());
+}

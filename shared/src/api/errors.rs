@@ -164,6 +164,8 @@ impl ApiError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KnownError {
     BodyParsing(String),
+    /// The body is over [`MAX_BODY_BYTES`].
+    RequestBodyTooLarge,
     Schema(String),
     ProjectKeyWithoutAccessType,
     AccessTypeRequired,
@@ -206,6 +208,7 @@ impl KnownError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BodyParsing(_) => "BODY_PARSING_ERROR",
+            Self::RequestBodyTooLarge => "REQUEST_BODY_TOO_LARGE",
             Self::Schema(_) => "SCHEMA_ERROR",
             Self::ProjectKeyWithoutAccessType => "PROJECT_KEY_WITHOUT_ACCESS_TYPE",
             Self::AccessTypeRequired => "ACCESS_TYPE_REQUIRED",
@@ -252,6 +255,7 @@ impl KnownError {
             | Self::CannotDeleteCurrentSession
             | Self::InvalidOAuthClientIdOrSecret(_) => StatusCode::BAD_REQUEST,
             Self::UserNotFound | Self::ProjectNotFound(_) => StatusCode::NOT_FOUND,
+            Self::RequestBodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnparsableAccessToken
             | Self::AccessTokenExpired { .. }
             | Self::InvalidProjectForAccessToken { .. }
@@ -271,17 +275,18 @@ impl KnownError {
     pub fn message(&self) -> String {
         match self {
             Self::BodyParsing(m) | Self::Schema(m) => m.clone(),
+            Self::RequestBodyTooLarge => format!("The request body is larger than the {MAX_BODY_BYTES} bytes accepted."),
             Self::ProjectKeyWithoutAccessType => "Either an API key or an admin access token was provided, but the x-stack-access-type header is missing. Set it to 'client', 'server', or 'admin' as appropriate.".to_owned(),
             Self::AccessTypeRequired => format!("You must specify an access level for this Stack project. Make sure project API keys are provided (eg. x-stack-publishable-client-key) and you set the x-stack-access-type header to 'client', 'server', or 'admin'.\n\n{DOCS_AUTH}"),
-            Self::InvalidAccessType(given) => format!("The x-stack-access-type header must be 'client', 'server', or 'admin', but was '{given}'."),
+            Self::InvalidAccessType(given) => format!("The x-stack-access-type header must be 'client', 'server', or 'admin', but was '{}'.", echo(given)),
             Self::AccessTypeWithoutProjectId(t) => format!("The x-stack-access-type header was '{t}', but the x-stack-project-id header was not provided.\n\n{DOCS_AUTH}"),
-            Self::CurrentProjectNotFound(id) => format!("The current project with ID {id} was not found. Please check the value of the x-stack-project-id header."),
+            Self::CurrentProjectNotFound(id) => format!("The current project with ID {} was not found. Please check the value of the x-stack-project-id header.", echo(id)),
             Self::PublishableClientKeyRequiredForProject(_) => "Publishable client keys are required for this project. Create one in Project Keys, or disable this requirement there to allow keyless client access.".to_owned(),
-            Self::InvalidPublishableClientKey(id) => format!("The publishable key is not valid for the project {}. Does the project and/or the key exist?", json_str(id)),
+            Self::InvalidPublishableClientKey(id) => format!("The publishable key is not valid for the project {}. Does the project and/or the key exist?", json_str(&echo(id))),
             Self::ServerAuthenticationRequired => "The secret server key must be provided.".to_owned(),
-            Self::InvalidSecretServerKey(id) => format!("The secret server key is not valid for the project {}. Does the project and/or the key exist?", json_str(id)),
+            Self::InvalidSecretServerKey(id) => format!("The secret server key is not valid for the project {}. Does the project and/or the key exist?", json_str(&echo(id))),
             Self::AdminAuthenticationRequired => "The super secret admin key must be provided.".to_owned(),
-            Self::InvalidSuperSecretAdminKey(id) => format!("The super secret admin key is not valid for the project {}. Does the project and/or the key exist?", json_str(id)),
+            Self::InvalidSuperSecretAdminKey(id) => format!("The super secret admin key is not valid for the project {}. Does the project and/or the key exist?", json_str(&echo(id))),
             Self::InsufficientAccessType { actual, allowed } => {
                 let allowed: Vec<String> = allowed.iter().map(|a| format!("'{a}'")).collect();
                 format!("The x-stack-access-type header must be {}, but was '{actual}'.", allowed.join(" or "))
@@ -303,10 +308,10 @@ impl KnownError {
             Self::UserAuthenticationRequired => "User authentication required for this endpoint.".to_owned(),
             Self::CannotGetOwnUserWithoutUser => "You have specified 'me' as a userId, but did not provide authentication for a user.".to_owned(),
             Self::UserNotFound => "User not found.".to_owned(),
-            Self::UserIdDoesNotExist(id) => format!("The given user with the ID {id} does not exist."),
+            Self::UserIdDoesNotExist(id) => format!("The given user with the ID {} does not exist.", echo(id)),
             Self::RefreshTokenNotFoundOrExpired => "Refresh token not found for this project, or the session has expired/been revoked.".to_owned(),
             Self::CannotDeleteCurrentSession => "Cannot delete the current session.".to_owned(),
-            Self::ProjectNotFound(id) => format!("Project {id} not found or is not accessible with the current user."),
+            Self::ProjectNotFound(id) => format!("Project {} not found or is not accessible with the current user.", echo(id)),
             Self::InvalidOAuthClientIdOrSecret(_) => "The OAuth client ID or secret is invalid. The client ID must be equal to the project ID (potentially with a hash and a branch ID), and the client secret must be a publishable client key.".to_owned(),
         }
     }
@@ -314,16 +319,19 @@ impl KnownError {
     pub fn details(&self) -> Option<Value> {
         match self {
             Self::Schema(m) => Some(json!({ "message": m })),
-            Self::InvalidAccessType(given) => Some(json!({ "access_type": given })),
+            Self::RequestBodyTooLarge => Some(json!({ "max_bytes": MAX_BODY_BYTES })),
+            Self::InvalidAccessType(given) => Some(json!({ "access_type": echo(given) })),
             Self::AccessTypeWithoutProjectId(t) => Some(json!({ "request_type": t.as_str() })),
             Self::CurrentProjectNotFound(id)
             | Self::PublishableClientKeyRequiredForProject(id)
             | Self::InvalidPublishableClientKey(id)
             | Self::InvalidSecretServerKey(id)
             | Self::InvalidSuperSecretAdminKey(id)
-            | Self::ProjectNotFound(id) => Some(json!({ "project_id": id })),
-            Self::UserIdDoesNotExist(id) => Some(json!({ "user_id": id })),
-            Self::InvalidOAuthClientIdOrSecret(id) => Some(json!({ "client_id": id })),
+            | Self::ProjectNotFound(id) => Some(json!({ "project_id": echo(id) })),
+            Self::UserIdDoesNotExist(id) => Some(json!({ "user_id": echo(id) })),
+            Self::InvalidOAuthClientIdOrSecret(id) => {
+                Some(json!({ "client_id": id.as_deref().map(echo) }))
+            }
             Self::AccessTokenExpired { expired_at_millis } => {
                 Some(json!({ "expired_at_millis": expired_at_millis }))
             }
@@ -337,6 +345,23 @@ impl KnownError {
             })),
             _ => None,
         }
+    }
+}
+
+/// The most bytes of request body the service reads: far above any valid
+/// body (two 64 KiB metadata fields and a few strings), far below Lambda's
+/// 6 MB.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The most characters of a caller's text an error answer repeats.
+const ECHO_CHARS: usize = 128;
+
+/// A caller's text as an error repeats it: at most [`ECHO_CHARS`]
+/// characters, then `…`, so that no answer grows with its request.
+pub fn echo(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(ECHO_CHARS) {
+        None => text.into(),
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
     }
 }
 

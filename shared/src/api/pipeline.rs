@@ -12,7 +12,7 @@ use super::app::App;
 use super::body;
 use super::context::{Caller, Context, RequestId, RequestInfo};
 use super::endpoint::Endpoint;
-use super::errors::{ApiError, KnownError};
+use super::errors::{ApiError, KnownError, MAX_BODY_BYTES};
 use super::headers::{self, stack_header};
 use super::response::{self, HttpResponse};
 use super::router::{self, Route};
@@ -103,6 +103,9 @@ impl App {
         params: Vec<String>,
         request: &Request<Bytes>,
     ) -> Result<HttpResponse, ApiError> {
+        if request.body().len() > MAX_BODY_BYTES {
+            return Err(KnownError::RequestBodyTooLarge.into());
+        }
         // Body parsing errors come before authentication errors, schema
         // errors after (as in Stack Auth).
         let body = body::decode(request.headers(), request.body())?;

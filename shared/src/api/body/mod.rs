@@ -12,7 +12,7 @@
 use http::{HeaderMap, Method, header};
 use serde_json::{Map, Value};
 
-use super::errors::{ApiError, KnownError};
+use super::errors::{ApiError, KnownError, echo};
 
 mod values;
 
@@ -290,7 +290,7 @@ pub fn read<B: RequestBody>(
         if !unknown.is_empty() {
             problems.push(format!(
                 "body contains unknown properties: {}",
-                unknown.join(", ")
+                listed(&unknown)
             ));
         }
     }
@@ -332,7 +332,8 @@ pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
         )
         .into()),
         other => Err(KnownError::BodyParsing(format!(
-            "Unknown content type in request body: {other}. Send the body as application/json."
+            "Unknown content type in request body: {}. Send the body as application/json.",
+            echo(other)
         ))
         .into()),
     }
@@ -349,12 +350,33 @@ pub(crate) fn describe(v: &Value) -> &'static str {
     }
 }
 
-/// A `SCHEMA_ERROR` naming the method, path and every problem.
+/// The most problems, or unknown names, a `SCHEMA_ERROR` lists.
+const LISTED: usize = 10;
+
+/// Names as an error lists them: the first [`LISTED`], each bounded, then
+/// how many more.
+fn listed(names: &[&str]) -> String {
+    let mut text: Vec<String> = names
+        .iter()
+        .take(LISTED)
+        .map(|n| echo(n).into_owned())
+        .collect();
+    if names.len() > LISTED {
+        text.push(format!("and {} more", names.len() - LISTED));
+    }
+    text.join(", ")
+}
+
+/// A `SCHEMA_ERROR` naming the method, path and its problems (the first
+/// [`LISTED`], then how many more).
 pub fn schema_error(method: &Method, path: &str, problems: &[String]) -> ApiError {
-    let mut message = format!("Request validation failed on {method} {path}:");
-    for p in problems {
+    let mut message = format!("Request validation failed on {method} {}:", echo(path));
+    for p in problems.iter().take(LISTED) {
         message.push_str("\n  - ");
         message.push_str(p);
+    }
+    if problems.len() > LISTED {
+        message.push_str(&format!("\n  - and {} more", problems.len() - LISTED));
     }
     KnownError::Schema(message).into()
 }

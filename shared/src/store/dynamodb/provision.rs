@@ -30,6 +30,11 @@ pub struct TableSpec<'a> {
     pub index: Option<IndexSpec>,
 }
 
+/// How often, and after how long, a table creation refused for the limit on
+/// tables being built at once is tried again (about 30 s in all).
+const LIMIT_RETRIES: u32 = 100;
+const LIMIT_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
+
 /// The sessions of a user, newest first: how `GET /auth/sessions` finds them.
 pub const SESSIONS_BY_USER_INDEX: IndexSpec = IndexSpec {
     name: SESSIONS_BY_USER,
@@ -144,19 +149,29 @@ impl DynamoStore {
             attributes.extend(index.attributes()?);
             request = request.global_secondary_indexes(index.create()?);
         }
-        let result = request
-            .set_attribute_definitions(Some(attributes))
-            .send()
-            .await;
-        match result {
-            Ok(_) => {}
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
-            {
-                return self.add_missing_index(spec).await;
+        let request = request.set_attribute_definitions(Some(attributes));
+        // DynamoDB builds only a few tables with indexes at once (five, in
+        // DynamoDB Local) and refuses more with LimitExceeded: wait and retry.
+        let mut waits = LIMIT_RETRIES;
+        loop {
+            match request.clone().send().await {
+                Ok(_) => break,
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_in_use_exception()) =>
+                {
+                    return self.add_missing_index(spec).await;
+                }
+                Err(e)
+                    if waits > 0
+                        && e.as_service_error()
+                            .is_some_and(|s| s.is_limit_exceeded_exception()) =>
+                {
+                    waits -= 1;
+                    tokio::time::sleep(LIMIT_WAIT).await;
+                }
+                Err(e) => return Err(unavailable(e)),
             }
-            Err(e) => return Err(unavailable(e)),
         }
         if spec.ttl {
             self.client
@@ -196,14 +211,26 @@ impl DynamoStore {
         if has_index {
             return Ok(Provisioned::Exists);
         }
-        self.client
+        let request = self
+            .client
             .update_table()
             .table_name(spec.name)
             .set_attribute_definitions(Some(index.attributes()?.to_vec()))
-            .global_secondary_index_updates(index.add()?)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(Provisioned::IndexAdded(index.name))
+            .global_secondary_index_updates(index.add()?);
+        let mut waits = LIMIT_RETRIES;
+        loop {
+            match request.clone().send().await {
+                Ok(_) => return Ok(Provisioned::IndexAdded(index.name)),
+                Err(e)
+                    if waits > 0
+                        && e.as_service_error()
+                            .is_some_and(|s| s.is_limit_exceeded_exception()) =>
+                {
+                    waits -= 1;
+                    tokio::time::sleep(LIMIT_WAIT).await;
+                }
+                Err(e) => return Err(unavailable(e)),
+            }
+        }
     }
 }
