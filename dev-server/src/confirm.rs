@@ -64,7 +64,10 @@ impl ConfirmPages {
         let path = request.uri().path();
         let response = match (path, request.method()) {
             (CONFIRM_PATH, &Method::GET | &Method::HEAD) => self.page(),
-            (SIGN_IN_PATH, &Method::POST) => self.sign_in(request.body()).await,
+            (SIGN_IN_PATH, &Method::POST) => match cross_site_refusal(request) {
+                None => self.sign_in(request.body()).await,
+                Some(refused) => refused,
+            },
             (ATTEMPT_PATH, &Method::GET) => self.attempt(request.uri().query()).await,
             (CONFIRM_PATH, _) => method_not_allowed("GET, HEAD"),
             (SIGN_IN_PATH, _) => method_not_allowed("POST"),
@@ -270,6 +273,36 @@ fn looks_like_email(text: &str) -> bool {
 
 fn bad_request(message: &str) -> Response<Bytes> {
     response::json(StatusCode::BAD_REQUEST, &json!({ "error": message }))
+}
+
+/// The dev sign-in hands out sessions to anyone who asks, so only this
+/// server's own page may ask: a JSON body (which no other site can send
+/// without a CORS preflight, and `/handler/*` answers none), and no Origin
+/// but this server's own (`http://<Host>`). The refusal, if it is refused.
+fn cross_site_refusal(request: &Request<Bytes>) -> Option<Response<Bytes>> {
+    let headers = request.headers();
+    let media_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if media_type.as_deref() != Some("application/json") {
+        let mut r = bad_request("Send JSON (content-type: application/json).");
+        *r.status_mut() = StatusCode::UNSUPPORTED_MEDIA_TYPE;
+        return Some(r);
+    }
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let own = headers
+            .get(header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .map(|host| format!("http://{host}"));
+        if own.as_deref().map(str::as_bytes) != Some(origin.as_bytes()) {
+            let mut r = bad_request("The dev sign-in only answers this server's own page.");
+            *r.status_mut() = StatusCode::FORBIDDEN;
+            return Some(r);
+        }
+    }
+    None
 }
 
 fn method_not_allowed(allow: &'static str) -> Response<Bytes> {

@@ -68,6 +68,7 @@ async fn handle(
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
+    let is_page = parts.uri.path().starts_with("/handler/");
     // The API answers by itself; the dev server's own answers (too large a
     // body, the OpenAPI document, the confirm pages) follow the same
     // conventions (request id, caching, CORS, the error-status override).
@@ -88,12 +89,25 @@ async fn handle(
         // Read no further than the core would accept: the same answer.
         Err(_) => cli_auth_core::api::response::error(&KnownError::RequestBodyTooLarge.into()),
     };
-    cli_auth_core::api::response::finish(
+    let mut response = cli_auth_core::api::response::finish(
         local,
         &cli_auth_core::secret::random_id(),
         override_status,
-    )
-    .map(Full::new)
+    );
+    // The dev pages and their helpers are for this origin only: no CORS.
+    if is_page {
+        let headers = response.headers_mut();
+        for name in [
+            http::header::ACCESS_CONTROL_ALLOW_ORIGIN,
+            http::header::ACCESS_CONTROL_ALLOW_METHODS,
+            http::header::ACCESS_CONTROL_ALLOW_HEADERS,
+            http::header::ACCESS_CONTROL_EXPOSE_HEADERS,
+            http::header::ACCESS_CONTROL_MAX_AGE,
+        ] {
+            headers.remove(name);
+        }
+    }
+    response.map(Full::new)
 }
 
 fn is_openapi(request: &http::Request<Bytes>) -> bool {

@@ -376,8 +376,68 @@ macro_rules! on_both_stores {
     };
 }
 
+/// The dev sign-in hands out sessions, so no other website may use it: a
+/// cross-site `text/plain` POST (sent without a preflight) and a JSON POST
+/// from another origin are refused, and `/handler/*` answers carry no CORS
+/// headers, so no other origin can read them or pass a preflight.
+async fn the_dev_sign_in_answers_only_its_own_page(dynamodb: bool) {
+    let server = DevServer::start(dynamodb).await;
+    let client = reqwest::Client::new();
+    let url = format!("{}/handler/dev/sign-in", server.base);
+    let body = r#"{"email": "ada@example.com"}"#;
+    let r = client
+        .post(&url)
+        .header("content-type", "text/plain")
+        .header("origin", "https://evil.example")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 415);
+    assert!(r.headers().get("access-control-allow-origin").is_none());
+    assert!(!r.text().await.expect("body").contains("refresh_token"));
+    let r = client
+        .post(&url)
+        .header("content-type", "application/json")
+        .header("origin", "https://evil.example")
+        .body(body)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(r.status().as_u16(), 403);
+    let r = client
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://evil.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "content-type")
+        .send()
+        .await
+        .expect("preflight");
+    assert!(
+        r.headers().get("access-control-allow-origin").is_none(),
+        "no preflight passes"
+    );
+    // The page itself: same origin (as a browser sends it), or no Origin.
+    let own = server.base.trim_end_matches('/').to_owned();
+    for origin in [Some(own.as_str()), None] {
+        let mut request = client
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(body);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        let r = request.send().await.expect("post");
+        assert_eq!(r.status().as_u16(), 200, "{origin:?}");
+        assert!(r.headers().get("access-control-allow-origin").is_none());
+        let json: Value = r.json().await.expect("json");
+        assert!(json["refresh_token"].is_string());
+    }
+}
+
 on_both_stores!(
     prints_its_settings_and_only_generated_keys,
     serves_the_flow_over_http,
     routes_preflights_and_bad_input,
+    the_dev_sign_in_answers_only_its_own_page,
 );
