@@ -135,15 +135,17 @@ async fn run(args: Args) -> Result<(), String> {
             }
         }
         Command::RotateKey { project, kind } => {
+            // One conditional write of this key alone: a rotation of
+            // another key at the same moment cannot undo it.
             let kind = AccessType::from(kind);
-            let mut p = store
-                .get_project(&project)
+            let key = NewKey::generate(kind);
+            if !store
+                .set_project_key(&project, kind, &key.hash)
                 .await
                 .map_err(fail)?
-                .ok_or_else(|| format!("no project {project}"))?;
-            let key = NewKey::generate(kind);
-            p.set_key_hash(kind, key.hash);
-            store.save_project(&p).await.map_err(fail)?;
+            {
+                return Err(format!("no project {project}"));
+            }
             println!("new {}: {}", key_label(kind), key.text);
         }
     }

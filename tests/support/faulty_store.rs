@@ -4,12 +4,13 @@
 use std::sync::Arc;
 
 use cli_auth_core::clock::Millis;
+use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use cli_auth_core::domain::user::{User, UserPatch};
-use cli_auth_core::secret::LocatedSecret;
+use cli_auth_core::secret::{LocatedSecret, SecretHash};
 
 /// A store that fails on demand: the `n`-th call from now (0 = the next one),
 /// or every call, answers [`StoreError::Unavailable`] without reaching the
@@ -73,6 +74,15 @@ impl Store for FaultyStore {
     async fn save_project(&self, p: &Project) -> StoreResult<()> {
         self.check()?;
         self.inner.save_project(p).await
+    }
+    async fn set_project_key(
+        &self,
+        p: &str,
+        kind: AccessType,
+        hash: &SecretHash,
+    ) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.set_project_key(p, kind, hash).await
     }
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
         self.check()?;

@@ -445,6 +445,79 @@ async fn racing_session_deletes_succeed_once(s: Arc<dyn Store>) {
 
 const RACERS: usize = 24;
 
+/// Key rotations write one key each: racing rotations of the client and the
+/// server key never bring back a replaced key (a read-then-put of the whole
+/// project, as `rotate-key` did, can), and leave the other keys alone.
+async fn key_rotations_never_undo_each_other(s: Arc<dyn Store>) {
+    use cli_auth_core::domain::access::AccessType;
+    use cli_auth_core::domain::project::NewKey;
+    let (project, keys) = Project::create("Rotating", true, T0);
+    s.create_project(&project).await.expect("create");
+    let racers = (0..RACERS).map(|i| {
+        let (s, id) = (Arc::clone(&s), project.id.clone());
+        let kind = [AccessType::Client, AccessType::Server][i % 2];
+        tokio::spawn(async move {
+            let key = NewKey::generate(kind);
+            let written = s.set_project_key(&id, kind, &key.hash).await;
+            (kind, key.hash, written)
+        })
+    });
+    let mut written = Vec::new();
+    for r in futures::future::join_all(racers).await {
+        let (kind, hash, result) = r.expect("task");
+        assert!(result.expect("store"));
+        written.push((kind, hash));
+    }
+    let stored = s
+        .get_project(&project.id)
+        .await
+        .expect("get")
+        .expect("exists");
+    for kind in [AccessType::Client, AccessType::Server] {
+        let now = stored.key_hash(kind).expect("a key");
+        assert!(
+            written.iter().any(|(k, h)| *k == kind && h == now),
+            "{kind}: one of the rotations' keys"
+        );
+    }
+    let original = |kind: AccessType| {
+        let at = AccessType::ALL
+            .iter()
+            .position(|k| *k == kind)
+            .expect("kind");
+        &keys[at]
+    };
+    for kind in [AccessType::Client, AccessType::Server] {
+        assert!(
+            !stored
+                .key_hash(kind)
+                .expect("key")
+                .matches(&original(kind).text)
+        );
+    }
+    assert!(
+        stored
+            .key_hash(AccessType::Admin)
+            .expect("admin key")
+            .matches(&original(AccessType::Admin).text),
+        "untouched"
+    );
+    assert!(
+        !s.set_project_key(
+            "no-such-project",
+            AccessType::Client,
+            &NewKey::generate(AccessType::Client).hash
+        )
+        .await
+        .expect("store")
+    );
+    assert_eq!(
+        s.get_project("no-such-project").await.expect("get"),
+        None,
+        "nothing created"
+    );
+}
+
 async fn sessions_are_used_only_while_live(s: Arc<dyn Store>) {
     let seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
     let token = LocatedSecret::parse(&seeded.refresh_token).expect("token");
@@ -630,6 +703,7 @@ conformance!(
     user_updates_set_clear_and_keep,
     users_are_deleted_once_and_only_in_their_project,
     sessions_are_used_only_while_live,
+    key_rotations_never_undo_each_other,
     a_users_live_sessions_are_listed_newest_first,
     racing_session_deletes_succeed_once,
 );

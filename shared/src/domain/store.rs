@@ -6,11 +6,12 @@
 use async_trait::async_trait;
 
 use crate::clock::Millis;
+use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::user::{User, UserPatch};
-use crate::secret::LocatedSecret;
+use crate::secret::{LocatedSecret, SecretHash};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -77,8 +78,17 @@ pub trait Store: Send + Sync {
     async fn get_project(&self, id: &str) -> StoreResult<Option<Project>>;
     /// Creates a project; [`StoreError::AlreadyExists`] if the id is taken.
     async fn create_project(&self, project: &Project) -> StoreResult<()>;
-    /// Replaces an existing project (key rotation).
+    /// Writes a whole project, created or replaced (the dev server's own).
     async fn save_project(&self, project: &Project) -> StoreResult<()>;
+    /// Replaces one key of an existing project, and nothing else: one
+    /// conditional write, so rotations of different keys never undo each
+    /// other. `false` when there is no such project.
+    async fn set_project_key(
+        &self,
+        project_id: &str,
+        kind: AccessType,
+        hash: &SecretHash,
+    ) -> StoreResult<bool>;
     async fn list_projects(&self) -> StoreResult<Vec<Project>>;
 
     // Users and sessions.

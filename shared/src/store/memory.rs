@@ -9,12 +9,13 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 
 use crate::clock::Millis;
+use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
-use crate::secret::LocatedSecret;
+use crate::secret::{LocatedSecret, SecretHash};
 
 #[derive(Default)]
 struct Tables {
@@ -78,6 +79,20 @@ impl Store for MemoryStore {
             .projects
             .insert(project.id.clone(), project.clone());
         Ok(())
+    }
+
+    async fn set_project_key(
+        &self,
+        project_id: &str,
+        kind: AccessType,
+        hash: &SecretHash,
+    ) -> StoreResult<bool> {
+        let mut t = self.tables();
+        let Some(project) = t.projects.get_mut(project_id) else {
+            return Ok(false);
+        };
+        project.set_key_hash(kind, hash.clone());
+        Ok(true)
     }
 
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {

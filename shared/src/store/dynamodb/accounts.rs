@@ -13,11 +13,12 @@ use super::items::{
     to_item, unavailable, user_from,
 };
 use crate::clock::Millis;
+use crate::domain::access::AccessType;
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
-use crate::secret::LocatedSecret;
+use crate::secret::{LocatedSecret, SecretHash};
 
 impl DynamoStore {
     /// Puts an item; with `only_if_new`, [`StoreError::AlreadyExists`] if
@@ -63,6 +64,37 @@ impl DynamoStore {
     ) -> StoreResult<()> {
         let item = to_item(&ProjectItem::from(project))?;
         self.put(&self.tables.projects, item, only_if_new).await
+    }
+
+    /// One `UpdateItem` that sets the one key hash, if the project exists.
+    pub(super) async fn update_project_key(
+        &self,
+        project_id: &str,
+        kind: AccessType,
+        hash: &SecretHash,
+    ) -> StoreResult<bool> {
+        let name = match kind {
+            AccessType::Client => attr::PUBLISHABLE_CLIENT_KEY_HASH,
+            AccessType::Server => attr::SECRET_SERVER_KEY_HASH,
+            AccessType::Admin => attr::SUPER_SECRET_ADMIN_KEY_HASH,
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(project_id))
+            .condition_expression(format!("attribute_exists({})", attr::ID))
+            .update_expression(format!("SET {name} = :h"))
+            .expression_attribute_values(":h", s(hash.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     /// Every project, by id (admin only: a consistent scan, page by page).

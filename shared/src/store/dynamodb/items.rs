@@ -27,6 +27,10 @@ pub(super) const SESSIONS_BY_USER: &str = "sessions-by-user";
 pub(super) mod attr {
     /// The key of every table.
     pub const ID: &str = "id";
+    // Projects: the hash of each kind of key.
+    pub const PUBLISHABLE_CLIENT_KEY_HASH: &str = "publishable_client_key_hash";
+    pub const SECRET_SERVER_KEY_HASH: &str = "secret_server_key_hash";
+    pub const SUPER_SECRET_ADMIN_KEY_HASH: &str = "super_secret_admin_key_hash";
     /// Epoch seconds after which DynamoDB may delete the item (sessions, attempts).
     pub const TTL: &str = "ttl";
     pub const PROJECT_ID: &str = "project_id";
@@ -54,7 +58,12 @@ pub(super) mod attr {
 
     /// What the expressions name in each table.
     #[cfg(test)]
-    pub const PROJECT: &[&str] = &[ID];
+    pub const PROJECT: &[&str] = &[
+        ID,
+        PUBLISHABLE_CLIENT_KEY_HASH,
+        SECRET_SERVER_KEY_HASH,
+        SUPER_SECRET_ADMIN_KEY_HASH,
+    ];
     #[cfg(test)]
     pub const USER: &[&str] = &[
         ID,

@@ -30,12 +30,13 @@ pub use provision::{IndexSpec, Provisioned, SESSIONS_BY_USER_INDEX, TableSpec};
 pub use round_trips::RequestCounter;
 
 use crate::clock::Millis;
+use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreResult};
 use crate::domain::user::{User, UserPatch};
-use crate::secret::LocatedSecret;
+use crate::secret::{LocatedSecret, SecretHash};
 
 /// The four table names (from the environment in Lambda; see [`crate::config`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +87,15 @@ impl Store for DynamoStore {
 
     async fn save_project(&self, project: &Project) -> StoreResult<()> {
         self.put_project(project, false).await
+    }
+
+    async fn set_project_key(
+        &self,
+        project_id: &str,
+        kind: AccessType,
+        hash: &SecretHash,
+    ) -> StoreResult<bool> {
+        self.update_project_key(project_id, kind, hash).await
     }
 
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
