@@ -88,15 +88,17 @@ pub async fn serve(
     http::Response::from_parts(parts, body)
 }
 
-/// JSON logs for CloudWatch, level from `RUST_LOG` (default `info`).
+/// JSON logs for CloudWatch, levels from `RUST_LOG` (default `info`), other
+/// crates never below `info` ([`crate::logging`]).
 pub fn init_json_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    let _ = tracing_subscriber::fmt()
+    use tracing_subscriber::Layer as _;
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    let layer = tracing_subscriber::fmt::layer()
         .json()
-        .with_env_filter(filter)
         .with_current_span(true)
         .with_target(false)
         .without_time()
-        .try_init();
+        .with_filter(crate::logging::filter_from_env());
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }

@@ -241,6 +241,80 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
     timings
 }
 
+/// Runs every `events/<function>/` fixture through the compiled function
+/// with `RUST_LOG=trace`, on DynamoDB Local, and asserts that nothing the
+/// process printed (its logs: the runtime's, the AWS SDK's, ours) carries a
+/// key, code or token of a fixture or of an answer.
+pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
+    use crate::fixtures;
+    let all = fixtures::fixtures();
+    let mine = all
+        .iter()
+        .filter(|(name, _)| name.split('/').next() == Some(function));
+    let mut logs = String::new();
+    let mut secrets: Vec<String> = [
+        fixtures::CLIENT_KEY.to_owned(),
+        fixtures::SERVER_KEY.to_owned(),
+        // The secret halves of the fixtures' polling, login and refresh codes.
+        "P".repeat(16),
+        "L".repeat(16),
+        "R".repeat(16),
+    ]
+    .into();
+    for (name, (_, text)) in mine {
+        let event: serde_json::Value = serde_json::from_str(text).expect("fixture JSON");
+        if let Some(token) = event["headers"]["x-stack-access-token"].as_str() {
+            secrets.push(token.to_owned());
+        }
+        let tables = fixture_world().await;
+        let api = RuntimeApi::start().await;
+        let mut child = spawn(binary, function, &api, &tables, "trace", true)
+            .expect("start the function binary");
+        // Read the output while the function runs: a full pipe would stall it.
+        let stdout = drain(child.stdout.take());
+        let stderr = drain(child.stderr.take());
+        let outcome = api.invoke(text.as_bytes(), Duration::from_secs(30)).await;
+        let Some((_, _, body)) = outcome.as_ref().and_then(Outcome::http) else {
+            panic!("{name}: no response from {function}: {outcome:?}");
+        };
+        let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        for field in ["access_token", "refresh_token"] {
+            if let Some(token) = answer[field].as_str() {
+                secrets.push(token.to_owned());
+            }
+        }
+        let _ = child.kill().await;
+        for output in [stdout.await, stderr.await] {
+            logs.push_str(&String::from_utf8_lossy(&output.expect("output")));
+        }
+    }
+    assert!(
+        logs.contains("answered"),
+        "{function}: the logs were captured, at trace level: {logs}"
+    );
+    for secret in &secrets {
+        assert!(
+            !logs.contains(secret.as_str()),
+            "{function}: a secret starting {:?} is in the trace logs",
+            &secret[..8.min(secret.len())]
+        );
+    }
+}
+
+/// Reads a child's pipe to its end, in the background.
+fn drain<R>(pipe: Option<R>) -> tokio::task::JoinHandle<Vec<u8>>
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut out = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = tokio::io::AsyncReadExt::read_to_end(&mut pipe, &mut out).await;
+        }
+        out
+    })
+}
+
 /// Starts a compiled function binary the way Lambda does: pointed at the
 /// Runtime API stand-in `api`, configured for the fixture world in `tables`
 /// (DynamoDB Local from the environment, the fixtures' server secret). The
@@ -251,6 +325,24 @@ pub fn spawn_function(
     api: &RuntimeApi,
     tables: &cli_auth_core::store::dynamodb::TableNames,
 ) -> std::io::Result<tokio::process::Child> {
+    spawn(binary, function, api, tables, "warn", false)
+}
+
+/// As [`spawn_function`], at the log level `rust_log`, its output captured
+/// when `capture` (else stdout dropped, stderr inherited).
+fn spawn(
+    binary: &str,
+    function: &str,
+    api: &RuntimeApi,
+    tables: &cli_auth_core::store::dynamodb::TableNames,
+    rust_log: &str,
+    capture: bool,
+) -> std::io::Result<tokio::process::Child> {
+    let (stdout, stderr) = if capture {
+        (std::process::Stdio::piped(), std::process::Stdio::piped())
+    } else {
+        (std::process::Stdio::null(), std::process::Stdio::inherit())
+    };
     tokio::process::Command::new(binary)
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
@@ -270,9 +362,9 @@ pub fn spawn_function(
         .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)
         .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
         .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
+        .env("RUST_LOG", rust_log)
+        .stdout(stdout)
+        .stderr(stderr)
         .kill_on_drop(true)
         .spawn()
 }

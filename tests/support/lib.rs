@@ -62,4 +62,15 @@ macro_rules! function_answers_its_fixtures {
             }
         }
     };
+    ($function:literal, and_logs_no_secret_at_trace) => {
+        $crate::function_answers_its_fixtures!($function);
+
+        /// At `RUST_LOG=trace` the runtime and the AWS SDK would log raw
+        /// events and request bodies; the service holds them at `info`.
+        #[tokio::test]
+        async fn logs_no_secret_even_at_trace_level() {
+            let binary = env!(concat!("CARGO_BIN_EXE_", $function));
+            $crate::lambda_runtime::assert_trace_logs_carry_no_secret(binary, $function).await;
+        }
+    };
 }
