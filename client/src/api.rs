@@ -38,6 +38,12 @@ pub enum Error {
     /// The service answered something this client does not understand.
     #[error("unexpected answer from the service ({status}): {detail}")]
     Unexpected { status: StatusCode, detail: String },
+    /// The base URL would send keys and tokens in the clear.
+    #[error(
+        "refusing {url}: tokens would travel unencrypted; use https:// (plain http:// is only \
+         for localhost and loopback addresses)"
+    )]
+    Insecure { url: String },
 }
 
 fn describe(status: StatusCode, code: Option<&str>, message: &str) -> String {
@@ -63,6 +69,7 @@ impl Error {
             Error::Api { status, .. } | Error::Unexpected { status, .. } => {
                 status.is_server_error() || *status == StatusCode::TOO_MANY_REQUESTS
             }
+            Error::Insecure { .. } => false,
         }
     }
 }
@@ -108,12 +115,37 @@ pub struct Client {
     config: Config,
 }
 
+/// Whether `base_url` keeps what is sent to it private: `https://`, or
+/// `http://` to this machine (the dev server).
+fn is_private_channel(base_url: &str) -> bool {
+    let Ok(url) = url::Url::parse(base_url) else {
+        return false;
+    };
+    match (url.scheme(), url.host()) {
+        ("https", Some(_)) => true,
+        ("http", Some(url::Host::Domain(domain))) => domain.eq_ignore_ascii_case("localhost"),
+        ("http", Some(url::Host::Ipv4(ip))) => ip.is_loopback(),
+        ("http", Some(url::Host::Ipv6(ip))) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
 impl Client {
+    /// A client of `config`'s service. Refuses a base URL that is not
+    /// `https://` (or `http://` to a loopback address), and never follows
+    /// a redirect: the API answers where it is asked, and a redirect must
+    /// not carry the project's key or a token to another host.
     pub fn new(config: Config) -> Result<Self, Error> {
+        if !is_private_channel(&config.base_url) {
+            return Err(Error::Insecure {
+                url: config.base_url.clone(),
+            });
+        }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(10))
             .timeout(Duration::from_secs(30))
             .user_agent(concat!("cli-auth/", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|source| Error::Network {
                 url: config.base_url.clone(),
@@ -313,6 +345,18 @@ impl Client {
         };
         let response = request.send().await.map_err(network)?;
         let status = response.status();
+        if status.is_redirection() {
+            let to = response
+                .headers()
+                .get(reqwest::header::LOCATION)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("?")
+                .to_owned();
+            return unexpected(
+                status,
+                &format!("a redirect to {to}, not followed: point the base URL at the API itself"),
+            );
+        }
         let code = response
             .headers()
             .get("x-stack-known-error")

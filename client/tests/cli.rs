@@ -395,3 +395,107 @@ async fn credentials_file_round_trip_and_corruption() {
     assert!(file.delete().expect("delete"));
     assert!(!file.delete().expect("delete again"));
 }
+
+#[tokio::test]
+async fn a_new_login_ends_the_session_it_replaces() {
+    let world = World::start().await;
+    let browser = world.browser();
+    let mut people = Vec::new();
+    for _ in 0..2 {
+        let (child, _, login_code) = start_login(&world, &[]).await;
+        let person = world.user(false).await;
+        browser
+            .complete(&login_code, &person.refresh_token)
+            .await
+            .expect("complete");
+        assert_eq!(exit_code(child).await, 0);
+        people.push(person);
+    }
+    let err = browser
+        .access_token(&people[0].refresh_token)
+        .await
+        .expect_err("the replaced session is over");
+    assert_eq!(err.code(), Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED"));
+    browser
+        .access_token(&people[1].refresh_token)
+        .await
+        .expect("the new one works");
+    let (code, out, _) = world.run(&["whoami"]).await;
+    assert_eq!(
+        (code, out.trim().to_owned()),
+        (0, format!("Ada ({})", people[1].user.id))
+    );
+}
+
+#[tokio::test]
+async fn plain_http_only_to_this_machine() {
+    let world = World::start().await;
+    for url in [
+        "http://auth.example.com",
+        "http://192.0.2.10:8787",
+        "ftp://x",
+    ] {
+        let (code, _, err) = world
+            .run_with(&["login", "--no-browser"], &[("CLI_AUTH_BASE_URL", url)])
+            .await;
+        assert_eq!(code, 1, "{url}");
+        assert!(
+            err.contains("tokens would travel unencrypted"),
+            "{url}: {err}"
+        );
+    }
+    let config = |base_url: &str| Config {
+        base_url: base_url.to_owned(),
+        project_id: "p".to_owned(),
+        publishable_client_key: None,
+    };
+    for url in [
+        "https://auth.example.com",
+        "http://127.0.0.1:8787",
+        "http://localhost:8787",
+        "http://[::1]:8787",
+    ] {
+        assert!(Client::new(config(url)).is_ok(), "{url}");
+    }
+}
+
+/// A redirect is reported, never followed: the project's key and the
+/// tokens in `x-stack-*` headers must not travel to another host.
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let elsewhere = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let target = format!("http://{}/steal", elsewhere.local_addr().expect("address"));
+    let redirector = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let base_url = format!("http://{}", redirector.local_addr().expect("address"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = redirector.accept().await {
+            let mut buf = [0u8; 4096];
+            let _ = stream.read(&mut buf).await;
+            let answer = format!(
+                "HTTP/1.1 307 Temporary Redirect\r\nlocation: {target}\r\ncontent-length: 0\r\n\r\n"
+            );
+            let _ = stream.write_all(answer.as_bytes()).await;
+        }
+    });
+    let client = Client::new(Config {
+        base_url,
+        project_id: "p".to_owned(),
+        publishable_client_key: Some("pck_secret".to_owned()),
+    })
+    .expect("client");
+    let err = client
+        .access_token("refresh.token")
+        .await
+        .expect_err("a redirect is an error");
+    assert!(err.to_string().contains("not followed"), "{err}");
+    let reached = tokio::time::timeout(Duration::from_millis(300), elsewhere.accept()).await;
+    assert!(
+        reached.is_err(),
+        "nothing was sent to the redirect's target"
+    );
+}

@@ -256,6 +256,20 @@ async fn run_login(
         refresh_token: refresh_token.clone(),
         anonymous: false,
     })?;
+    // The session this login replaces is ended, not left alive on the
+    // service with nobody holding it. Not an anonymous one: it was offered
+    // to the browser, which may have taken it over.
+    if let Some(replaced) = previous.filter(|p| !p.anonymous && p.refresh_token != refresh_token) {
+        let ended = match client.access_token(&replaced.refresh_token).await {
+            Ok(token) => client.revoke(&token).await,
+            Err(e) => Err(e),
+        };
+        match ended {
+            Ok(()) => {}
+            Err(e) if e.code() == Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED") => {}
+            Err(e) => eprintln!("(The previous session could not be ended: {e}.)"),
+        }
+    }
     let who = match client.access_token(&refresh_token).await {
         Ok(token) => client.me(&token).await.map(|user| describe_user(&user)),
         Err(e) => Err(e),
