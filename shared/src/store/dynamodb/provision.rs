@@ -1,6 +1,6 @@
 //! Creating the tables (the dev server, `cli-auth-admin create-tables`, the
 //! tests); in AWS the template creates them. `template.yaml` and
-//! [`TableNames::specs`] describe the same tables: `tests/tests/tables.rs`
+//! [`TableNames::specs`] describe the same tables: `tests/tests/template.rs`
 //! compares the template with what this code makes in DynamoDB Local.
 
 use aws_sdk_dynamodb::types::{

@@ -1,7 +1,9 @@
-//! The tables `template.yaml` deploys are the tables `create_tables` makes
-//! (for the dev server, `cli-auth-admin create-tables` and the tests): the
-//! same keys, TTL and indexes, compared on DynamoDB Local's own description
-//! of what `create_tables` made.
+//! What `template.yaml` deploys agrees with the code: the tables are those
+//! `create_tables` makes (for the dev server, `cli-auth-admin create-tables`
+//! and the tests; the same keys, TTL and indexes, compared on DynamoDB
+//! Local's own description of what `create_tables` made); API Gateway's
+//! CORS answers (it answers preflights itself) allow what the core allows;
+//! every route is throttled. (IAM: `tests/tests/iam.rs`.)
 
 use std::collections::BTreeSet;
 
@@ -139,5 +141,61 @@ async fn the_template_deploys_the_tables_create_tables_makes() {
         let local = local_shape(&client, name).await;
         assert!(local.keys == ["id HASH"], "{name}: {local:?}");
         assert_eq!(template_shape(&template, logical_id), local, "{logical_id}");
+    }
+}
+
+fn template() -> Value {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+        .expect("template.yaml is YAML")
+}
+
+fn names(list: &Value) -> BTreeSet<String> {
+    list.as_sequence()
+        .into_iter()
+        .flatten()
+        .map(|v| text(v).to_ascii_lowercase())
+        .collect()
+}
+
+fn core_list(text: &str) -> BTreeSet<String> {
+    text.split(',')
+        .map(|h| h.trim().to_ascii_lowercase())
+        .filter(|h| !h.is_empty())
+        .collect()
+}
+
+/// API Gateway answers preflights from the template's CORS configuration,
+/// not from the functions: a header missing there fails every browser call
+/// that sends it (the newest Stack SDK sends `x-hexclave-random-nonce`, …).
+#[test]
+fn api_gateway_cors_allows_what_the_core_allows() {
+    use cli_auth_core::api::response::{
+        CORS_ALLOW_HEADERS, CORS_ALLOW_METHODS, CORS_EXPOSE_HEADERS,
+    };
+    let cors = &template()["Resources"]["HttpApi"]["Properties"]["CorsConfiguration"];
+    assert_eq!(names(&cors["AllowHeaders"]), core_list(CORS_ALLOW_HEADERS));
+    assert_eq!(
+        names(&cors["ExposeHeaders"]),
+        core_list(CORS_EXPOSE_HEADERS)
+    );
+    assert_eq!(names(&cors["AllowMethods"]), core_list(CORS_ALLOW_METHODS));
+}
+
+/// Every route is throttled, by parameters with defaults.
+#[test]
+fn every_route_is_throttled() {
+    let template = template();
+    let settings = &template["Resources"]["HttpApi"]["Properties"]["DefaultRouteSettings"];
+    for (setting, parameter) in [
+        ("ThrottlingRateLimit", "ThrottleRateLimit"),
+        ("ThrottlingBurstLimit", "ThrottleBurstLimit"),
+    ] {
+        let Value::Tagged(reference) = &settings[setting] else {
+            panic!("{setting} is !Ref {parameter}: {:?}", settings[setting]);
+        };
+        assert_eq!(reference.value.as_str(), Some(parameter), "{setting}");
+        let default = template["Parameters"][parameter]["Default"].as_u64();
+        assert!(default.is_some_and(|d| d > 0), "{parameter} has a default");
     }
 }
