@@ -9,7 +9,6 @@ use cli_auth_core::App;
 use cli_auth_core::clock::{Clock as _, SystemClock};
 use cli_auth_core::config::Settings;
 use cli_auth_core::domain::store::Store;
-use cli_auth_core::domain::tokens::TokenIssuer;
 use cli_auth_core::secret::{random_id, random_token};
 use cli_auth_core::store::dynamodb::DynamoStore;
 use cli_auth_core::store::memory::MemoryStore;
@@ -83,7 +82,8 @@ async fn main() -> anyhow::Result<()> {
         Ok(s) if !s.is_empty() => s,
         _ => random_token(32),
     };
-    let tokens = TokenIssuer::new(secret.as_bytes(), settings.access_token_ttl_seconds)?;
+    let tokens =
+        cli_auth_core::config::token_issuer(secret.as_bytes(), settings.access_token_ttl_seconds)?;
 
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let project_id = var("CLI_AUTH_DEV_PROJECT_ID").unwrap_or_else(random_id);

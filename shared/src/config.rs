@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+use crate::domain::tokens::{DEFAULT_ACCESS_TOKEN_TTL_SECONDS, TokenError, TokenIssuer};
 use crate::store::dynamodb::TableNames;
 
 #[derive(Debug, thiserror::Error)]
@@ -84,4 +84,19 @@ pub fn server_secret() -> Result<Vec<u8>, ConfigError> {
     var("CLI_AUTH_SERVER_SECRET")
         .map(String::into_bytes)
         .ok_or(ConfigError::Missing("CLI_AUTH_SERVER_SECRET"))
+}
+
+/// `CLI_AUTH_PREVIOUS_SERVER_SECRET`, during a rotation: the secret the
+/// current one replaced, whose keys still verify (none when unset or empty).
+pub fn previous_server_secret() -> Option<Vec<u8>> {
+    var("CLI_AUTH_PREVIOUS_SERVER_SECRET").map(String::into_bytes)
+}
+
+/// The token issuer of the configured secrets.
+pub fn token_issuer(secret: &[u8], ttl_seconds: i64) -> Result<TokenIssuer, TokenError> {
+    let tokens = TokenIssuer::new(secret, ttl_seconds)?;
+    match previous_server_secret() {
+        Some(previous) => tokens.with_previous(&previous),
+        None => Ok(tokens),
+    }
 }

@@ -14,7 +14,6 @@ use crate::api::endpoint::{Endpoint, Handler};
 use crate::api::endpoints;
 use crate::clock::SystemClock;
 use crate::config::{Settings, server_secret};
-use crate::domain::tokens::TokenIssuer;
 use crate::store::dynamodb::DynamoStore;
 
 /// Runs the function of endpoint `H` until the runtime stops it.
@@ -37,7 +36,7 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
 /// The app on DynamoDB, configured from the environment.
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
     let settings = Settings::from_env()?;
-    let tokens = TokenIssuer::new(&server_secret()?, settings.access_token_ttl_seconds)?;
+    let tokens = crate::config::token_issuer(&server_secret()?, settings.access_token_ttl_seconds)?;
     let client = crate::store::dynamodb::client::from_env(Vec::new()).await;
     let store = DynamoStore::new(client, settings.tables.clone());
     Ok(App::new(

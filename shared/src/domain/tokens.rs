@@ -94,11 +94,29 @@ const MAX_CACHED_AUDIENCES: usize = 4_096;
 
 /// Mints access tokens and publishes their keys.
 pub struct TokenIssuer {
-    secret: Vec<u8>,
+    /// The server secret that signs, then (during a rotation) the previous
+    /// one, whose keys still verify and are still published.
+    secrets: Vec<Vec<u8>>,
     ttl_seconds: i64,
-    /// Keys of the audiences this process signed for or verified tokens of
-    /// its requests' own projects: only projects that exist.
-    keys: Mutex<HashMap<String, Arc<SigningKey>>>,
+    /// Keys (by secret, then audience) of the audiences this process signed
+    /// for or verified tokens of its requests' own projects: only projects
+    /// that exist.
+    keys: Mutex<HashMap<(usize, String), Arc<SigningKey>>>,
+}
+
+/// A verifying key found for a token: cached, or derived for it alone.
+enum Verifier {
+    Cached(Arc<SigningKey>),
+    Derived(VerifyingKey),
+}
+
+impl Verifier {
+    fn public(&self) -> &VerifyingKey {
+        match self {
+            Self::Cached(key) => &key.public,
+            Self::Derived(key) => key,
+        }
+    }
 }
 
 impl std::fmt::Debug for TokenIssuer {
@@ -123,11 +141,22 @@ impl TokenIssuer {
             return Err(TokenError::SecretTooShort);
         }
         Ok(Self {
-            secret: secret.to_vec(),
-
+            secrets: vec![secret.to_vec()],
             ttl_seconds,
             keys: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// Also verifies, and publishes the keys of, the secret `previous` (a
+    /// rotation without a hard cut: tokens it signed stay valid until they
+    /// expire). Signing always uses the current secret.
+    pub fn with_previous(mut self, previous: &[u8]) -> Result<Self, TokenError> {
+        if previous.len() < MIN_SERVER_SECRET_BYTES {
+            return Err(TokenError::SecretTooShort);
+        }
+        self.secrets.truncate(1);
+        self.secrets.push(previous.to_vec());
+        Ok(self)
     }
 
     /// How long an access token lives, in seconds.
@@ -152,21 +181,37 @@ impl TokenIssuer {
     /// audiences of projects that exist (the caller knows it): the cache is
     /// never filled by what a request merely claims.
     fn key(&self, audience: &str) -> Result<Arc<SigningKey>, TokenError> {
-        if let Some(k) = self
-            .keys
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(audience)
-        {
+        self.key_of(0, audience)
+    }
+
+    /// The key of one audience under the secret `generation` (0: current).
+    fn key_of(&self, generation: usize, audience: &str) -> Result<Arc<SigningKey>, TokenError> {
+        let id = (generation, audience.to_owned());
+        if let Some(k) = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
             return Ok(Arc::clone(k));
         }
-        let key = Arc::new(derive_key(&self.secret, audience)?);
+        let secret = self.secrets.get(generation).ok_or(TokenError::Signing)?;
+        let key = Arc::new(derive_key(secret, audience)?);
         let mut keys = self.keys.lock().unwrap_or_else(|p| p.into_inner());
         if keys.len() >= MAX_CACHED_AUDIENCES {
             keys.clear();
         }
-        keys.insert(audience.to_owned(), Arc::clone(&key));
+        keys.insert(id, Arc::clone(&key));
         Ok(key)
+    }
+
+    /// The key whose `kid` is `kid`, among the audience's keys under each
+    /// secret; cached only when `cacheable`.
+    fn verifier(&self, audience: &str, kid: &str, cacheable: bool) -> Option<Verifier> {
+        (0..self.secrets.len()).find_map(|generation| {
+            let found = if cacheable {
+                Verifier::Cached(self.key_of(generation, audience).ok()?)
+            } else {
+                let secret = derive_secret_key(&self.secrets[generation], audience).ok()?;
+                Verifier::Derived(verifying_key(&secret).ok()?)
+            };
+            (found.public().kid == kid).then_some(found)
+        })
     }
 
     /// How many audiences' keys this process holds (for the tests).
@@ -226,9 +271,15 @@ impl TokenIssuer {
 
     /// The public keys of a project's audiences, as a JWKS document.
     pub fn jwks(&self, project_id: &str, include_anonymous: bool) -> Result<Value, TokenError> {
-        let mut keys = vec![self.key(&audience(project_id, false))?.public.jwk.clone()];
+        let mut audiences = vec![audience(project_id, false)];
         if include_anonymous {
-            keys.push(self.key(&audience(project_id, true))?.public.jwk.clone());
+            audiences.push(audience(project_id, true));
+        }
+        let mut keys = Vec::new();
+        for generation in 0..self.secrets.len() {
+            for audience in &audiences {
+                keys.push(self.key_of(generation, audience)?.public.jwk.clone());
+            }
         }
         Ok(json!({ "keys": keys }))
     }
@@ -359,20 +410,12 @@ impl TokenIssuer {
         // Any other audience's key is derived for this check alone and kept
         // nowhere, so forged tokens naming random projects cost a derivation
         // each and no memory.
-        let own: Arc<SigningKey>;
-        let other: VerifyingKey;
-        let key = if project_exists && peek.project_id == project_id {
-            own = self.key(&peek.aud).map_err(|_| VerifyError::Unparsable)?;
-            &own.public
-        } else {
-            other = derive_secret_key(&self.secret, &peek.aud)
-                .and_then(|k| verifying_key(&k))
-                .map_err(|_| VerifyError::Unparsable)?;
-            &other
-        };
-        if header.kid.as_deref() != Some(key.kid.as_str()) {
-            return Err(VerifyError::Unparsable);
-        }
+        let cacheable = project_exists && peek.project_id == project_id;
+        let kid = header.kid.as_deref().ok_or(VerifyError::Unparsable)?;
+        let verifier = self
+            .verifier(&peek.aud, kid, cacheable)
+            .ok_or(VerifyError::Unparsable)?;
+        let key = verifier.public();
         let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
         validation.set_audience(&[&peek.aud]);
         validation.set_required_spec_claims(&["exp", "sub", "aud"]);

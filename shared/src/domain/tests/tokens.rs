@@ -140,3 +140,90 @@ fn forged_tokens_leave_no_keys_behind() {
         "verified, uncached"
     );
 }
+
+/// A rotation without a hard cut: with the replaced secret configured as
+/// the previous one, tokens it signed still verify and its keys stay in the
+/// JWKS (after the current ones); new tokens are signed with the current
+/// secret; once the previous secret is dropped, its tokens stop verifying.
+#[test]
+fn a_previous_secret_keeps_its_tokens_valid_during_a_rotation() {
+    let now = 1_800_000_000_000;
+    let (old_secret, new_secret, newer_secret) = ([1u8; 32], [2u8; 32], [3u8; 32]);
+    let before = TokenIssuer::new(&old_secret, 600).expect("issuer");
+    let old_token = before
+        .access_token("http://localhost", &user(false), "s1", now)
+        .expect("token");
+    let kid = |token: &str| jsonwebtoken::decode_header(token).expect("header").kid;
+
+    let during = TokenIssuer::new(&new_secret, 600)
+        .expect("issuer")
+        .with_previous(&old_secret)
+        .expect("previous");
+    assert!(during.verify(&old_token, "p1", true, now).is_ok());
+    assert!(
+        during.verify(&old_token, "p1", false, now).is_ok(),
+        "uncached too"
+    );
+    let new_token = during
+        .access_token("http://localhost", &user(false), "s1", now)
+        .expect("token");
+    assert_ne!(
+        kid(&new_token),
+        kid(&old_token),
+        "signed with the new secret"
+    );
+    assert!(during.verify(&new_token, "p1", true, now).is_ok());
+    let jwks = during.jwks("p1", false).expect("jwks");
+    let kids: Vec<Option<String>> = jwks["keys"]
+        .as_array()
+        .expect("keys")
+        .iter()
+        .map(|k| k["kid"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(
+        kids,
+        vec![kid(&new_token), kid(&old_token)],
+        "current first"
+    );
+    // An API that knows only the JWKS verifies both.
+    for token in [&old_token, &new_token] {
+        let jwk = jwks["keys"]
+            .as_array()
+            .and_then(|ks| {
+                ks.iter()
+                    .find(|k| k["kid"].as_str() == kid(token).as_deref())
+            })
+            .expect("published");
+        let mut validation = Validation::new(Algorithm::ES256);
+        validation.set_audience(&["p1"]);
+        validation.validate_exp = false;
+        jsonwebtoken::decode::<AccessClaims>(
+            token,
+            &decoding_key_from_jwk(jwk).expect("key"),
+            &validation,
+        )
+        .expect("verifies from the JWKS");
+    }
+
+    let after = TokenIssuer::new(&new_secret, 600).expect("issuer");
+    assert_eq!(
+        after.verify(&old_token, "p1", true, now),
+        Err(VerifyError::Unparsable)
+    );
+    let next = TokenIssuer::new(&newer_secret, 600)
+        .expect("issuer")
+        .with_previous(&new_secret)
+        .expect("previous");
+    assert_eq!(
+        next.verify(&old_token, "p1", true, now),
+        Err(VerifyError::Unparsable),
+        "only one previous secret"
+    );
+    assert!(next.verify(&new_token, "p1", true, now).is_ok());
+    assert!(
+        TokenIssuer::new(&new_secret, 600)
+            .expect("issuer")
+            .with_previous(b"short")
+            .is_err()
+    );
+}
