@@ -124,3 +124,85 @@ impl std::fmt::Debug for LocatedSecret {
 #[cfg(test)]
 #[path = "tests/secret.rs"]
 mod tests;
+
+/// A key derived from the secret half of a code the service never stores,
+/// sealing (AES-256-GCM, random 96-bit nonces) what the store keeps for the
+/// code's holder: at rest, in backups and exports it is unreadable without
+/// the code.
+pub struct SealingKey([u8; 32]);
+
+const SEALING_SALT: &[u8] = b"cli-auth/sealing-key/v1";
+const NONCE_BYTES: usize = 12;
+
+impl SealingKey {
+    /// HKDF-SHA256 of `secret`, for one `purpose`.
+    pub fn derive(secret: &str, purpose: &str) -> Self {
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(SEALING_SALT), secret.as_bytes());
+        let mut key = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's limit: this cannot fail.
+        let _ = hk.expand(purpose.as_bytes(), &mut key);
+        Self(key)
+    }
+
+    fn aead(&self) -> Option<aws_lc_rs::aead::LessSafeKey> {
+        let key = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &self.0).ok()?;
+        Some(aws_lc_rs::aead::LessSafeKey::new(key))
+    }
+
+    /// `plaintext` sealed, bound to `context` (what it is, of which record):
+    /// base64url of nonce, ciphertext and tag.
+    pub fn seal(&self, context: &str, plaintext: &[u8]) -> Option<String> {
+        let mut nonce = [0u8; NONCE_BYTES];
+        rand::rng().fill_bytes(&mut nonce);
+        let mut sealed = plaintext.to_vec();
+        self.aead()?
+            .seal_in_place_append_tag(
+                aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce),
+                aws_lc_rs::aead::Aad::from(context.as_bytes()),
+                &mut sealed,
+            )
+            .ok()?;
+        let mut out = nonce.to_vec();
+        out.extend(sealed);
+        Some(URL_SAFE_NO_PAD.encode(out))
+    }
+
+    /// What [`SealingKey::seal`] sealed under this key and `context`; `None`
+    /// for another key, another context, or anything altered.
+    pub fn open(&self, context: &str, sealed: &str) -> Option<Vec<u8>> {
+        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        if bytes.len() < NONCE_BYTES {
+            return None;
+        }
+        let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
+        let nonce = aws_lc_rs::aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
+        let mut buffer = ciphertext.to_vec();
+        let plaintext = self
+            .aead()?
+            .open_in_place(
+                nonce,
+                aws_lc_rs::aead::Aad::from(context.as_bytes()),
+                &mut buffer,
+            )
+            .ok()?;
+        Some(plaintext.to_vec())
+    }
+
+    /// This key sealed under `wrapping` (so that a holder of the other code
+    /// can recover it).
+    pub fn wrap(&self, wrapping: &SealingKey, context: &str) -> Option<String> {
+        wrapping.seal(context, &self.0)
+    }
+
+    /// A key [`SealingKey::wrap`] sealed under `wrapping`.
+    pub fn unwrap(wrapping: &SealingKey, context: &str, sealed: &str) -> Option<Self> {
+        let bytes = wrapping.open(context, sealed)?;
+        Some(Self(bytes.try_into().ok()?))
+    }
+}
+
+impl std::fmt::Debug for SealingKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SealingKey(…)")
+    }
+}

@@ -13,7 +13,7 @@ use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::domain::user::User;
-use cli_auth_core::secret::SecretHash;
+use cli_auth_core::secret::{LocatedSecret, SecretHash};
 use serde_json::{Value, json};
 
 pub const PROJECT: &str = "fixture-project";
@@ -42,10 +42,12 @@ pub async fn seed(store: &dyn Store, now: Millis) {
         NewKey::from_text(SERVER_KEY.into()).hash,
     );
     store.create_project(&project).await.expect("project");
-    let mut attempt = CliAttempt::create(PROJECT, now, 2 * 3_600_000, None).attempt;
-    attempt.id = ATTEMPT.into();
-    attempt.polling_code_hash = SecretHash::of(&"P".repeat(43));
-    attempt.login_code_hash = SecretHash::of(&"L".repeat(43));
+    let code = |secret: char| LocatedSecret {
+        id: ATTEMPT.into(),
+        secret: secret.to_string().repeat(43),
+    };
+    let attempt =
+        CliAttempt::with_codes(PROJECT, code('P'), code('L'), now, 2 * 3_600_000, None).attempt;
     store.create_attempt(&attempt).await.expect("attempt");
     let user = fixture_user(now);
     store.put_user(&user).await.expect("user");

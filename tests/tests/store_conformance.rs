@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use cli_auth_core::domain::login_attempt::attempt::open_anon_refresh_token;
 use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, NewAttempt};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
@@ -66,7 +67,7 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     // Pending: nothing to pick up, and the failed condition returns the item.
     assert_eq!(
         s.pick_up(&poll, T0 + 1).await.expect("poll"),
-        PickUp::NotTaken(Some(n.attempt.clone()))
+        PickUp::NotTaken(Some(Box::new(n.attempt.clone())))
     );
     assert!(s.complete(&login, "rt-1", T0 + 2).await.expect("complete"));
     let completed = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
@@ -87,7 +88,7 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     assert_eq!(used.used_at_millis, Some(T0 + 4));
     assert_eq!(
         s.pick_up(&poll, T0 + 5).await.expect("poll"),
-        PickUp::NotTaken(Some(used))
+        PickUp::NotTaken(Some(Box::new(used)))
     );
 }
 
@@ -153,18 +154,31 @@ async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
 async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn Store>) {
     let (n, anon) = anon_attempt(s.as_ref()).await;
     let (_, login) = keys(&n, "p1");
+    let Claim::Claimed {
+        anon_refresh_token,
+        anon_user,
+        session_id,
+    } = s.claim_anon_session(&login, T0 + 1).await.expect("claim")
+    else {
+        panic!("claimed");
+    };
     assert_eq!(
-        s.claim_anon_session(&login, T0 + 1).await.expect("claim"),
-        Claim::Claimed {
-            anon_refresh_token: anon.refresh_token.clone(),
-            anon_user: Box::new(anon.user.clone()),
-            session_id: anon.session.id.clone(),
-        }
+        (*anon_user, session_id),
+        (anon.user.clone(), anon.session.id.clone())
+    );
+    assert_eq!(
+        open_anon_refresh_token(&n.login_code, &anon_refresh_token),
+        Some(anon.refresh_token.clone()),
+        "the token as sealed for the login code"
     );
     let after = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
     assert_eq!(
-        (after.anon_refresh_token.clone(), after.anon_user_id.clone()),
-        (None, None)
+        (
+            after.anon_refresh_token.clone(),
+            after.anon_session_id.clone(),
+            after.anon_user_id.clone()
+        ),
+        (None, None, None)
     );
     assert_eq!(
         s.claim_anon_session(&login, T0 + 2).await.expect("claim"),
@@ -249,7 +263,10 @@ async fn claims_refuse_dead_sessions_and_detach_nothing(s: Arc<dyn Store>) {
     );
     // Refused claims detach nothing.
     let kept = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
-    assert_eq!(kept.anon_refresh_token, Some(anon.refresh_token));
+    assert_eq!(
+        kept.anon_refresh_token(&n.login_code),
+        Some(anon.refresh_token)
+    );
 }
 
 async fn lookup_reads_any_combination(s: Arc<dyn Store>) {

@@ -48,17 +48,19 @@ pub struct Found {
 /// The outcome of the poll pickup.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PickUp {
-    /// This caller, and only this caller, took the refresh token; the attempt
-    /// is now used and the token is gone from the store.
+    /// This caller, and only this caller, took the refresh token (as the
+    /// attempt held it: sealed for the polling code); the attempt is now used
+    /// and the token is gone from the store.
     Taken { refresh_token: String },
     /// The condition failed; the attempt as it was (if it exists at all).
-    NotTaken(Option<CliAttempt>),
+    NotTaken(Option<Box<CliAttempt>>),
 }
 
 /// The outcome of claiming an attempt's anonymous session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Claim {
-    /// This caller detached the live anonymous session from the attempt;
+    /// This caller detached the live anonymous session from the attempt:
+    /// its refresh token as the attempt held it (sealed for the login code),
     /// its user as read before the detach (for the new access token's claims).
     Claimed {
         anon_refresh_token: String,

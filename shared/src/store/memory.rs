@@ -222,14 +222,14 @@ impl Store for MemoryStore {
             return Ok(PickUp::NotTaken(None));
         };
         if !attempt.can_be_picked_up(key, now) {
-            return Ok(PickUp::NotTaken(Some(attempt.clone())));
+            return Ok(PickUp::NotTaken(Some(Box::new(attempt.clone()))));
         }
         match attempt.refresh_token.take() {
             Some(refresh_token) => {
                 attempt.used_at_millis = Some(now);
                 Ok(PickUp::Taken { refresh_token })
             }
-            None => Ok(PickUp::NotTaken(Some(attempt.clone()))),
+            None => Ok(PickUp::NotTaken(Some(Box::new(attempt.clone())))),
         }
     }
 
@@ -249,6 +249,7 @@ impl Store for MemoryStore {
         attempt.refresh_token = Some(refresh_token.to_owned());
         attempt.completed_at_millis = Some(now);
         attempt.anon_refresh_token = None;
+        attempt.anon_session_id = None;
         attempt.anon_user_id = None;
         Ok(true)
     }
@@ -261,15 +262,15 @@ impl Store for MemoryStore {
         if !attempt.is_pending_for(key, now) {
             return Ok(Claim::NotPending);
         }
-        let (Some(token), Some(user_id)) = (&attempt.anon_refresh_token, &attempt.anon_user_id)
-        else {
+        let (Some(token), Some(session_id), Some(user_id)) = (
+            &attempt.anon_refresh_token,
+            &attempt.anon_session_id,
+            &attempt.anon_user_id,
+        ) else {
             return Ok(Claim::NoLiveSession);
         };
-        let Some(located) = LocatedSecret::parse(token) else {
-            return Ok(Claim::NoLiveSession);
-        };
-        let session_live = t.sessions.get(&located.id).is_some_and(|s| {
-            s.is_live_for(&located, now) && s.project_id == key.project_id && &s.user_id == user_id
+        let session_live = t.sessions.get(session_id).is_some_and(|s| {
+            !s.is_expired(now) && s.project_id == key.project_id && &s.user_id == user_id
         });
         let user = t
             .users
@@ -281,10 +282,11 @@ impl Store for MemoryStore {
         let claim = Claim::Claimed {
             anon_refresh_token: token.clone(),
             anon_user: Box::new(user.clone()),
-            session_id: located.id,
+            session_id: session_id.clone(),
         };
         if let Some(attempt) = t.attempts.get_mut(&key.attempt_id) {
             attempt.anon_refresh_token = None;
+            attempt.anon_session_id = None;
             attempt.anon_user_id = None;
         }
         Ok(claim)

@@ -48,3 +48,50 @@ fn debug_never_shows_secrets() {
     let h = s.hash();
     assert!(!format!("{h:?}").contains(h.as_str()));
 }
+
+#[test]
+fn sealed_values_open_only_with_their_key_and_context() {
+    let key = SealingKey::derive("the code's secret half", "purpose");
+    let sealed = key
+        .seal("attempt/1/token", b"a refresh token")
+        .expect("seal");
+    assert!(!sealed.contains("refresh"), "not readable: {sealed}");
+    assert_eq!(
+        key.open("attempt/1/token", &sealed).as_deref(),
+        Some(&b"a refresh token"[..])
+    );
+    let other_secret = SealingKey::derive("another secret", "purpose");
+    let other_purpose = SealingKey::derive("the code's secret half", "other");
+    assert_eq!(other_secret.open("attempt/1/token", &sealed), None);
+    assert_eq!(other_purpose.open("attempt/1/token", &sealed), None);
+    assert_eq!(
+        key.open("attempt/2/token", &sealed),
+        None,
+        "bound to its context"
+    );
+    let mut tampered = sealed.clone().into_bytes();
+    let last = tampered.len() - 2;
+    tampered[last] = if tampered[last] == b'A' { b'B' } else { b'A' };
+    assert_eq!(
+        key.open(
+            "attempt/1/token",
+            &String::from_utf8(tampered).expect("text")
+        ),
+        None
+    );
+    assert_eq!(key.open("attempt/1/token", "short"), None);
+    assert_ne!(
+        key.seal("attempt/1/token", b"x"),
+        key.seal("attempt/1/token", b"x"),
+        "a fresh nonce each time"
+    );
+    // Key wrapping, as the attempt's poll key is wrapped for the login code.
+    let wrapping = SealingKey::derive("login secret", "login");
+    let wrapped = key.wrap(&wrapping, "attempt/1/poll-key").expect("wrap");
+    let unwrapped = SealingKey::unwrap(&wrapping, "attempt/1/poll-key", &wrapped).expect("unwrap");
+    assert_eq!(
+        unwrapped.open("attempt/1/token", &sealed).as_deref(),
+        Some(&b"a refresh token"[..])
+    );
+    assert!(SealingKey::unwrap(&key, "attempt/1/poll-key", &wrapped).is_none());
+}

@@ -6,7 +6,7 @@
 //! expired (checked first), used, completed, pending.
 
 use crate::clock::Millis;
-use crate::secret::{LocatedSecret, SecretHash};
+use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 
 /// Default lifetime of an attempt: 2 hours.
 pub const DEFAULT_EXPIRES_IN_MILLIS: i64 = 2 * 60 * 60 * 1000;
@@ -24,15 +24,40 @@ pub struct CliAttempt {
     pub login_code_hash: SecretHash,
     pub created_at_millis: Millis,
     pub expires_at_millis: Millis,
-    /// The refresh token handed over by `complete`, kept readable only until
-    /// the one poll that picks it up.
+    /// The key that seals the waiting refresh token (derived from the
+    /// polling code), itself sealed under the key derived from the login
+    /// code: `complete`, which sees only the login code, can seal with it,
+    /// and the store never holds a key it can use.
+    pub sealed_poll_key: String,
+    /// The refresh token handed over by `complete`, sealed under the poll
+    /// key, until the one poll that picks it up.
     pub refresh_token: Option<String>,
     pub completed_at_millis: Option<Millis>,
     pub used_at_millis: Option<Millis>,
-    /// The CLI's own anonymous session, kept readable only until the browser
-    /// claims it or the attempt is completed.
+    /// The CLI's own anonymous session, sealed under the login code's key,
+    /// until the browser claims it or the attempt is completed.
     pub anon_refresh_token: Option<String>,
+    /// That session's id (not a secret: the store checks it is live).
+    pub anon_session_id: Option<String>,
     pub anon_user_id: Option<String>,
+}
+
+/// What each sealed value is, bound into its seal with the attempt's id.
+const POLL_KEY: &str = "poll-key";
+const REFRESH_TOKEN: &str = "refresh-token";
+const ANON_REFRESH_TOKEN: &str = "anon-refresh-token";
+
+fn context(attempt_id: &str, what: &str) -> String {
+    format!("cli-attempt/{attempt_id}/{what}")
+}
+
+/// The key a code's secret half seals with (`purpose`: which code).
+fn code_key(code: &LocatedSecret, kind: CodeKind) -> SealingKey {
+    let purpose = match kind {
+        CodeKind::Polling => "cli-attempt/polling-code",
+        CodeKind::Login => "cli-attempt/login-code",
+    };
+    SealingKey::derive(&code.secret, purpose)
 }
 
 /// The state of an attempt at a moment, in the order the contract checks it.
@@ -80,6 +105,8 @@ pub struct NewAttempt {
 }
 
 impl CliAttempt {
+    /// A new attempt with fresh codes; `anon`: the CLI's anonymous session
+    /// (its refresh token and user id), sealed for the login code's holder.
     pub fn create(
         project_id: &str,
         now: Millis,
@@ -89,7 +116,38 @@ impl CliAttempt {
         let id = crate::secret::random_id();
         let polling_code = LocatedSecret::generate(&id);
         let login_code = LocatedSecret::generate(&id);
-        let (anon_refresh_token, anon_user_id) = anon.unzip();
+        Self::with_codes(
+            project_id,
+            polling_code,
+            login_code,
+            now,
+            expires_in_millis,
+            anon,
+        )
+    }
+
+    /// As [`CliAttempt::create`], with given codes (of the same id).
+    pub fn with_codes(
+        project_id: &str,
+        polling_code: LocatedSecret,
+        login_code: LocatedSecret,
+        now: Millis,
+        expires_in_millis: i64,
+        anon: Option<(String, String)>,
+    ) -> NewAttempt {
+        let id = login_code.id.clone();
+        let login_key = code_key(&login_code, CodeKind::Login);
+        let sealed_poll_key = code_key(&polling_code, CodeKind::Polling)
+            .wrap(&login_key, &context(&id, POLL_KEY))
+            .unwrap_or_default();
+        let (anon_refresh_token, anon_session_id, anon_user_id) = match anon {
+            Some((token, user_id)) => (
+                login_key.seal(&context(&id, ANON_REFRESH_TOKEN), token.as_bytes()),
+                LocatedSecret::parse(&token).map(|t| t.id),
+                Some(user_id),
+            ),
+            None => (None, None, None),
+        };
         let attempt = CliAttempt {
             id,
             project_id: project_id.to_owned(),
@@ -97,10 +155,12 @@ impl CliAttempt {
             login_code_hash: login_code.hash(),
             created_at_millis: now,
             expires_at_millis: now.saturating_add(expires_in_millis),
+            sealed_poll_key,
             refresh_token: None,
             completed_at_millis: None,
             used_at_millis: None,
             anon_refresh_token,
+            anon_session_id,
             anon_user_id,
         };
         NewAttempt {
@@ -108,6 +168,28 @@ impl CliAttempt {
             polling_code,
             login_code,
         }
+    }
+
+    /// `refresh_token` sealed for the holder of the polling code, by the
+    /// holder of the login code; `None` if `login_code` is not this
+    /// attempt's.
+    pub fn seal_refresh_token(
+        &self,
+        login_code: &LocatedSecret,
+        refresh_token: &str,
+    ) -> Option<String> {
+        let login_key = code_key(login_code, CodeKind::Login);
+        let poll_key = SealingKey::unwrap(
+            &login_key,
+            &context(&self.id, POLL_KEY),
+            &self.sealed_poll_key,
+        )?;
+        poll_key.seal(&context(&self.id, REFRESH_TOKEN), refresh_token.as_bytes())
+    }
+
+    /// The CLI's anonymous refresh token, for the holder of the login code.
+    pub fn anon_refresh_token(&self, login_code: &LocatedSecret) -> Option<String> {
+        open_anon_refresh_token(login_code, self.anon_refresh_token.as_deref()?)
     }
 
     pub fn state(&self, now: Millis) -> AttemptState {
@@ -148,6 +230,22 @@ impl CliAttempt {
         self.expires_at_millis
             .saturating_add(RETAIN_AFTER_EXPIRY_MILLIS)
     }
+}
+
+/// A refresh token sealed by [`CliAttempt::seal_refresh_token`], opened by
+/// the holder of the polling code.
+pub fn open_refresh_token(polling_code: &LocatedSecret, sealed: &str) -> Option<String> {
+    let key = code_key(polling_code, CodeKind::Polling);
+    let plain = key.open(&context(&polling_code.id, REFRESH_TOKEN), sealed)?;
+    String::from_utf8(plain).ok()
+}
+
+/// An anonymous refresh token sealed at creation, opened by the holder of
+/// the login code.
+pub fn open_anon_refresh_token(login_code: &LocatedSecret, sealed: &str) -> Option<String> {
+    let key = code_key(login_code, CodeKind::Login);
+    let plain = key.open(&context(&login_code.id, ANON_REFRESH_TOKEN), sealed)?;
+    String::from_utf8(plain).ok()
 }
 
 /// What a poll answers, decided from the attempt as the store last saw it.

@@ -1,10 +1,11 @@
 //! complete: the signed-in browser checks an attempt, claims the CLI's
 //! anonymous session, or completes the attempt with its own refresh token.
 
+use super::attempt::open_anon_refresh_token;
 use super::{AttemptError, AttemptKey, CodeKind};
 use crate::clock::Millis;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Lookup, Store};
+use crate::domain::store::{Claim, Lookup, Store, StoreError};
 use crate::domain::tokens::Minter;
 use crate::domain::user::User;
 use crate::secret::LocatedSecret;
@@ -43,10 +44,10 @@ pub async fn complete(
     let code = LocatedSecret::parse(login_code).ok_or(AttemptError::InvalidLoginCode)?;
     let key = AttemptKey::new(project_id, &code, CodeKind::Login);
     match mode {
-        CompleteMode::Check => check(store, &key, now).await,
-        CompleteMode::ClaimAnonSession => claim_anon_session(store, minter, &key, now).await,
+        CompleteMode::Check => check(store, &key, &code, now).await,
+        CompleteMode::ClaimAnonSession => claim_anon_session(store, minter, &key, &code, now).await,
         CompleteMode::Complete { refresh_token } => {
-            complete_with(store, &key, refresh_token, now).await
+            complete_with(store, &key, &code, refresh_token, now).await
         }
     }
 }
@@ -55,6 +56,7 @@ pub async fn complete(
 async fn check(
     store: &dyn Store,
     key: &AttemptKey,
+    code: &LocatedSecret,
     now: Millis,
 ) -> Result<Completed, AttemptError> {
     let attempt = store
@@ -62,9 +64,9 @@ async fn check(
         .await?
         .filter(|a| a.is_pending_for(key, now))
         .ok_or(AttemptError::InvalidLoginCode)?;
-    let anonymous = match (&attempt.anon_refresh_token, &attempt.anon_user_id) {
+    let anonymous = match (attempt.anon_refresh_token(code), &attempt.anon_user_id) {
         (Some(token), Some(user_id)) => {
-            live_anonymous_session(store, &key.project_id, token, user_id, now)
+            live_anonymous_session(store, &key.project_id, &token, user_id, now)
                 .await?
                 .is_some()
         }
@@ -80,6 +82,7 @@ async fn claim_anon_session(
     store: &dyn Store,
     minter: Minter<'_>,
     key: &AttemptKey,
+    code: &LocatedSecret,
     now: Millis,
 ) -> Result<Completed, AttemptError> {
     match store.claim_anon_session(key, now).await? {
@@ -89,7 +92,8 @@ async fn claim_anon_session(
             session_id,
         } => Ok(Completed::Claimed {
             access_token: minter.access_token(&anon_user, &session_id, now)?,
-            refresh_token: anon_refresh_token,
+            refresh_token: open_anon_refresh_token(code, &anon_refresh_token)
+                .ok_or_else(|| unreadable("the claimed anonymous refresh token"))?,
         }),
         Claim::NoLiveSession => Err(AttemptError::NoAnonSession),
         Claim::NotPending => Err(AttemptError::InvalidLoginCode),
@@ -101,6 +105,7 @@ async fn claim_anon_session(
 async fn complete_with(
     store: &dyn Store,
     key: &AttemptKey,
+    code: &LocatedSecret,
     refresh_token: Option<String>,
     now: Millis,
 ) -> Result<Completed, AttemptError> {
@@ -115,9 +120,9 @@ async fn complete_with(
             ..Lookup::default()
         })
         .await?;
-    if !found.attempt.is_some_and(|a| a.is_pending_for(key, now)) {
+    let Some(attempt) = found.attempt.filter(|a| a.is_pending_for(key, now)) else {
         return Err(AttemptError::InvalidLoginCode);
-    }
+    };
     let (Some(text), Some(token)) = (refresh_token, token) else {
         return Err(AttemptError::RefreshTokenRequired);
     };
@@ -129,7 +134,10 @@ async fn complete_with(
     if session.project_id != key.project_id {
         return Err(AttemptError::RefreshTokenOfOtherProject);
     }
-    if store.complete(key, &text, now).await? {
+    let sealed = attempt
+        .seal_refresh_token(code, &text)
+        .ok_or_else(|| unreadable("the attempt's poll key"))?;
+    if store.complete(key, &sealed, now).await? {
         Ok(Completed::Success)
     } else {
         Err(AttemptError::InvalidLoginCode)
@@ -166,4 +174,10 @@ async fn live_anonymous_session(
         }
         _ => None,
     })
+}
+
+/// A sealed value the login code should open and does not: the record was
+/// altered, or written by other code. Never the caller's fault.
+fn unreadable(what: &str) -> AttemptError {
+    StoreError::Corrupt(format!("{what} does not open with the login code")).into()
 }

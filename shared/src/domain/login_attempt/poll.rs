@@ -1,13 +1,14 @@
 //! poll: the CLI asks for its refresh token; exactly one poll receives it.
 
-use super::attempt::classify_failed_poll;
+use super::attempt::{classify_failed_poll, open_refresh_token};
 use super::{AttemptError, AttemptKey, CodeKind, PollAnswer};
 use crate::clock::Millis;
-use crate::domain::store::{PickUp, Store};
+use crate::domain::store::{PickUp, Store, StoreError};
 use crate::secret::LocatedSecret;
 
 /// One conditional write in every state: the pickup, whose failed condition
-/// hands back the attempt to tell waiting, used and expired apart.
+/// hands back the attempt to tell waiting, used and expired apart. The token
+/// it takes is sealed for the polling code, opened here.
 pub async fn poll(
     store: &dyn Store,
     project_id: &str,
@@ -17,8 +18,12 @@ pub async fn poll(
     let code = LocatedSecret::parse(polling_code).ok_or(AttemptError::InvalidPollingCode)?;
     let key = AttemptKey::new(project_id, &code, CodeKind::Polling);
     let answer = match store.pick_up(&key, now).await? {
-        PickUp::Taken { refresh_token } => PollAnswer::Success { refresh_token },
-        PickUp::NotTaken(attempt) => classify_failed_poll(attempt.as_ref(), &key, now),
+        PickUp::Taken { refresh_token } => PollAnswer::Success {
+            refresh_token: open_refresh_token(&code, &refresh_token).ok_or_else(|| {
+                StoreError::Corrupt("the picked-up refresh token does not open".into())
+            })?,
+        },
+        PickUp::NotTaken(attempt) => classify_failed_poll(attempt.as_deref(), &key, now),
     };
     if answer == PollAnswer::Invalid {
         return Err(AttemptError::InvalidPollingCode);

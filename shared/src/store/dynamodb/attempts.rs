@@ -19,7 +19,6 @@ use super::items::{AttemptItem, Item, attempt_from, attr, n, s, to_item, unavail
 use crate::clock::Millis;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind};
 use crate::domain::store::{Claim, Lookup, PickUp, StoreError, StoreResult};
-use crate::secret::LocatedSecret;
 
 /// How often a claim re-reads its attempt after losing a race.
 const CLAIM_CONFLICT_RETRIES: usize = 5;
@@ -120,7 +119,7 @@ impl DynamoStore {
                     "picked-up attempt had no refresh token".into(),
                 )),
             },
-            Err(old) => Ok(PickUp::NotTaken(attempt_from(old)?)),
+            Err(old) => Ok(PickUp::NotTaken(attempt_from(old)?.map(Box::new))),
         }
     }
 
@@ -133,10 +132,11 @@ impl DynamoStore {
     ) -> StoreResult<bool> {
         let condition = [absent(attr::COMPLETED_AT), absent(attr::USED_AT)].join(" AND ");
         let update = format!(
-            "SET {} = :rt, {} = :now REMOVE {}, {}",
+            "SET {} = :rt, {} = :now REMOVE {}, {}, {}",
             attr::REFRESH_TOKEN,
             attr::COMPLETED_AT,
             attr::ANON_REFRESH_TOKEN,
+            attr::ANON_SESSION_ID,
             attr::ANON_USER_ID
         );
         let outcome = self
@@ -165,11 +165,11 @@ impl DynamoStore {
             let Some(attempt) = found.attempt.filter(|a| a.is_pending_for(key, now)) else {
                 return Ok(Claim::NotPending);
             };
-            let (Some(token), Some(user_id)) = (attempt.anon_refresh_token, attempt.anon_user_id)
-            else {
-                return Ok(Claim::NoLiveSession);
-            };
-            let Some(located) = LocatedSecret::parse(&token) else {
+            let (Some(token), Some(session_id), Some(user_id)) = (
+                attempt.anon_refresh_token,
+                attempt.anon_session_id,
+                attempt.anon_user_id,
+            ) else {
                 return Ok(Claim::NoLiveSession);
             };
             // The user is read before the detach, so that nothing can fail
@@ -182,14 +182,14 @@ impl DynamoStore {
                 return Ok(Claim::NoLiveSession);
             };
             match self
-                .claim_transaction(key, &token, &located, &user_id, now)
+                .claim_transaction(key, &token, &session_id, &user_id, now)
                 .await?
             {
                 ClaimTry::Done => {
                     return Ok(Claim::Claimed {
                         anon_refresh_token: token,
                         anon_user: Box::new(user),
-                        session_id: located.id,
+                        session_id,
                     });
                 }
                 ClaimTry::SessionNotLive => return Ok(Claim::NoLiveSession),
@@ -212,7 +212,7 @@ impl DynamoStore {
         &self,
         key: &AttemptKey,
         token: &str,
-        located: &LocatedSecret,
+        session_id: &str,
         user_id: &str,
         now: Millis,
     ) -> StoreResult<ClaimTry> {
@@ -229,8 +229,9 @@ impl DynamoStore {
                 .join(" AND "),
             )
             .update_expression(format!(
-                "REMOVE {}, {}",
+                "REMOVE {}, {}, {}",
                 attr::ANON_REFRESH_TOKEN,
+                attr::ANON_SESSION_ID,
                 attr::ANON_USER_ID
             ))
             .expression_attribute_values(":p", s(&key.project_id))
@@ -241,17 +242,15 @@ impl DynamoStore {
             .map_err(unavailable)?;
         let session = ConditionCheck::builder()
             .table_name(&self.tables.sessions)
-            .key(attr::ID, s(&located.id))
+            .key(attr::ID, s(session_id))
             .condition_expression(format!(
-                "{} = :p AND {} = :u AND {} = :rh AND {} > :now",
+                "{} = :p AND {} = :u AND {} > :now",
                 attr::PROJECT_ID,
                 attr::USER_ID,
-                attr::REFRESH_TOKEN_HASH,
                 attr::EXPIRES_AT
             ))
             .expression_attribute_values(":p", s(&key.project_id))
             .expression_attribute_values(":u", s(user_id))
-            .expression_attribute_values(":rh", s(located.hash().as_str()))
             .expression_attribute_values(":now", n(now))
             .build()
             .map_err(unavailable)?;

@@ -54,6 +54,7 @@ pub(super) mod attr {
     pub const COMPLETED_AT: &str = "completed_at";
     pub const USED_AT: &str = "used_at";
     pub const ANON_REFRESH_TOKEN: &str = "anon_refresh_token";
+    pub const ANON_SESSION_ID: &str = "anon_session_id";
     pub const ANON_USER_ID: &str = "anon_user_id";
 
     /// What the expressions name in each table.
@@ -97,6 +98,7 @@ pub(super) mod attr {
         COMPLETED_AT,
         USED_AT,
         ANON_REFRESH_TOKEN,
+        ANON_SESSION_ID,
         ANON_USER_ID,
         TTL,
     ];
@@ -279,6 +281,10 @@ pub(super) struct AttemptItem {
     login_code_hash: String,
     created_at: i64,
     expires_at: i64,
+    /// Empty on attempts written before tokens were sealed: they cannot be
+    /// completed, and expire.
+    #[serde(default)]
+    sealed_poll_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -287,6 +293,8 @@ pub(super) struct AttemptItem {
     used_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anon_refresh_token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    anon_session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anon_user_id: Option<String>,
     ttl: i64,
@@ -301,10 +309,12 @@ impl From<&CliAttempt> for AttemptItem {
             login_code_hash: a.login_code_hash.as_str().to_owned(),
             created_at: a.created_at_millis,
             expires_at: a.expires_at_millis,
+            sealed_poll_key: a.sealed_poll_key.clone(),
             refresh_token: a.refresh_token.clone(),
             completed_at: a.completed_at_millis,
             used_at: a.used_at_millis,
             anon_refresh_token: a.anon_refresh_token.clone(),
+            anon_session_id: a.anon_session_id.clone(),
             anon_user_id: a.anon_user_id.clone(),
             ttl: ttl_seconds(a.retain_until_millis()),
         }
@@ -320,10 +330,12 @@ impl From<AttemptItem> for CliAttempt {
             login_code_hash: SecretHash::from_stored(i.login_code_hash),
             created_at_millis: i.created_at,
             expires_at_millis: i.expires_at,
+            sealed_poll_key: i.sealed_poll_key,
             refresh_token: i.refresh_token,
             completed_at_millis: i.completed_at,
             used_at_millis: i.used_at,
             anon_refresh_token: i.anon_refresh_token,
+            anon_session_id: i.anon_session_id,
             anon_user_id: i.anon_user_id,
         }
     }

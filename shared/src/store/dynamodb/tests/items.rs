@@ -62,8 +62,16 @@ fn a_session_item_carries_the_session_attributes() {
 
 #[test]
 fn a_full_attempt_item_carries_the_attempt_attributes() {
-    let mut attempt =
-        CliAttempt::create("p", 1_000, 60_000, Some(("a.b".into(), "u".into()))).attempt;
+    let mut attempt = CliAttempt::create(
+        "p",
+        1_000,
+        60_000,
+        Some((
+            format!("{}.{}", crate::secret::random_id(), "s".repeat(43)),
+            "u".into(),
+        )),
+    )
+    .attempt;
     attempt.refresh_token = Some("r.t".into());
     attempt.completed_at_millis = Some(2_000);
     attempt.used_at_millis = Some(3_000);
