@@ -133,13 +133,19 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.create_attempt(a).await
     }
-    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
+    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         self.check()?;
-        self.inner.pick_up(key, now).await
+        self.inner.pick_up(key, now, request).await
     }
-    async fn complete(&self, key: &AttemptKey, rt: &str, now: Millis) -> StoreResult<bool> {
+    async fn complete(
+        &self,
+        key: &AttemptKey,
+        rt: &str,
+        now: Millis,
+        request: &str,
+    ) -> StoreResult<bool> {
         self.check()?;
-        self.inner.complete(key, rt, now).await
+        self.inner.complete(key, rt, now, request).await
     }
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
         self.check()?;

@@ -371,3 +371,109 @@ async fn dynamodb_local_stopped_mid_run() {
         .await;
     assert_unavailable(&r);
 }
+
+/// Turns the answer of the next `UpdateItem` into a 500 after DynamoDB
+/// committed it: the write happened, its answer is lost, and the SDK
+/// retries the very same request.
+#[derive(Debug, Clone, Default)]
+struct LoseNextUpdateAnswer {
+    armed: Arc<std::sync::atomic::AtomicBool>,
+    this_one: Arc<std::sync::atomic::AtomicBool>,
+    lost: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl aws_smithy_runtime_api::client::interceptors::Intercept for LoseNextUpdateAnswer {
+    fn name(&self) -> &'static str {
+        "LoseNextUpdateAnswer"
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &aws_smithy_runtime_api::client::interceptors::context::BeforeTransmitInterceptorContextRef<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        let update = context
+            .request()
+            .headers()
+            .get("x-amz-target")
+            .is_some_and(|t| t.ends_with(".UpdateItem"));
+        self.this_one
+            .store(update && self.armed.swap(false, SeqCst), SeqCst);
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut<'_>,
+        _: &aws_smithy_runtime_api::client::runtime_components::RuntimeComponents,
+        _: &mut aws_smithy_types::config_bag::ConfigBag,
+    ) -> Result<(), aws_smithy_runtime_api::box_error::BoxError> {
+        use std::sync::atomic::Ordering::SeqCst;
+        if self.this_one.swap(false, SeqCst) {
+            *context.response_mut().status_mut() = 500u16.try_into()?;
+            self.lost.fetch_add(1, SeqCst);
+        }
+        Ok(())
+    }
+}
+
+/// Exactly once survives a lost answer: when DynamoDB commits the pickup or
+/// the complete and the answer is lost (the SDK then retries the same
+/// write), the request still succeeds, with the token, instead of hearing
+/// `used` or "Invalid login code" for its own success.
+#[tokio::test]
+async fn a_committed_write_whose_answer_is_lost_still_succeeds() {
+    use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
+    use std::sync::atomic::Ordering::SeqCst;
+    cli_auth_tests::dynamodb_endpoint();
+    let fault = LoseNextUpdateAnswer::default();
+    let client = cli_auth_core::store::dynamodb::client::from_env(vec![SharedInterceptor::new(
+        fault.clone(),
+    )])
+    .await;
+    let store = DynamoStore::new(client, unique_tables());
+    store.create_tables().await.expect("tables");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seeded = seed_project(store.as_ref(), true).await;
+    let app = app(Arc::clone(&store), Arc::new(ManualClock::new(T0)));
+    let browser =
+        cli_auth_tests::seed_user(store.as_ref(), &seeded.project.id, false, T0, 3_600_000).await;
+    let post = |path: &str, body: Value| Req::post(path).client(&seeded).json(body);
+    let attempt = post("/api/v1/auth/cli", json!({})).send(&app).await;
+    let (polling, login) = (attempt.string("polling_code"), attempt.string("login_code"));
+
+    fault.armed.store(true, SeqCst);
+    let r = post(
+        "/api/v1/auth/cli/complete",
+        json!({"login_code": login, "refresh_token": browser.refresh_token}),
+    )
+    .send(&app)
+    .await;
+    assert_eq!(fault.lost.load(SeqCst), 1, "the complete's answer was lost");
+    assert_eq!(
+        (r.status, &r.json),
+        (200, &json!({"success": true})),
+        "{r:?}"
+    );
+
+    fault.armed.store(true, SeqCst);
+    let r = post("/api/v1/auth/cli/poll", json!({"polling_code": polling}))
+        .send(&app)
+        .await;
+    assert_eq!(fault.lost.load(SeqCst), 2, "the pickup's answer was lost");
+    assert_eq!(
+        (r.status, &r.json),
+        (
+            201,
+            &json!({"status": "success", "refresh_token": browser.refresh_token})
+        ),
+        "{r:?}"
+    );
+    // Another poll, another request: the token was handed out once.
+    let r = post("/api/v1/auth/cli/poll", json!({"polling_code": polling}))
+        .send(&app)
+        .await;
+    assert_eq!(r.json["status"], json!("used"));
+}

@@ -14,6 +14,11 @@ use cli_auth_tests::{StoreKind, T0, seed_user, store};
 
 const HOUR: i64 = 3_600_000;
 
+/// A fresh request nonce: each call is its own request.
+fn request() -> String {
+    cli_auth_core::secret::random_token(16)
+}
+
 fn keys(n: &NewAttempt, project: &str) -> (AttemptKey, AttemptKey) {
     (
         AttemptKey::new(project, &n.polling_code, CodeKind::Polling),
@@ -66,30 +71,78 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     let (poll, login) = keys(&n, "p1");
     // Pending: nothing to pick up, and the failed condition returns the item.
     assert_eq!(
-        s.pick_up(&poll, T0 + 1).await.expect("poll"),
+        s.pick_up(&poll, T0 + 1, &request()).await.expect("poll"),
         PickUp::NotTaken(Some(Box::new(n.attempt.clone())))
     );
-    assert!(s.complete(&login, "rt-1", T0 + 2).await.expect("complete"));
+    assert!(
+        s.complete(&login, "rt-1", T0 + 2, &request())
+            .await
+            .expect("complete")
+    );
     let completed = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
     assert_eq!(completed.refresh_token.as_deref(), Some("rt-1"));
     assert_eq!(completed.completed_at_millis, Some(T0 + 2));
     // A second complete fails and changes nothing.
-    assert!(!s.complete(&login, "rt-2", T0 + 3).await.expect("complete"));
+    assert!(
+        !s.complete(&login, "rt-2", T0 + 3, &request())
+            .await
+            .expect("complete")
+    );
     assert_eq!(attempt(s.as_ref(), &n.attempt.id).await, Some(completed));
-    // Exactly one pickup, which removes the token.
+    // Exactly one pickup; a retry of that very request (its answer lost)
+    // gets the token again, any other request hears the attempt is used.
+    let picking = request();
     assert_eq!(
-        s.pick_up(&poll, T0 + 4).await.expect("poll"),
+        s.pick_up(&poll, T0 + 4, &picking).await.expect("poll"),
         PickUp::Taken {
             refresh_token: "rt-1".into()
         }
     );
     let used = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
-    assert_eq!(used.refresh_token, None, "the token is gone after pickup");
-    assert_eq!(used.used_at_millis, Some(T0 + 4));
     assert_eq!(
-        s.pick_up(&poll, T0 + 5).await.expect("poll"),
-        PickUp::NotTaken(Some(Box::new(used)))
+        (used.used_at_millis, used.used_by.as_deref()),
+        (Some(T0 + 4), Some(picking.as_str()))
     );
+    assert_eq!(
+        s.pick_up(&poll, T0 + 5, &picking).await.expect("retry"),
+        PickUp::Taken {
+            refresh_token: "rt-1".into()
+        }
+    );
+    assert_eq!(
+        s.pick_up(&poll, T0 + 5, &request()).await.expect("poll"),
+        PickUp::NotTaken(Some(Box::new(used.clone())))
+    );
+    assert_eq!(
+        attempt(s.as_ref(), &n.attempt.id).await,
+        Some(used),
+        "neither changed it"
+    );
+}
+
+/// The same for complete: a retry of the winning request succeeds again,
+/// changing nothing; another request is refused.
+async fn a_retried_complete_finds_its_own_write(s: Arc<dyn Store>) {
+    let n = new_attempt(s.as_ref(), None).await;
+    let (_, login) = keys(&n, "p1");
+    let completing = request();
+    assert!(
+        s.complete(&login, "rt", T0 + 1, &completing)
+            .await
+            .expect("complete")
+    );
+    let completed = attempt(s.as_ref(), &n.attempt.id).await;
+    assert!(
+        s.complete(&login, "rt", T0 + 2, &completing)
+            .await
+            .expect("retry")
+    );
+    assert!(
+        !s.complete(&login, "rt", T0 + 2, &request())
+            .await
+            .expect("another")
+    );
+    assert_eq!(attempt(s.as_ref(), &n.attempt.id).await, completed);
 }
 
 async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
@@ -101,7 +154,11 @@ async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
         AttemptKey::new("p1", &n.polling_code, CodeKind::Login),
     ];
     for key in &bad_keys {
-        assert!(!s.complete(key, "rt", T0 + 1).await.expect("complete"));
+        assert!(
+            !s.complete(key, "rt", T0 + 1, &request())
+                .await
+                .expect("complete")
+        );
         assert_eq!(
             s.claim_anon_session(key, T0 + 1).await.expect("claim"),
             Claim::NotPending
@@ -113,19 +170,23 @@ async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
     );
     // Complete with the right login code, then try to pick up with bad polling keys.
     let (poll, login) = keys(&n, "p1");
-    assert!(s.complete(&login, "rt", T0 + 1).await.expect("complete"));
+    assert!(
+        s.complete(&login, "rt", T0 + 1, &request())
+            .await
+            .expect("complete")
+    );
     for key in [
         AttemptKey::new("p1", &other, CodeKind::Polling),
         AttemptKey::new("p2", &n.polling_code, CodeKind::Polling),
         AttemptKey::new("p1", &n.login_code, CodeKind::Polling),
     ] {
         assert!(matches!(
-            s.pick_up(&key, T0 + 2).await.expect("poll"),
+            s.pick_up(&key, T0 + 2, &request()).await.expect("poll"),
             PickUp::NotTaken(Some(_))
         ));
     }
     assert!(matches!(
-        s.pick_up(&poll, T0 + 2).await.expect("poll"),
+        s.pick_up(&poll, T0 + 2, &request()).await.expect("poll"),
         PickUp::Taken { .. }
     ));
 }
@@ -134,19 +195,27 @@ async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
     let (n, _) = anon_attempt(s.as_ref()).await;
     let (poll, login) = keys(&n, "p1");
     let late = T0 + HOUR;
-    assert!(!s.complete(&login, "rt", late).await.expect("complete"));
+    assert!(
+        !s.complete(&login, "rt", late, &request())
+            .await
+            .expect("complete")
+    );
     assert_eq!(
         s.claim_anon_session(&login, late).await.expect("claim"),
         Claim::NotPending
     );
     // Completed just in time, picked up too late.
-    assert!(s.complete(&login, "rt", late - 1).await.expect("complete"));
+    assert!(
+        s.complete(&login, "rt", late - 1, &request())
+            .await
+            .expect("complete")
+    );
     assert!(matches!(
-        s.pick_up(&poll, late).await.expect("poll"),
+        s.pick_up(&poll, late, &request()).await.expect("poll"),
         PickUp::NotTaken(Some(_))
     ));
     assert!(matches!(
-        s.pick_up(&poll, late - 1).await.expect("poll"),
+        s.pick_up(&poll, late - 1, &request()).await.expect("poll"),
         PickUp::Taken { .. }
     ));
 }
@@ -187,7 +256,11 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
 
     let (n, _) = anon_attempt(s.as_ref()).await;
     let (_, login) = keys(&n, "p1");
-    assert!(s.complete(&login, "rt", T0 + 1).await.expect("complete"));
+    assert!(
+        s.complete(&login, "rt", T0 + 1, &request())
+            .await
+            .expect("complete")
+    );
     let after = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
     assert_eq!(
         after.anon_refresh_token, None,
@@ -204,10 +277,14 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
         s.claim_anon_session(&ghost_login, T0).await.expect("claim"),
         Claim::NotPending
     );
-    assert!(!s.complete(&ghost_login, "rt", T0).await.expect("complete"));
+    assert!(
+        !s.complete(&ghost_login, "rt", T0, &request())
+            .await
+            .expect("complete")
+    );
     let (ghost_poll, _) = keys(&ghost, "p1");
     assert_eq!(
-        s.pick_up(&ghost_poll, T0).await.expect("poll"),
+        s.pick_up(&ghost_poll, T0, &request()).await.expect("poll"),
         PickUp::NotTaken(None)
     );
 }
@@ -619,13 +696,13 @@ async fn racing_pickups_hand_out_the_token_once(s: Arc<dyn Store>) {
     let n = new_attempt(s.as_ref(), None).await;
     let (poll, login) = keys(&n, "p1");
     assert!(
-        s.complete(&login, "the-token", T0 + 1)
+        s.complete(&login, "the-token", T0 + 1, &request())
             .await
             .expect("complete")
     );
     let racers = (0..RACERS).map(|_| {
         let (s, poll) = (Arc::clone(&s), poll.clone());
-        tokio::spawn(async move { s.pick_up(&poll, T0 + 2).await })
+        tokio::spawn(async move { s.pick_up(&poll, T0 + 2, &request()).await })
     });
     let outcomes: Vec<PickUp> = futures::future::join_all(racers)
         .await
@@ -649,7 +726,13 @@ async fn racing_completes_succeed_once(s: Arc<dyn Store>) {
     let (poll, login) = keys(&n, "p1");
     let racers = (0..RACERS).map(|i| {
         let (s, login) = (Arc::clone(&s), login.clone());
-        tokio::spawn(async move { (i, s.complete(&login, &format!("token-{i}"), T0 + 1).await) })
+        tokio::spawn(async move {
+            (
+                i,
+                s.complete(&login, &format!("token-{i}"), T0 + 1, &request())
+                    .await,
+            )
+        })
     });
     let winners: Vec<usize> = futures::future::join_all(racers)
         .await
@@ -660,7 +743,7 @@ async fn racing_completes_succeed_once(s: Arc<dyn Store>) {
     assert_eq!(winners.len(), 1, "exactly one complete wins: {winners:?}");
     // The token stored is the winner's.
     assert_eq!(
-        s.pick_up(&poll, T0 + 2).await.expect("poll"),
+        s.pick_up(&poll, T0 + 2, &request()).await.expect("poll"),
         PickUp::Taken {
             refresh_token: format!("token-{}", winners[0])
         }
@@ -706,6 +789,7 @@ macro_rules! conformance {
 conformance!(
     attempts_round_trip,
     full_lifecycle,
+    a_retried_complete_finds_its_own_write,
     wrong_code_project_or_kind_changes_nothing,
     expiry_blocks_every_transition,
     anonymous_session_is_claimed_once_and_detached_by_complete,

@@ -177,16 +177,22 @@ pub trait Store: Send + Sync {
     /// Creates an attempt (its id is fresh and random, so this never collides).
     async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()>;
     /// If the attempt is named by `key`, unexpired, completed and unused:
-    /// mark it used and remove its refresh token, returning it. Atomic.
-    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp>;
+    /// mark it used by `request` (a nonce of this one request) and return its
+    /// (sealed) refresh token. Atomic. Idempotent for that request: a retry
+    /// of the same write, whose first answer was lost after it committed,
+    /// finds its own nonce and gets the token too; any other request hears
+    /// the attempt is used.
+    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp>;
     /// If the attempt is named by `key` and pending: set its refresh token,
-    /// mark it completed, and detach any anonymous session. Atomic. Returns
-    /// whether this call completed it.
+    /// mark it completed by `request`, and detach any anonymous session.
+    /// Atomic. Returns whether this request completed it (a retried write
+    /// that finds its own nonce did).
     async fn complete(
         &self,
         key: &AttemptKey,
         refresh_token: &str,
         now: Millis,
+        request: &str,
     ) -> StoreResult<bool>;
     /// If the attempt is named by `key`, pending, and carries an anonymous
     /// session that is live (its session exists in the key's project,

@@ -216,17 +216,21 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
+    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         let mut t = self.tables();
         let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
             return Ok(PickUp::NotTaken(None));
         };
-        if !attempt.can_be_picked_up(key, now) {
+        let retried = attempt.is_named_by(key) && attempt.used_by.as_deref() == Some(request);
+        if !retried && !attempt.can_be_picked_up(key, now) {
             return Ok(PickUp::NotTaken(Some(Box::new(attempt.clone()))));
         }
-        match attempt.refresh_token.take() {
+        match attempt.refresh_token.clone() {
             Some(refresh_token) => {
-                attempt.used_at_millis = Some(now);
+                if !retried {
+                    attempt.used_at_millis = Some(now);
+                    attempt.used_by = Some(request.to_owned());
+                }
                 Ok(PickUp::Taken { refresh_token })
             }
             None => Ok(PickUp::NotTaken(Some(Box::new(attempt.clone())))),
@@ -238,16 +242,21 @@ impl Store for MemoryStore {
         key: &AttemptKey,
         refresh_token: &str,
         now: Millis,
+        request: &str,
     ) -> StoreResult<bool> {
         let mut t = self.tables();
         let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
             return Ok(false);
         };
+        if attempt.is_named_by(key) && attempt.completed_by.as_deref() == Some(request) {
+            return Ok(true);
+        }
         if !attempt.is_pending_for(key, now) {
             return Ok(false);
         }
         attempt.refresh_token = Some(refresh_token.to_owned());
         attempt.completed_at_millis = Some(now);
+        attempt.completed_by = Some(request.to_owned());
         attempt.anon_refresh_token = None;
         attempt.anon_session_id = None;
         attempt.anon_user_id = None;

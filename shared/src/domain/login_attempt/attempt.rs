@@ -34,6 +34,10 @@ pub struct CliAttempt {
     pub refresh_token: Option<String>,
     pub completed_at_millis: Option<Millis>,
     pub used_at_millis: Option<Millis>,
+    /// The nonces of the requests that completed and picked up the attempt,
+    /// so that a retry of the same write knows it succeeded.
+    pub completed_by: Option<String>,
+    pub used_by: Option<String>,
     /// The CLI's own anonymous session, sealed under the login code's key,
     /// until the browser claims it or the attempt is completed.
     pub anon_refresh_token: Option<String>,
@@ -159,6 +163,8 @@ impl CliAttempt {
             refresh_token: None,
             completed_at_millis: None,
             used_at_millis: None,
+            completed_by: None,
+            used_by: None,
             anon_refresh_token,
             anon_session_id,
             anon_user_id,

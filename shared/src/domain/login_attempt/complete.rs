@@ -137,7 +137,8 @@ async fn complete_with(
     let sealed = attempt
         .seal_refresh_token(code, &text)
         .ok_or_else(|| unreadable("the attempt's poll key"))?;
-    if store.complete(key, &sealed, now).await? {
+    let request = crate::secret::random_token(16);
+    if store.complete(key, &sealed, now, &request).await? {
         Ok(Completed::Success)
     } else {
         Err(AttemptError::InvalidLoginCode)

@@ -17,7 +17,8 @@ pub async fn poll(
 ) -> Result<PollAnswer, AttemptError> {
     let code = LocatedSecret::parse(polling_code).ok_or(AttemptError::InvalidPollingCode)?;
     let key = AttemptKey::new(project_id, &code, CodeKind::Polling);
-    let answer = match store.pick_up(&key, now).await? {
+    let request = crate::secret::random_token(16);
+    let answer = match store.pick_up(&key, now, &request).await? {
         PickUp::Taken { refresh_token } => PollAnswer::Success {
             refresh_token: open_refresh_token(&code, &refresh_token).ok_or_else(|| {
                 StoreError::Corrupt("the picked-up refresh token does not open".into())

@@ -101,40 +101,62 @@ impl DynamoStore {
         }
     }
 
-    /// Completed and unused: mark used and remove the token, returning it.
-    pub(super) async fn pick_up_token(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
+    /// Completed and unused: mark used by this request and return the
+    /// (sealed) token, which stays on the item so that a retry of this very
+    /// write, whose first answer was lost, finds its nonce and gets it too.
+    pub(super) async fn pick_up_token(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        request: &str,
+    ) -> StoreResult<PickUp> {
         let condition = [exists(attr::REFRESH_TOKEN), absent(attr::USED_AT)].join(" AND ");
-        let update = format!(
-            "SET {} = :now REMOVE {}",
-            attr::USED_AT,
-            attr::REFRESH_TOKEN
-        );
-        match self
-            .transition(key, &condition, &update, vec![], now)
-            .await?
-        {
-            Ok(old) => match attempt_from(old)?.and_then(|a| a.refresh_token) {
+        let update = format!("SET {} = :now, {} = :req", attr::USED_AT, attr::USED_BY);
+        let token = |item: Option<Item>| -> StoreResult<PickUp> {
+            match attempt_from(item)?.and_then(|a| a.refresh_token) {
                 Some(refresh_token) => Ok(PickUp::Taken { refresh_token }),
                 None => Err(StoreError::Corrupt(
                     "picked-up attempt had no refresh token".into(),
                 )),
-            },
-            Err(old) => Ok(PickUp::NotTaken(attempt_from(old)?.map(Box::new))),
+            }
+        };
+        match self
+            .transition(key, &condition, &update, vec![(":req", s(request))], now)
+            .await?
+        {
+            Ok(old) => token(old),
+            Err(old) => {
+                let attempt = attempt_from(old)?;
+                match attempt {
+                    Some(a) if a.is_named_by(key) && a.used_by.as_deref() == Some(request) => {
+                        Ok(PickUp::Taken {
+                            refresh_token: a.refresh_token.ok_or_else(|| {
+                                StoreError::Corrupt("picked-up attempt had no refresh token".into())
+                            })?,
+                        })
+                    }
+                    other => Ok(PickUp::NotTaken(other.map(Box::new))),
+                }
+            }
         }
     }
 
-    /// Pending: set the token, mark completed, detach any anonymous session.
+    /// Pending: set the token, mark completed by this request, detach any
+    /// anonymous session. A retry of this very write that finds its own
+    /// nonce completed it.
     pub(super) async fn complete_attempt(
         &self,
         key: &AttemptKey,
         refresh_token: &str,
         now: Millis,
+        request: &str,
     ) -> StoreResult<bool> {
         let condition = [absent(attr::COMPLETED_AT), absent(attr::USED_AT)].join(" AND ");
         let update = format!(
-            "SET {} = :rt, {} = :now REMOVE {}, {}, {}",
+            "SET {} = :rt, {} = :now, {} = :req REMOVE {}, {}, {}",
             attr::REFRESH_TOKEN,
             attr::COMPLETED_AT,
+            attr::COMPLETED_BY,
             attr::ANON_REFRESH_TOKEN,
             attr::ANON_SESSION_ID,
             attr::ANON_USER_ID
@@ -144,11 +166,15 @@ impl DynamoStore {
                 key,
                 &condition,
                 &update,
-                vec![(":rt", s(refresh_token))],
+                vec![(":rt", s(refresh_token)), (":req", s(request))],
                 now,
             )
             .await?;
-        Ok(outcome.is_ok())
+        Ok(match outcome {
+            Ok(_) => true,
+            Err(old) => attempt_from(old)?
+                .is_some_and(|a| a.is_named_by(key) && a.completed_by.as_deref() == Some(request)),
+        })
     }
 
     /// Reads the attempt to learn which session and user to check, reads the

@@ -53,6 +53,8 @@ pub(super) mod attr {
     pub const REFRESH_TOKEN: &str = "refresh_token";
     pub const COMPLETED_AT: &str = "completed_at";
     pub const USED_AT: &str = "used_at";
+    pub const COMPLETED_BY: &str = "completed_by";
+    pub const USED_BY: &str = "used_by";
     pub const ANON_REFRESH_TOKEN: &str = "anon_refresh_token";
     pub const ANON_SESSION_ID: &str = "anon_session_id";
     pub const ANON_USER_ID: &str = "anon_user_id";
@@ -97,6 +99,8 @@ pub(super) mod attr {
         REFRESH_TOKEN,
         COMPLETED_AT,
         USED_AT,
+        COMPLETED_BY,
+        USED_BY,
         ANON_REFRESH_TOKEN,
         ANON_SESSION_ID,
         ANON_USER_ID,
@@ -292,6 +296,10 @@ pub(super) struct AttemptItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     used_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    completed_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    used_by: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     anon_refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anon_session_id: Option<String>,
@@ -313,6 +321,8 @@ impl From<&CliAttempt> for AttemptItem {
             refresh_token: a.refresh_token.clone(),
             completed_at: a.completed_at_millis,
             used_at: a.used_at_millis,
+            completed_by: a.completed_by.clone(),
+            used_by: a.used_by.clone(),
             anon_refresh_token: a.anon_refresh_token.clone(),
             anon_session_id: a.anon_session_id.clone(),
             anon_user_id: a.anon_user_id.clone(),
@@ -334,6 +344,8 @@ impl From<AttemptItem> for CliAttempt {
             refresh_token: i.refresh_token,
             completed_at_millis: i.completed_at,
             used_at_millis: i.used_at,
+            completed_by: i.completed_by,
+            used_by: i.used_by,
             anon_refresh_token: i.anon_refresh_token,
             anon_session_id: i.anon_session_id,
             anon_user_id: i.anon_user_id,

@@ -167,12 +167,18 @@ impl Store for DynamoStore {
         self.put_attempt(attempt).await
     }
 
-    async fn pick_up(&self, key: &AttemptKey, now: Millis) -> StoreResult<PickUp> {
-        self.pick_up_token(key, now).await
+    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
+        self.pick_up_token(key, now, request).await
     }
 
-    async fn complete(&self, key: &AttemptKey, token: &str, now: Millis) -> StoreResult<bool> {
-        self.complete_attempt(key, token, now).await
+    async fn complete(
+        &self,
+        key: &AttemptKey,
+        token: &str,
+        now: Millis,
+        request: &str,
+    ) -> StoreResult<bool> {
+        self.complete_attempt(key, token, now, request).await
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {

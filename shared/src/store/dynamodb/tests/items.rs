@@ -75,6 +75,8 @@ fn a_full_attempt_item_carries_the_attempt_attributes() {
     attempt.refresh_token = Some("r.t".into());
     attempt.completed_at_millis = Some(2_000);
     attempt.used_at_millis = Some(3_000);
+    attempt.completed_by = Some("c".into());
+    attempt.used_by = Some("u".into());
     let item = to_item(&AttemptItem::from(&attempt)).expect("item");
     assert_carries(&item, attr::ATTEMPT);
     assert_eq!(attempt_from(Some(item)).expect("read"), Some(attempt));
