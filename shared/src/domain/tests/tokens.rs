@@ -1,8 +1,8 @@
-//! Unit tests of `domain/tokens.rs`.
+//! Unit tests of `domain/tokens/`.
 
 use super::*;
 use crate::domain::session::Session;
-use jsonwebtoken::Validation;
+use jsonwebtoken::{Algorithm, Validation};
 
 fn user(anon: bool) -> User {
     User {

@@ -3,19 +3,21 @@
 //! keys without a key store and the JWKS endpoint publishes the public halves.
 //! Rotating the server secret rotates every key (and every `kid`).
 
+mod keys;
+mod verify;
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use jsonwebtoken::{Algorithm, DecodingKey};
-use p256::elliptic_curve::sec1::ToSec1Point as _;
-use p256::pkcs8::EncodePrivateKey as _;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+
+pub use keys::decoding_key_from_jwk;
+use keys::{SigningKey, derive_key};
+pub use verify::VerifyError;
 
 use crate::clock::Millis;
 use crate::domain::user::{RestrictedReason, User};
@@ -24,8 +26,6 @@ use crate::domain::user::{RestrictedReason, User};
 pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
 /// The shortest server secret accepted: 32 bytes.
 pub const MIN_SERVER_SECRET_BYTES: usize = 32;
-
-const HKDF_SALT: &[u8] = b"cli-auth/access-token-signing-key/v1";
 
 #[derive(Debug, thiserror::Error)]
 pub enum TokenError {
@@ -72,22 +72,6 @@ pub struct AccessClaims {
     pub requires_totp_mfa: bool,
 }
 
-/// The public half of an audience's key: what verifies its tokens.
-struct VerifyingKey {
-    kid: String,
-    decoding: DecodingKey,
-    jwk: Value,
-}
-
-struct SigningKey {
-    public: VerifyingKey,
-    /// Parsed once: parsing a PKCS#8 key per signature (as
-    /// `jsonwebtoken::EncodingKey` does) costs more than the signature.
-    key_pair: EcdsaKeyPair,
-    /// The JWS protected header, already base64url-encoded.
-    header: String,
-}
-
 /// Most audiences whose keys a process keeps (two per project it serves);
 /// past it the cache starts over, as the project cache does.
 const MAX_CACHED_AUDIENCES: usize = 4_096;
@@ -102,21 +86,6 @@ pub struct TokenIssuer {
     /// for or verified tokens of its requests' own projects: only projects
     /// that exist.
     keys: Mutex<HashMap<(usize, String), Arc<SigningKey>>>,
-}
-
-/// A verifying key found for a token: cached, or derived for it alone.
-enum Verifier {
-    Cached(Arc<SigningKey>),
-    Derived(VerifyingKey),
-}
-
-impl Verifier {
-    fn public(&self) -> &VerifyingKey {
-        match self {
-            Self::Cached(key) => &key.public,
-            Self::Derived(key) => key,
-        }
-    }
 }
 
 impl std::fmt::Debug for TokenIssuer {
@@ -200,20 +169,6 @@ impl TokenIssuer {
         Ok(key)
     }
 
-    /// The key whose `kid` is `kid`, among the audience's keys under each
-    /// secret; cached only when `cacheable`.
-    fn verifier(&self, audience: &str, kid: &str, cacheable: bool) -> Option<Verifier> {
-        (0..self.secrets.len()).find_map(|generation| {
-            let found = if cacheable {
-                Verifier::Cached(self.key_of(generation, audience).ok()?)
-            } else {
-                let secret = derive_secret_key(&self.secrets[generation], audience).ok()?;
-                Verifier::Derived(verifying_key(&secret).ok()?)
-            };
-            (found.public().kid == kid).then_some(found)
-        })
-    }
-
     /// How many audiences' keys this process holds (for the tests).
     pub fn cached_audiences(&self) -> usize {
         self.keys.lock().unwrap_or_else(|p| p.into_inner()).len()
@@ -285,59 +240,6 @@ impl TokenIssuer {
     }
 }
 
-/// HKDF-SHA256(secret) expanded with the audience into a P-256 scalar. A
-/// counter skips the (≈2⁻³² likely) outputs that are not a valid scalar.
-fn derive_secret_key(secret: &[u8], audience: &str) -> Result<p256::SecretKey, TokenError> {
-    let hk = hkdf::Hkdf::<Sha256>::new(Some(HKDF_SALT), secret);
-    for counter in 0u8..=255 {
-        let mut info = audience.as_bytes().to_vec();
-        info.push(counter);
-        let mut okm = [0u8; 32];
-        hk.expand(&info, &mut okm)
-            .map_err(|_| TokenError::Signing)?;
-        if let Ok(secret_key) = p256::SecretKey::from_slice(&okm) {
-            return Ok(secret_key);
-        }
-    }
-    Err(TokenError::Signing)
-}
-
-/// The public half of an audience's key, its `kid` and JWK.
-fn verifying_key(secret_key: &p256::SecretKey) -> Result<VerifyingKey, TokenError> {
-    let point = secret_key.public_key().to_sec1_point(false);
-    let (Some(x), Some(y)) = (point.x(), point.y()) else {
-        return Err(TokenError::Signing);
-    };
-    let kid = URL_SAFE_NO_PAD.encode(&Sha256::digest(point.as_bytes())[..12]);
-    let jwk = json!({
-        "kty": "EC",
-        "crv": "P-256",
-        "alg": "ES256",
-        "use": "sig",
-        "kid": kid,
-        "x": URL_SAFE_NO_PAD.encode(x),
-        "y": URL_SAFE_NO_PAD.encode(y),
-    });
-    let decoding = decoding_key_from_jwk(&jwk).ok_or(TokenError::Signing)?;
-    Ok(VerifyingKey { kid, decoding, jwk })
-}
-
-/// An audience's whole key: derived, its public half, the parsed key pair.
-fn derive_key(secret: &[u8], audience: &str) -> Result<SigningKey, TokenError> {
-    let secret_key = derive_secret_key(secret, audience)?;
-    let public = verifying_key(&secret_key)?;
-    let der = secret_key.to_pkcs8_der().map_err(|_| TokenError::Signing)?;
-    let key_pair = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, der.as_bytes())
-        .map_err(|_| TokenError::Signing)?;
-    let header = URL_SAFE_NO_PAD
-        .encode(json!({ "alg": "ES256", "typ": "JWT", "kid": public.kid }).to_string());
-    Ok(SigningKey {
-        public,
-        key_pair,
-        header,
-    })
-}
-
 /// The issuer as seen through one request: which base URL goes in `iss`.
 #[derive(Debug, Clone, Copy)]
 pub struct Minter<'a> {
@@ -358,94 +260,6 @@ impl Minter<'_> {
     }
 }
 
-/// Why an access token was refused.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum VerifyError {
-    /// Not a JWT of ours: malformed, wrong algorithm, bad signature.
-    Unparsable,
-    Expired {
-        expired_at_millis: i64,
-    },
-    /// A genuine token of another project.
-    OtherProject {
-        actual: String,
-    },
-}
-
-/// The parts of the claims read before the signature is checked, to choose
-/// the key (the project and audience the token says it is for).
-#[derive(Deserialize)]
-struct Unverified {
-    project_id: String,
-    aud: String,
-}
-
-impl TokenIssuer {
-    /// Verifies an access token presented for `project_id` at `now`:
-    /// signature (with the key of the audience the token names), expiry,
-    /// then project. `project_exists` says whether the store knows
-    /// `project_id`: only then are its keys cached.
-    pub fn verify(
-        &self,
-        token: &str,
-        project_id: &str,
-        project_exists: bool,
-        now: Millis,
-    ) -> Result<AccessClaims, VerifyError> {
-        let header = jsonwebtoken::decode_header(token).map_err(|_| VerifyError::Unparsable)?;
-        if header.alg != Algorithm::ES256 {
-            return Err(VerifyError::Unparsable);
-        }
-        let payload = token.split('.').nth(1).ok_or(VerifyError::Unparsable)?;
-        let peek: Unverified = URL_SAFE_NO_PAD
-            .decode(payload)
-            .ok()
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-            .ok_or(VerifyError::Unparsable)?;
-        let anonymous = peek.aud.ends_with(":anon");
-        if peek.aud != audience(&peek.project_id, anonymous) {
-            return Err(VerifyError::Unparsable);
-        }
-        // The keys of the request's own project, when it exists, are cached.
-        // Any other audience's key is derived for this check alone and kept
-        // nowhere, so forged tokens naming random projects cost a derivation
-        // each and no memory.
-        let cacheable = project_exists && peek.project_id == project_id;
-        let kid = header.kid.as_deref().ok_or(VerifyError::Unparsable)?;
-        let verifier = self
-            .verifier(&peek.aud, kid, cacheable)
-            .ok_or(VerifyError::Unparsable)?;
-        let key = verifier.public();
-        let mut validation = jsonwebtoken::Validation::new(Algorithm::ES256);
-        validation.set_audience(&[&peek.aud]);
-        validation.set_required_spec_claims(&["exp", "sub", "aud"]);
-        // Expiry is checked below against the service's clock.
-        validation.validate_exp = false;
-        let claims = jsonwebtoken::decode::<AccessClaims>(token, &key.decoding, &validation)
-            .map_err(|_| VerifyError::Unparsable)?
-            .claims;
-        if claims.is_anonymous != anonymous || claims.project_id != peek.project_id {
-            return Err(VerifyError::Unparsable);
-        }
-        if claims.exp.saturating_mul(1000) <= now {
-            return Err(VerifyError::Expired {
-                expired_at_millis: claims.exp.saturating_mul(1000),
-            });
-        }
-        if claims.project_id != project_id {
-            return Err(VerifyError::OtherProject {
-                actual: claims.project_id,
-            });
-        }
-        Ok(claims)
-    }
-}
-
-/// A verifier built only from a JWKS document, as any API would build it.
-pub fn decoding_key_from_jwk(jwk: &Value) -> Option<DecodingKey> {
-    DecodingKey::from_ec_components(jwk["x"].as_str()?, jwk["y"].as_str()?).ok()
-}
-
 #[cfg(test)]
-#[path = "tests/tokens.rs"]
+#[path = "../tests/tokens.rs"]
 mod tests;
