@@ -18,6 +18,7 @@ import { mkdtempSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
+import { chromiumLaunchOptions } from "../js/chromium.mjs";
 import { startDevServer } from "../js/dev-server.mjs";
 
 const require = createRequire(process.env.PLAYWRIGHT_FROM || import.meta.url);
@@ -37,11 +38,7 @@ before(async () => {
   // Only this run's failures leave screenshots.
   rmSync(shots, { recursive: true, force: true });
   ({ baseUrl, stop: stopServer } = await startDevServer({ project, clientKey, serverKey }));
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  browser = await chromium.launch(chromiumLaunchOptions);
 });
 
 after(async () => {

@@ -16,7 +16,8 @@ import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { startDevServer } from "../js/dev-server.mjs";
+import { chromiumLaunchOptions } from "../js/chromium.mjs";
+import { serverCall as devServerCall, startDevServer } from "../js/dev-server.mjs";
 
 const sdkFrom = process.env.SDK_FROM;
 assert.ok(sdkFrom, "set SDK_FROM to the package.json next to the SDK's node_modules");
@@ -78,11 +79,7 @@ before(async () => {
   api = await startDevServer({ project, clientKey, serverKey });
   pages = await startPages();
   pageOrigin = pages.origin;
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || "/usr/bin/chromium",
-    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-      "--disable-component-update", "--no-first-run"],
-  });
+  browser = await chromium.launch(chromiumLaunchOptions);
 });
 
 after(async () => {
@@ -91,17 +88,8 @@ after(async () => {
   api?.stop();
 });
 
-async function serverCall(path, body) {
-  const response = await fetch(`${api.baseUrl}/api/v1${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json", "x-stack-project-id": project,
-      "x-stack-access-type": "server", "x-stack-secret-server-key": serverKey,
-    },
-    body: JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-  return response.json();
+function serverCall(path, body) {
+  return devServerCall({ baseUrl: api.baseUrl, project, serverKey }, path, body);
 }
 
 /** Whether the refresh token still gives access tokens (checked from Node). */

@@ -40,3 +40,20 @@ export async function startDevServer({ project, clientKey, serverKey, env = {}, 
   });
   return { baseUrl, stop: () => server.kill() };
 }
+
+/** POSTs `body` to `path` of the dev server at `baseUrl` with server access;
+ *  fails the test unless it succeeds. */
+export async function serverCall({ baseUrl, project, serverKey }, path, body) {
+  const response = await fetch(`${baseUrl}/api/v1${path}`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "server", "x-stack-secret-server-key": serverKey,
+    },
+    body: JSON.stringify(body),
+  });
+  if (!response.ok) {
+    throw new Error(`${path}: ${response.status} ${await response.text()}`);
+  }
+  return response.json();
+}

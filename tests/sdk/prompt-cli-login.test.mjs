@@ -14,7 +14,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { startDevServer, stores } from "../js/dev-server.mjs";
+import { serverCall as devServerCall, startDevServer, stores } from "../js/dev-server.mjs";
 import { readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -48,17 +48,8 @@ after(() => {
   }
 });
 
-async function serverCall(path, body, base) {
-  const response = await fetch(`${base}/api/v1${path}`, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json", "x-stack-project-id": project,
-      "x-stack-access-type": "server", "x-stack-secret-server-key": serverKey,
-    },
-    body: JSON.stringify(body),
-  });
-  assert.ok(response.ok, `${path}: ${response.status} ${await response.clone().text()}`);
-  return response.json();
+function serverCall(path, body, baseUrl) {
+  return devServerCall({ baseUrl, project, serverKey }, path, body);
 }
 
 /** An SDK app holding only a refresh token, as Stack's own CLI builds it. */

@@ -30,18 +30,23 @@ fn every_fixture_has_an_expectation_and_every_expectation_a_fixture() {
     }
 }
 
+/// The app the fixtures run on: at `T0`, signing with the secret the
+/// fixtures' access token was signed with.
+fn fixture_app(store: &Arc<dyn cli_auth_core::domain::store::Store>) -> App {
+    App::new(
+        Arc::clone(store),
+        Arc::new(ManualClock::new(T0)),
+        TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer"),
+        Duration::from_secs(60),
+        None,
+    )
+}
+
 async fn run_all(kind: StoreKind) {
     for (name, (endpoint, text)) in fixtures() {
         let store = store(kind).await;
         seed(store.as_ref(), T0).await;
-        // The fixtures' access token was signed with this secret at T0.
-        let app = App::new(
-            Arc::clone(&store),
-            Arc::new(ManualClock::new(T0)),
-            TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer"),
-            Duration::from_secs(60),
-            None,
-        );
+        let app = fixture_app(&store);
         let request =
             lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
         let response = cli_auth_core::lambda::serve(&app, endpoint, request).await;
@@ -106,13 +111,7 @@ async fn fixtures_on_dynamodb() {
 async fn oversized_bodies_are_refused_on_the_lambda_path() {
     let store = store(StoreKind::Memory).await;
     seed(store.as_ref(), T0).await;
-    let app = App::new(
-        Arc::clone(&store),
-        Arc::new(ManualClock::new(T0)),
-        TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer"),
-        Duration::from_secs(60),
-        None,
-    );
+    let app = fixture_app(&store);
     let (endpoint, text) = fixtures()
         .remove("cli-initiate/default")
         .expect("the default initiate fixture");

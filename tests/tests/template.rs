@@ -125,10 +125,7 @@ async fn local_shape(client: &aws_sdk_dynamodb::Client, name: &str) -> Shape {
 
 #[tokio::test]
 async fn the_template_deploys_the_tables_create_tables_makes() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let template: Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
-            .expect("template.yaml is YAML");
+    let template = template();
     let store = dynamo_store(None).await;
     let client = cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await;
     let t = store.tables();

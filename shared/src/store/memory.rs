@@ -221,7 +221,7 @@ impl Store for MemoryStore {
         let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
             return Ok(PickUp::NotTaken(None));
         };
-        let retried = attempt.is_named_by(key) && attempt.used_by.as_deref() == Some(request);
+        let retried = attempt.was_picked_up_by(key, request);
         if !retried && !attempt.can_be_picked_up(key, now) {
             return Ok(PickUp::NotTaken(Some(Box::new(attempt.clone()))));
         }
@@ -248,7 +248,7 @@ impl Store for MemoryStore {
         let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
             return Ok(false);
         };
-        if attempt.is_named_by(key) && attempt.completed_by.as_deref() == Some(request) {
+        if attempt.was_completed_by(key, request) {
             return Ok(true);
         }
         if !attempt.is_pending_for(key, now) {

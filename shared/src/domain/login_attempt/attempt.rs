@@ -226,6 +226,17 @@ impl CliAttempt {
             && self.refresh_token.is_some()
     }
 
+    /// Whether the request `request`, presenting `key`, already picked this
+    /// attempt up (a retry of a write whose answer was lost).
+    pub fn was_picked_up_by(&self, key: &AttemptKey, request: &str) -> bool {
+        self.is_named_by(key) && self.used_by.as_deref() == Some(request)
+    }
+
+    /// Whether the request `request`, presenting `key`, already completed it.
+    pub fn was_completed_by(&self, key: &AttemptKey, request: &str) -> bool {
+        self.is_named_by(key) && self.completed_by.as_deref() == Some(request)
+    }
+
     /// The condition shared by every mode of `complete`: named and pending.
     pub fn is_pending_for(&self, key: &AttemptKey, now: Millis) -> bool {
         self.is_named_by(key) && self.state(now) == AttemptState::Pending

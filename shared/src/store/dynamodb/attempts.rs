@@ -112,32 +112,25 @@ impl DynamoStore {
     ) -> StoreResult<PickUp> {
         let condition = [exists(attr::REFRESH_TOKEN), absent(attr::USED_AT)].join(" AND ");
         let update = format!("SET {} = :now, {} = :req", attr::USED_AT, attr::USED_BY);
-        let token = |item: Option<Item>| -> StoreResult<PickUp> {
-            match attempt_from(item)?.and_then(|a| a.refresh_token) {
-                Some(refresh_token) => Ok(PickUp::Taken { refresh_token }),
-                None => Err(StoreError::Corrupt(
-                    "picked-up attempt had no refresh token".into(),
-                )),
-            }
-        };
-        match self
+        let (won, item) = match self
             .transition(key, &condition, &update, vec![(":req", s(request))], now)
             .await?
         {
-            Ok(old) => token(old),
-            Err(old) => {
-                let attempt = attempt_from(old)?;
-                match attempt {
-                    Some(a) if a.is_named_by(key) && a.used_by.as_deref() == Some(request) => {
-                        Ok(PickUp::Taken {
-                            refresh_token: a.refresh_token.ok_or_else(|| {
-                                StoreError::Corrupt("picked-up attempt had no refresh token".into())
-                            })?,
-                        })
-                    }
-                    other => Ok(PickUp::NotTaken(other.map(Box::new))),
-                }
-            }
+            Ok(old) => (true, old),
+            Err(old) => (false, old),
+        };
+        let attempt = attempt_from(item)?;
+        let retried = attempt
+            .as_ref()
+            .is_some_and(|a| a.was_picked_up_by(key, request));
+        if !(won || retried) {
+            return Ok(PickUp::NotTaken(attempt.map(Box::new)));
+        }
+        match attempt.and_then(|a| a.refresh_token) {
+            Some(refresh_token) => Ok(PickUp::Taken { refresh_token }),
+            None => Err(StoreError::Corrupt(
+                "picked-up attempt had no refresh token".into(),
+            )),
         }
     }
 
@@ -172,8 +165,7 @@ impl DynamoStore {
             .await?;
         Ok(match outcome {
             Ok(_) => true,
-            Err(old) => attempt_from(old)?
-                .is_some_and(|a| a.is_named_by(key) && a.completed_by.as_deref() == Some(request)),
+            Err(old) => attempt_from(old)?.is_some_and(|a| a.was_completed_by(key, request)),
         })
     }
 

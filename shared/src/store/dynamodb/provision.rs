@@ -9,6 +9,8 @@ use aws_sdk_dynamodb::types::{
     ScalarAttributeType, TimeToLiveSpecification,
 };
 
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
+
 use super::items::{SESSIONS_BY_USER, attr, unavailable};
 use super::{DynamoStore, TableNames};
 use crate::domain::store::StoreResult;
@@ -150,28 +152,15 @@ impl DynamoStore {
             request = request.global_secondary_indexes(index.create()?);
         }
         let request = request.set_attribute_definitions(Some(attributes));
-        // DynamoDB builds only a few tables with indexes at once (five, in
-        // DynamoDB Local) and refuses more with LimitExceeded: wait and retry.
-        let mut waits = LIMIT_RETRIES;
-        loop {
-            match request.clone().send().await {
-                Ok(_) => break,
-                Err(e)
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_resource_in_use_exception()) =>
-                {
-                    return self.add_missing_index(spec).await;
-                }
-                Err(e)
-                    if waits > 0
-                        && e.as_service_error()
-                            .is_some_and(|s| s.is_limit_exceeded_exception()) =>
-                {
-                    waits -= 1;
-                    tokio::time::sleep(LIMIT_WAIT).await;
-                }
-                Err(e) => return Err(unavailable(e)),
+        match while_limited(|| request.clone().send()).await {
+            Ok(_) => {}
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_in_use_exception()) =>
+            {
+                return self.add_missing_index(spec).await;
             }
+            Err(e) => return Err(unavailable(e)),
         }
         if spec.ttl {
             self.client
@@ -217,20 +206,33 @@ impl DynamoStore {
             .table_name(spec.name)
             .set_attribute_definitions(Some(index.attributes()?.to_vec()))
             .global_secondary_index_updates(index.add()?);
-        let mut waits = LIMIT_RETRIES;
-        loop {
-            match request.clone().send().await {
-                Ok(_) => return Ok(Provisioned::IndexAdded(index.name)),
-                Err(e)
-                    if waits > 0
-                        && e.as_service_error()
-                            .is_some_and(|s| s.is_limit_exceeded_exception()) =>
-                {
-                    waits -= 1;
-                    tokio::time::sleep(LIMIT_WAIT).await;
-                }
-                Err(e) => return Err(unavailable(e)),
+        while_limited(|| request.clone().send())
+            .await
+            .map_err(unavailable)?;
+        Ok(Provisioned::IndexAdded(index.name))
+    }
+}
+
+/// Runs `send` again while DynamoDB answers LimitExceeded: it builds only a
+/// few tables or indexes at once (five, in DynamoDB Local) and refuses more.
+async fn while_limited<T, E, R, F, Fut>(mut send: F) -> Result<T, SdkError<E, R>>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata,
+{
+    let mut waits = LIMIT_RETRIES;
+    loop {
+        match send().await {
+            Err(e)
+                if waits > 0
+                    && e.as_service_error().and_then(|s| s.code())
+                        == Some("LimitExceededException") =>
+            {
+                waits -= 1;
+                tokio::time::sleep(LIMIT_WAIT).await;
             }
+            other => return other,
         }
     }
 }
