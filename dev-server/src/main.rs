@@ -10,6 +10,7 @@ use cli_auth_core::clock::{Clock as _, SystemClock};
 use cli_auth_core::config::Settings;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::secret::{random_id, random_token};
+use cli_auth_core::server_secret::ServerSecrets;
 use cli_auth_core::store::dynamodb::DynamoStore;
 use cli_auth_core::store::memory::MemoryStore;
 use cli_auth_dev::confirm::{CONFIRM_PATH, ConfirmPages};
@@ -78,12 +79,14 @@ async fn main() -> anyhow::Result<()> {
         }
     };
 
-    let secret = match std::env::var("CLI_AUTH_SERVER_SECRET") {
-        Ok(s) if !s.is_empty() => s,
-        _ => random_token(32),
-    };
-    let tokens =
-        cli_auth_core::config::token_issuer(secret.as_bytes(), settings.access_token_ttl_seconds)?;
+    // As a function does (Secrets Manager or the environment), else a fresh
+    // secret: tokens then last as long as the process.
+    let secrets = cli_auth_core::server_secret::from_configured_source(
+        &cli_auth_core::aws::config_from_env().await,
+    )
+    .await?
+    .unwrap_or_else(|| ServerSecrets::new(random_token(32).into_bytes(), Vec::new()));
+    let tokens = secrets.token_issuer(settings.access_token_ttl_seconds)?;
 
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
     let project_id = var("CLI_AUTH_DEV_PROJECT_ID").unwrap_or_else(random_id);

@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-use crate::domain::tokens::{DEFAULT_ACCESS_TOKEN_TTL_SECONDS, TokenError, TokenIssuer};
+use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
+use crate::server_secret::ServerSecrets;
 use crate::store::dynamodb::TableNames;
 
 #[derive(Debug, thiserror::Error)]
@@ -79,24 +80,36 @@ impl Settings {
     }
 }
 
-/// `CLI_AUTH_SERVER_SECRET`: the secret all signing keys derive from.
-pub fn server_secret() -> Result<Vec<u8>, ConfigError> {
-    var("CLI_AUTH_SERVER_SECRET")
-        .map(String::into_bytes)
-        .ok_or(ConfigError::Missing("CLI_AUTH_SERVER_SECRET"))
+/// Where the server secrets come from ([`crate::server_secret`]).
+#[derive(Debug)]
+pub enum SecretSource {
+    /// `CLI_AUTH_SERVER_SECRET_ID`: a Secrets Manager secret (name or ARN),
+    /// read when the process starts; the template's way.
+    SecretsManager(String),
+    /// `CLI_AUTH_SERVER_SECRET`, and during a rotation
+    /// `CLI_AUTH_PREVIOUS_SERVER_SECRET` (verifies only): for local work.
+    Environment(ServerSecrets),
 }
 
-/// `CLI_AUTH_PREVIOUS_SERVER_SECRET`, during a rotation: the secret the
-/// current one replaced, whose keys still verify (none when unset or empty).
-pub fn previous_server_secret() -> Option<Vec<u8>> {
-    var("CLI_AUTH_PREVIOUS_SERVER_SECRET").map(String::into_bytes)
-}
-
-/// The token issuer of the configured secrets.
-pub fn token_issuer(secret: &[u8], ttl_seconds: i64) -> Result<TokenIssuer, TokenError> {
-    let tokens = TokenIssuer::new(secret, ttl_seconds)?;
-    match previous_server_secret() {
-        Some(previous) => tokens.with_previous(&previous),
-        None => Ok(tokens),
+/// The configured source of the server secrets; `None` when neither
+/// variable is set, an error when both are (one source, never a mix).
+pub fn secret_source() -> Result<Option<SecretSource>, ConfigError> {
+    match (
+        var("CLI_AUTH_SERVER_SECRET_ID"),
+        var("CLI_AUTH_SERVER_SECRET"),
+    ) {
+        (Some(_), Some(_)) => Err(ConfigError::Invalid {
+            name: "CLI_AUTH_SERVER_SECRET",
+            reason: "set it or CLI_AUTH_SERVER_SECRET_ID, not both".into(),
+        }),
+        (Some(id), None) => Ok(Some(SecretSource::SecretsManager(id))),
+        (None, Some(secret)) => Ok(Some(SecretSource::Environment(ServerSecrets::new(
+            secret.into_bytes(),
+            var("CLI_AUTH_PREVIOUS_SERVER_SECRET")
+                .map(String::into_bytes)
+                .into_iter()
+                .collect(),
+        )))),
+        (None, None) => Ok(None),
     }
 }

@@ -1,5 +1,6 @@
 //! The Lambda entry point shared by every function binary: build the app
-//! once (DynamoDB client, keys, caches), then serve API Gateway events.
+//! once (the server secret, DynamoDB client, keys, caches), then serve API
+//! Gateway events.
 
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -13,8 +14,10 @@ use crate::api::context::{PublicOrigin, RequestId};
 use crate::api::endpoint::{Endpoint, Handler};
 use crate::api::endpoints;
 use crate::clock::SystemClock;
-use crate::config::{Settings, server_secret};
+use crate::config::{ConfigError, Settings};
+use crate::server_secret;
 use crate::store::dynamodb::DynamoStore;
+use crate::store::dynamodb::client;
 
 /// Runs the function of endpoint `H` until the runtime stops it.
 pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
@@ -25,7 +28,15 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
             H::ROUTE.function
         )
     })?;
-    let app = Arc::new(app_from_env().await?);
+    let app = match app_from_env().await {
+        Ok(app) => Arc::new(app),
+        Err(e) => {
+            // Lambda prints the returned error's debug form; say it plainly
+            // first, in the function's log.
+            tracing::error!(error = %e, "init failed");
+            return Err(e);
+        }
+    };
     lambda_http::run(service_fn(move |request: lambda_http::Request| {
         let app = Arc::clone(&app);
         async move { Ok::<_, Infallible>(serve(&app, endpoint, request).await) }
@@ -36,9 +47,14 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
 /// The app on DynamoDB, configured from the environment.
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
     let settings = Settings::from_env()?;
-    let tokens = crate::config::token_issuer(&server_secret()?, settings.access_token_ttl_seconds)?;
-    let client = crate::store::dynamodb::client::from_env(Vec::new()).await;
-    let store = DynamoStore::new(client, settings.tables.clone());
+    let sdk = crate::aws::config_from_env().await;
+    let tokens = server_secret::from_configured_source(&sdk)
+        .await?
+        .ok_or(ConfigError::Missing(
+            "CLI_AUTH_SERVER_SECRET_ID (or, for local work, CLI_AUTH_SERVER_SECRET)",
+        ))?
+        .token_issuer(settings.access_token_ttl_seconds)?;
+    let store = DynamoStore::new(client::from_config(&sdk), settings.tables.clone());
     Ok(App::new(
         Arc::new(store),
         Arc::new(SystemClock),

@@ -15,12 +15,14 @@
 //! `docs/architecture.md` walks a request through them.
 
 pub mod api;
+pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod domain;
 pub mod lambda;
 pub mod logging;
 pub mod secret;
+pub mod server_secret;
 pub mod store;
 
 pub use api::{ApiError, App};

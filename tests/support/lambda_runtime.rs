@@ -14,6 +14,8 @@ use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::sync::Notify;
 
+use crate::secrets_manager::{FIXTURE_SECRET_ID, SecretsManagerStandIn};
+
 /// What the function posted for an invocation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -227,9 +229,12 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
         let tables = fixture_world().await;
 
         let api = RuntimeApi::start().await;
+        // As the template deploys it: the server secret from Secrets Manager.
+        let secrets_manager = SecretsManagerStandIn::with_fixture_secret().await;
         let started = Instant::now();
         let _child =
-            spawn_function(binary, function, &api, &tables).expect("start the function binary");
+            spawn_function_with_secrets_manager(binary, function, &api, &tables, &secrets_manager)
+                .expect("start the function binary");
         let outcome = api.invoke(text.as_bytes(), Duration::from_secs(30)).await;
         timings.push((name.clone(), started.elapsed()));
         let Some((status, headers, body)) = outcome.as_ref().and_then(Outcome::http) else {
@@ -237,8 +242,48 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
         };
         fixtures::check_request_id(name, text, &headers);
         fixtures::check_at_wall_clock(name, text, status, &headers, &body);
+        // Init read the secret once per stage, nothing else.
+        let mut calls: Vec<String> = secrets_manager
+            .calls()
+            .iter()
+            .map(|c| format!("{} {} {}", c.operation, c.secret_id, c.stage))
+            .collect();
+        calls.sort();
+        let read =
+            |stage: &str| format!("secretsmanager.GetSecretValue {FIXTURE_SECRET_ID} {stage}");
+        assert_eq!(
+            calls,
+            [read("AWSCURRENT"), read("AWSPENDING"), read("AWSPREVIOUS")],
+            "{name}: what {function} asked Secrets Manager"
+        );
     }
     timings
+}
+
+/// Starts the compiled function with a Secrets Manager that does not hold
+/// its secret: init must stop (the process exits, as Lambda then reports
+/// it) with a message that names the secret.
+pub async fn assert_init_stops_without_its_secret(binary: &str, function: &str) {
+    let tables = fixture_world().await;
+    let api = RuntimeApi::start().await;
+    let empty = SecretsManagerStandIn::start().await;
+    let child = spawn(binary, function, &api, &tables, Some(&empty), "info", true)
+        .expect("start the function binary");
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("init stops")
+        .expect("output");
+    assert!(!output.status.success(), "{function} exits with an error");
+    assert!(
+        api.ready_at().is_none(),
+        "{function} never asked for an invocation"
+    );
+    // Lambda sends both streams to the function's log.
+    let said = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains(FIXTURE_SECRET_ID) && said.contains("AWSCURRENT"),
+        "{function} says which secret: {said}"
+    );
 }
 
 /// Runs every `events/<function>/` fixture through the compiled function
@@ -253,6 +298,9 @@ pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
         .filter(|(name, _)| name.split('/').next() == Some(function));
     let mut logs = String::new();
     let mut secrets: Vec<String> = [
+        // Read from Secrets Manager at init, as deployed: the SDK's trace
+        // logs would print the answer.
+        String::from_utf8_lossy(fixtures::FIXTURE_SECRET).into_owned(),
         fixtures::CLIENT_KEY.to_owned(),
         fixtures::SERVER_KEY.to_owned(),
         // The secret halves of the fixtures' polling, login and refresh codes.
@@ -268,8 +316,17 @@ pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
         }
         let tables = fixture_world().await;
         let api = RuntimeApi::start().await;
-        let mut child = spawn(binary, function, &api, &tables, "trace", true)
-            .expect("start the function binary");
+        let secrets_manager = SecretsManagerStandIn::with_fixture_secret().await;
+        let mut child = spawn(
+            binary,
+            function,
+            &api,
+            &tables,
+            Some(&secrets_manager),
+            "trace",
+            true,
+        )
+        .expect("start the function binary");
         // Read the output while the function runs: a full pipe would stall it.
         let stdout = drain(child.stdout.take());
         let stderr = drain(child.stderr.take());
@@ -325,7 +382,20 @@ pub fn spawn_function(
     api: &RuntimeApi,
     tables: &cli_auth_core::store::dynamodb::TableNames,
 ) -> std::io::Result<tokio::process::Child> {
-    spawn(binary, function, api, tables, "warn", false)
+    spawn(binary, function, api, tables, None, "warn", false)
+}
+
+/// As [`spawn_function`], configured as the template configures it: the
+/// server secret is read from Secrets Manager (`secrets`, a stand-in
+/// holding [`FIXTURE_SECRET_ID`](crate::secrets_manager::FIXTURE_SECRET_ID)).
+pub fn spawn_function_with_secrets_manager(
+    binary: &str,
+    function: &str,
+    api: &RuntimeApi,
+    tables: &cli_auth_core::store::dynamodb::TableNames,
+    secrets: &SecretsManagerStandIn,
+) -> std::io::Result<tokio::process::Child> {
+    spawn(binary, function, api, tables, Some(secrets), "warn", false)
 }
 
 /// As [`spawn_function`], at the log level `rust_log`, its output captured
@@ -335,6 +405,7 @@ fn spawn(
     function: &str,
     api: &RuntimeApi,
     tables: &cli_auth_core::store::dynamodb::TableNames,
+    secrets: Option<&SecretsManagerStandIn>,
     rust_log: &str,
     capture: bool,
 ) -> std::io::Result<tokio::process::Child> {
@@ -343,7 +414,20 @@ fn spawn(
     } else {
         (std::process::Stdio::null(), std::process::Stdio::inherit())
     };
-    tokio::process::Command::new(binary)
+    let mut command = tokio::process::Command::new(binary);
+    match secrets {
+        None => command
+            .env(
+                "CLI_AUTH_SERVER_SECRET",
+                String::from_utf8_lossy(crate::fixtures::FIXTURE_SECRET).as_ref(),
+            )
+            .env_remove("CLI_AUTH_SERVER_SECRET_ID"),
+        Some(stand_in) => command
+            .env("CLI_AUTH_SERVER_SECRET_ID", FIXTURE_SECRET_ID)
+            .env("AWS_ENDPOINT_URL_SECRETS_MANAGER", stand_in.endpoint())
+            .env_remove("CLI_AUTH_SERVER_SECRET"),
+    };
+    command
         .env("AWS_LAMBDA_RUNTIME_API", api.address())
         .env("AWS_LAMBDA_FUNCTION_NAME", function)
         .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "256")
@@ -353,10 +437,7 @@ fn spawn(
             "AWS_LAMBDA_LOG_GROUP_NAME",
             format!("/aws/lambda/{function}"),
         )
-        .env(
-            "CLI_AUTH_SERVER_SECRET",
-            String::from_utf8_lossy(crate::fixtures::FIXTURE_SECRET).as_ref(),
-        )
+        .env_remove("CLI_AUTH_PREVIOUS_SERVER_SECRET")
         .env("CLI_AUTH_PROJECTS_TABLE", &tables.projects)
         .env("CLI_AUTH_USERS_TABLE", &tables.users)
         .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)

@@ -7,6 +7,7 @@ pub mod fixtures;
 pub mod iam;
 pub mod lambda_runtime;
 pub mod requests;
+pub mod secrets_manager;
 pub mod stores;
 pub mod test_app;
 
@@ -60,6 +61,12 @@ macro_rules! function_answers_its_fixtures {
             for (fixture, took) in $crate::lambda_runtime::run_fixtures(binary, $function).await {
                 println!("runtime: {fixture}: answered {took:?} after process start");
             }
+        }
+
+        #[tokio::test]
+        async fn init_stops_without_its_secret() {
+            let binary = env!(concat!("CARGO_BIN_EXE_", $function));
+            $crate::lambda_runtime::assert_init_stops_without_its_secret(binary, $function).await;
         }
     };
     ($function:literal, and_logs_no_secret_at_trace) => {

@@ -1,5 +1,5 @@
 //! Least privilege, checked: each function's IAM policy in `template.yaml`
-//! grants exactly the DynamoDB actions its endpoint performs, on exactly the
+//! grants exactly the DynamoDB and Secrets Manager actions its endpoint performs, on exactly the
 //! tables and indexes it touches; nothing missing (DynamoDB Local ignores
 //! IAM, so a missing grant would first fail in AWS), nothing unused.
 //!
@@ -32,6 +32,7 @@ fn resource(v: &Value) -> String {
             let text = t.value.as_str().unwrap_or_default();
             match t.tag.to_string().trim_start_matches('!') {
                 "GetAtt" => text.trim_end_matches(".Arn").to_owned(),
+                "Ref" => text.to_owned(),
                 "Sub" => text.replace("${", "").replace(".Arn}", ""),
                 other => format!("!{other} {text}"),
             }
@@ -48,12 +49,26 @@ fn list(v: &Value) -> Vec<&Value> {
     }
 }
 
-/// What the template grants each function (by binary name), DynamoDB only.
-fn granted() -> Needs {
+fn template() -> Value {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    let template: Value =
-        serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
-            .expect("template.yaml is YAML");
+    serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
+        .expect("template.yaml is YAML")
+}
+
+/// What every function does at init, whatever its endpoint: read the
+/// server secret the template names, one GetSecretValue per version stage
+/// (each function's runtime test asserts exactly those calls:
+/// `lambda_runtime::run_fixtures`).
+fn init_needs() -> BTreeSet<Permission> {
+    let secret =
+        &template()["Globals"]["Function"]["Environment"]["Variables"]["CLI_AUTH_SERVER_SECRET_ID"];
+    BTreeSet::from([("secretsmanager:GetSecretValue".to_owned(), resource(secret))])
+}
+
+/// What the template grants each function (by binary name): DynamoDB and
+/// Secrets Manager, the services the code calls.
+fn granted() -> Needs {
+    let template = template();
     let mut grants = Needs::new();
     let resources = template["Resources"].as_mapping().expect("Resources");
     for (_, r) in resources {
@@ -70,7 +85,7 @@ fn granted() -> Needs {
                 assert_eq!(statement["Effect"].as_str(), Some("Allow"));
                 for action in list(&statement["Action"]) {
                     let action = action.as_str().expect("action");
-                    if !action.starts_with("dynamodb:") {
+                    if !action.starts_with("dynamodb:") && !action.starts_with("secretsmanager:") {
                         continue;
                     }
                     for r in list(&statement["Resource"]) {
@@ -211,7 +226,8 @@ async fn each_function_is_granted_exactly_what_its_endpoint_does() {
     let mut problems = Vec::new();
     for endpoint in &endpoints::ALL {
         let function = endpoint.route.function;
-        let did = done.get(function).cloned().unwrap_or_default();
+        let mut did = done.get(function).cloned().unwrap_or_default();
+        did.extend(init_needs());
         let may = granted.get(function).cloned().unwrap_or_default();
         let missing: BTreeSet<_> = did.difference(&may).cloned().collect();
         let unused: BTreeSet<_> = may.difference(&did).cloned().collect();

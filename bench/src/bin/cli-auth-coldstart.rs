@@ -19,7 +19,10 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use cli_auth_tests::fixtures;
-use cli_auth_tests::lambda_runtime::{Outcome, RuntimeApi, fixture_world, spawn_function};
+use cli_auth_tests::lambda_runtime::{
+    Outcome, RuntimeApi, fixture_world, spawn_function, spawn_function_with_secrets_manager,
+};
+use cli_auth_tests::secrets_manager::SecretsManagerStandIn;
 
 #[derive(Parser)]
 #[command(about = "Cold start, per-invocation time and size of every Lambda function binary")]
@@ -36,6 +39,18 @@ struct Args {
     /// Only these binaries (default: every function and both references).
     #[arg(long)]
     only: Vec<String>,
+    /// Where the functions read the server secret at init: from Secrets
+    /// Manager (a loopback stand-in; as the template deploys them) or from
+    /// the environment (local work). The difference is the fetch's cost
+    /// here, without the network and TLS of the real service.
+    #[arg(long, value_enum, default_value = "secrets-manager")]
+    secret_from: SecretFrom,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum SecretFrom {
+    SecretsManager,
+    Environment,
 }
 
 /// The fixture each function is invoked with, again and again: one a
@@ -84,6 +99,10 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
         .as_millis() as i64;
+    let secrets_manager = match args.secret_from {
+        SecretFrom::SecretsManager => Some(SecretsManagerStandIn::with_fixture_secret().await),
+        SecretFrom::Environment => None,
+    };
     let mut subjects = Vec::new();
     for (name, event) in EVENTS {
         if !args.only.is_empty() && !args.only.iter().any(|o| o == name) {
@@ -120,7 +139,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     // emulator's JVM shares the cores) spreads evenly over all of them.
     for round in 0..=args.runs {
         for subject in &mut subjects {
-            let sample = cold_start(subject, &args).await?;
+            let sample = cold_start(subject, &args, secrets_manager.as_ref()).await?;
             if round > 0 {
                 let f = &mut subject.figures;
                 f.init.push(sample.init);
@@ -147,18 +166,27 @@ struct Sample {
 
 /// Starts the binary once with its event queued, as Lambda does, then
 /// invokes it warm `--invocations` times.
-async fn cold_start(subject: &Subject, args: &Args) -> Result<Sample, Box<dyn std::error::Error>> {
+async fn cold_start(
+    subject: &Subject,
+    args: &Args,
+    secrets_manager: Option<&SecretsManagerStandIn>,
+) -> Result<Sample, Box<dyn std::error::Error>> {
     let api = RuntimeApi::start().await;
     let event = subject.event.as_bytes();
     // Queued before exec, as Lambda holds the event that caused the start.
     let first = api.invoke_later(event);
     let started = Instant::now();
-    let _child = spawn_function(
-        &subject.path.to_string_lossy(),
-        subject.name,
-        &api,
-        &subject.tables,
-    )?;
+    let binary = subject.path.to_string_lossy();
+    let _child = match secrets_manager {
+        Some(stand_in) => spawn_function_with_secrets_manager(
+            &binary,
+            subject.name,
+            &api,
+            &subject.tables,
+            stand_in,
+        )?,
+        None => spawn_function(&binary, subject.name, &api, &subject.tables)?,
+    };
     let outcome = first.wait(Duration::from_secs(30)).await;
     let answered = Instant::now();
     let ready = api.ready_at().ok_or("the function never asked for work")?;

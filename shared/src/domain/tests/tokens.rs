@@ -157,7 +157,7 @@ fn a_previous_secret_keeps_its_tokens_valid_during_a_rotation() {
 
     let during = TokenIssuer::new(&new_secret, 600)
         .expect("issuer")
-        .with_previous(&old_secret)
+        .also_verifying(&old_secret)
         .expect("previous");
     assert!(during.verify(&old_token, "p1", true, now).is_ok());
     assert!(
@@ -212,18 +212,38 @@ fn a_previous_secret_keeps_its_tokens_valid_during_a_rotation() {
     );
     let next = TokenIssuer::new(&newer_secret, 600)
         .expect("issuer")
-        .with_previous(&new_secret)
+        .also_verifying(&new_secret)
         .expect("previous");
     assert_eq!(
         next.verify(&old_token, "p1", true, now),
         Err(VerifyError::Unparsable),
-        "only one previous secret"
+        "only the secrets it is given"
     );
     assert!(next.verify(&new_token, "p1", true, now).is_ok());
+    // A rotation's three stages: pending and previous both verify, current
+    // signs; the same secret twice is published once.
+    let three = TokenIssuer::new(&new_secret, 600)
+        .expect("issuer")
+        .also_verifying(&newer_secret)
+        .and_then(|t| t.also_verifying(&old_secret))
+        .and_then(|t| t.also_verifying(&new_secret))
+        .expect("secrets");
+    assert!(three.verify(&old_token, "p1", true, now).is_ok());
+    let newer_token = TokenIssuer::new(&newer_secret, 600)
+        .expect("issuer")
+        .access_token("http://localhost", &user(false), "s1", now)
+        .expect("token");
+    assert!(three.verify(&newer_token, "p1", true, now).is_ok());
+    assert_eq!(
+        three.jwks("p1", false).expect("jwks")["keys"]
+            .as_array()
+            .map(Vec::len),
+        Some(3)
+    );
     assert!(
         TokenIssuer::new(&new_secret, 600)
             .expect("issuer")
-            .with_previous(b"short")
+            .also_verifying(b"short")
             .is_err()
     );
 }

@@ -78,8 +78,8 @@ const MAX_CACHED_AUDIENCES: usize = 4_096;
 
 /// Mints access tokens and publishes their keys.
 pub struct TokenIssuer {
-    /// The server secret that signs, then (during a rotation) the previous
-    /// one, whose keys still verify and are still published.
+    /// The server secret that signs, then (during a rotation) the next and
+    /// the previous ones, whose keys verify and are published.
     secrets: Vec<Vec<u8>>,
     ttl_seconds: i64,
     /// Keys (by secret, then audience) of the audiences this process signed
@@ -116,15 +116,18 @@ impl TokenIssuer {
         })
     }
 
-    /// Also verifies, and publishes the keys of, the secret `previous` (a
-    /// rotation without a hard cut: tokens it signed stay valid until they
-    /// expire). Signing always uses the current secret.
-    pub fn with_previous(mut self, previous: &[u8]) -> Result<Self, TokenError> {
-        if previous.len() < MIN_SERVER_SECRET_BYTES {
+    /// Also verifies, and publishes the keys of, `secret`: during a rotation
+    /// without a hard cut, the secret that will sign next (its keys are
+    /// known everywhere before any token carries them) or the one that
+    /// signed before (its tokens stay valid until they expire). Signing
+    /// always uses the secret given to [`TokenIssuer::new`].
+    pub fn also_verifying(mut self, secret: &[u8]) -> Result<Self, TokenError> {
+        if secret.len() < MIN_SERVER_SECRET_BYTES {
             return Err(TokenError::SecretTooShort);
         }
-        self.secrets.truncate(1);
-        self.secrets.push(previous.to_vec());
+        if !self.secrets.iter().any(|known| known.as_slice() == secret) {
+            self.secrets.push(secret.to_vec());
+        }
         Ok(self)
     }
 
