@@ -3,7 +3,6 @@
 use std::time::Duration;
 
 use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
-use crate::server_secret::ServerSecrets;
 use crate::store::dynamodb::TableNames;
 
 #[derive(Debug, thiserror::Error)]
@@ -80,15 +79,18 @@ impl Settings {
     }
 }
 
-/// Where the server secrets come from ([`crate::server_secret`]).
+/// Where the server secrets come from (read by `crate::server_secret`).
 #[derive(Debug)]
 pub enum SecretSource {
     /// `CLI_AUTH_SERVER_SECRET_ID`: a Secrets Manager secret (name or ARN),
     /// read when the process starts; the template's way.
     SecretsManager(String),
-    /// `CLI_AUTH_SERVER_SECRET`, and during a rotation
+    /// `CLI_AUTH_SERVER_SECRET` (signs), and during a rotation
     /// `CLI_AUTH_PREVIOUS_SERVER_SECRET` (verifies only): for local work.
-    Environment(ServerSecrets),
+    Environment {
+        signing: Vec<u8>,
+        previous: Option<Vec<u8>>,
+    },
 }
 
 /// The configured source of the server secrets; `None` when neither
@@ -103,13 +105,10 @@ pub fn secret_source() -> Result<Option<SecretSource>, ConfigError> {
             reason: "set it or CLI_AUTH_SERVER_SECRET_ID, not both".into(),
         }),
         (Some(id), None) => Ok(Some(SecretSource::SecretsManager(id))),
-        (None, Some(secret)) => Ok(Some(SecretSource::Environment(ServerSecrets::new(
-            secret.into_bytes(),
-            var("CLI_AUTH_PREVIOUS_SERVER_SECRET")
-                .map(String::into_bytes)
-                .into_iter()
-                .collect(),
-        )))),
+        (None, Some(secret)) => Ok(Some(SecretSource::Environment {
+            signing: secret.into_bytes(),
+            previous: var("CLI_AUTH_PREVIOUS_SERVER_SECRET").map(String::into_bytes),
+        })),
         (None, None) => Ok(None),
     }
 }

@@ -77,7 +77,10 @@ pub async fn from_configured_source(
 ) -> Result<Option<ServerSecrets>, ServerSecretError> {
     match crate::config::secret_source()? {
         None => Ok(None),
-        Some(SecretSource::Environment(secrets)) => Ok(Some(secrets)),
+        Some(SecretSource::Environment { signing, previous }) => Ok(Some(ServerSecrets::new(
+            signing,
+            previous.into_iter().collect(),
+        ))),
         Some(SecretSource::SecretsManager(id)) => {
             from_secrets_manager(&Client::new(sdk), &id).await.map(Some)
         }

@@ -98,6 +98,11 @@ const RULES: &[(&str, &[&str])] = &[
     ),
     ("clock.rs", &["crate::"]),
     ("secret.rs", &["crate::"]),
+    ("aws.rs", &["crate::"]),
+    (
+        "server_secret.rs",
+        &["crate::api", "crate::store", "crate::lambda"],
+    ),
 ];
 
 #[test]
