@@ -139,6 +139,7 @@ impl ConfirmPages {
                 let state = match a.state(SystemClock.now_millis()) {
                     AttemptState::Expired => "expired",
                     AttemptState::Used | AttemptState::Completed => "approved",
+                    AttemptState::Refused(refusal) => refusal.as_str(),
                     AttemptState::Pending => "pending",
                 };
                 json!({

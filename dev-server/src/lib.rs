@@ -10,6 +10,7 @@ use std::sync::Arc;
 use bytes::Bytes;
 use cli_auth_core::App;
 use cli_auth_core::api::KnownError;
+use cli_auth_core::api::context::SourceIp;
 use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::store::Store;
@@ -43,17 +44,24 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
             () = &mut shutdown => return,
         };
-        let Ok((stream, _peer)) = accepted else {
+        let Ok((stream, peer)) = accepted else {
             continue;
         };
         let app = Arc::clone(&app);
         let pages = pages.clone();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(move |request| {
-                let app = Arc::clone(&app);
-                let pages = pages.clone();
-                async move { Ok::<_, Infallible>(handle(&app, pages.as_deref(), request).await) }
-            });
+            let service = hyper::service::service_fn(
+                move |mut request: hyper::Request<Incoming>| {
+                    let app = Arc::clone(&app);
+                    let pages = pages.clone();
+                    // The socket's peer is the caller's address here, as API
+                    // Gateway's sourceIp is in AWS.
+                    request
+                        .extensions_mut()
+                        .insert(SourceIp(peer.ip().to_string()));
+                    async move { Ok::<_, Infallible>(handle(&app, pages.as_deref(), request).await) }
+                },
+            );
             // A client that hangs up mid-request is not our error to report.
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)

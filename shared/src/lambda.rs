@@ -10,7 +10,7 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, RequestExt as _, service_fn};
 
 use crate::api::App;
-use crate::api::context::{PublicOrigin, RequestId};
+use crate::api::context::{PublicOrigin, RequestId, SourceIp};
 use crate::api::endpoint::{Endpoint, Handler};
 use crate::api::endpoints;
 use crate::clock::SystemClock;
@@ -70,15 +70,20 @@ pub async fn serve(
     endpoint: &'static Endpoint,
     request: lambda_http::Request,
 ) -> http::Response<Body> {
-    let (request_id, domain) = match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(ctx)) => {
-            (ctx.request_id.clone(), ctx.domain_name.clone())
-        }
-        _ => (None, None),
+    let (request_id, domain, source_ip) = match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(ctx)) => (
+            ctx.request_id.clone(),
+            ctx.domain_name.clone(),
+            ctx.http.source_ip.clone(),
+        ),
+        _ => (None, None, None),
     };
     let (mut parts, body) = request.into_parts();
     if let Some(id) = request_id {
         parts.extensions.insert(RequestId(id));
+    }
+    if let Some(ip) = source_ip {
+        parts.extensions.insert(SourceIp(ip));
     }
     if let Some(domain) = domain {
         parts

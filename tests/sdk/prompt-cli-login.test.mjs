@@ -81,7 +81,45 @@ async function standInBrowser(url, email) {
   return user;
 }
 
+/** A signed-in browser whose user says no (contract §8, mode "deny"). */
+async function denyingBrowser(url) {
+  const loginCode = new URL(url).searchParams.get("login_code");
+  const deny = await fetch(`${new URL(url).origin}/api/v1/auth/cli/complete`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "client", "x-stack-publishable-client-key": clientKey,
+    },
+    body: JSON.stringify({ login_code: loginCode, mode: "deny" }),
+  });
+  assert.equal(deny.status, 200, await deny.clone().text());
+}
+
 for (const store of stores) for (const pkg of ["stackframe-js-latest", "stackframe-js-2.8.102"]) {
+  // Stack's SDK knows nothing of deny: it stops at the first status it does
+  // not know, instead of polling until the attempt expires.
+  test(`${pkg} on ${store}: a denied login ends promptCliLogin at once`, async () => {
+    const { baseUrl } = servers[store].main;
+    const { StackClientApp } = require(pkg);
+    const app = new StackClientApp({
+      baseUrl, projectId: project, publishableClientKey: clientKey,
+      tokenStore: "memory", noAutomaticPrefetch: true,
+    });
+    let browser = null;
+    const started = Date.now();
+    const result = await app.promptCliLogin({
+      appUrl: baseUrl,
+      waitTimeMillis: 50,
+      maxAttempts: 1000,
+      promptLink: (url) => { browser = denyingBrowser(url); },
+    });
+    await browser;
+    assert.equal(result.status, "error");
+    assert.match(String(result.error?.message ?? result.error), /Unexpected status from CLI auth polling: denied/);
+    // 1,000 polls 50 ms apart would take 50 s.
+    assert.ok(Date.now() - started < 10_000, "it stopped at once");
+  });
+
   test(`${pkg} on ${store}: promptCliLogin completes a login and the session works`, async () => {
     const { baseUrl } = servers[store].main;
     const { StackClientApp } = require(pkg);

@@ -5,10 +5,12 @@ use std::sync::Arc;
 
 use cli_auth_core::clock::Millis;
 use cli_auth_core::domain::access::AccessType;
-use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt};
+use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
-use cli_auth_core::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
+use cli_auth_core::domain::store::{
+    Claim, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
+};
 use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
 
@@ -140,12 +142,12 @@ impl Store for FaultyStore {
     async fn complete(
         &self,
         key: &AttemptKey,
-        rt: &str,
+        ending: &Ending,
         now: Millis,
         request: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Finish> {
         self.check()?;
-        self.inner.complete(key, rt, now, request).await
+        self.inner.complete(key, ending, now, request).await
     }
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
         self.check()?;

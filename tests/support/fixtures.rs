@@ -117,15 +117,24 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
     BTreeMap::from([
         (
             "cli-initiate/default",
-            JsonFields(200, &["polling_code", "login_code", "expires_at"]),
+            JsonFields(
+                200,
+                &["polling_code", "login_code", "expires_at", "interval"],
+            ),
         ),
         (
             "cli-initiate/custom-expiry",
-            JsonFields(200, &["polling_code", "login_code", "expires_at"]),
+            JsonFields(
+                200,
+                &["polling_code", "login_code", "expires_at", "interval"],
+            ),
         ),
         (
             "cli-initiate/server-access",
-            JsonFields(200, &["polling_code", "login_code", "expires_at"]),
+            JsonFields(
+                200,
+                &["polling_code", "login_code", "expires_at", "interval"],
+            ),
         ),
         ("cli-initiate/invalid-expiry", Known(400, "SCHEMA_ERROR")),
         (
@@ -154,6 +163,13 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
             Json(200, json!({"cli_session_state": "none"})),
         ),
         ("cli-complete/complete", Json(200, json!({"success": true}))),
+        ("cli-complete/deny", Json(200, json!({"success": true}))),
+        ("cli-cancel/cancel", Json(200, json!({"success": true}))),
+        (
+            "cli-cancel/invalid-code",
+            Known(400, "INVALID_POLLING_CODE"),
+        ),
+        ("cli-cancel/missing-code", Known(400, "SCHEMA_ERROR")),
         (
             "cli-complete/hexclave-headers",
             Json(200, json!({"success": true})),

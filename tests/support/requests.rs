@@ -31,6 +31,15 @@ impl Req {
         self
     }
 
+    /// The caller's address as the front end reports it (API Gateway's
+    /// `sourceIp`, the dev server's socket peer).
+    pub fn source_ip(mut self, ip: &str) -> Self {
+        self.builder = self
+            .builder
+            .extension(cli_auth_core::api::context::SourceIp(ip.to_owned()));
+        self
+    }
+
     /// `client` access with the project's publishable key.
     pub fn client(self, s: &Seeded) -> Self {
         self.access(s, AccessType::Client)

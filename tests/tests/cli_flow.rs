@@ -28,7 +28,9 @@ async fn initiate_defaults(kind: StoreKind) {
         );
     }
     assert_eq!(r.json["expires_at"], iso_millis(T0 + 2 * HOUR));
-    assert_eq!(r.json.as_object().map(|o| o.len()), Some(3));
+    // Polling advice (ours, contract §8): Stack's clients ignore it.
+    assert_eq!(r.json["interval"], json!(2));
+    assert_eq!(r.json.as_object().map(|o| o.len()), Some(4));
     // An absent body is {} too, and so is a body-less request with any content type.
     let r = Req::post("/api/v1/auth/cli")
         .client(&e.seeded)

@@ -132,3 +132,43 @@ async fn oversized_bodies_are_refused_on_the_lambda_path() {
     };
     assert!(size < 200, "{size} bytes");
 }
+
+/// Who is asking, on the Lambda path: the source IP and user agent are API
+/// Gateway's (`requestContext.http.sourceIp`, the `user-agent` header), and
+/// the login code's `check` shows them with the CLI's own `client` object.
+#[tokio::test]
+async fn the_lambda_path_records_who_is_asking() {
+    let store = store(StoreKind::Memory).await;
+    seed(store.as_ref(), T0).await;
+    let app = fixture_app(&store);
+    let (endpoint, text) = fixtures()
+        .remove("cli-initiate/default")
+        .expect("the default initiate fixture");
+    let mut event: Value = serde_json::from_str(&text).expect("fixture");
+    event["body"] =
+        json!(json!({"client": {"name": "mytool", "hostname": "ada-laptop"}}).to_string());
+    event["requestContext"]["http"]["sourceIp"] = json!("203.0.113.7");
+    event["headers"]["user-agent"] = json!("mytool/1.2.3");
+    let request = lambda_http::request::from_str(&event.to_string()).expect("event");
+    let response = cli_auth_core::lambda::serve(&app, endpoint, request).await;
+    assert_eq!(response.status().as_u16(), 200);
+    let answer: Value = match response.body() {
+        lambda_http::Body::Text(t) => serde_json::from_str(t).expect("JSON"),
+        other => panic!("unexpected body {other:?}"),
+    };
+    let check = cli_auth_tests::Req::post("/api/v1/auth/cli/complete")
+        .header("x-stack-project-id", cli_auth_tests::fixtures::PROJECT)
+        .header("x-stack-access-type", "client")
+        .header(
+            "x-stack-publishable-client-key",
+            cli_auth_tests::fixtures::CLIENT_KEY,
+        )
+        .json(json!({"login_code": answer["login_code"], "mode": "check"}))
+        .send(&app)
+        .await;
+    assert_eq!(check.status, 200, "{check:?}");
+    assert_eq!(check.json["client"]["ip"], json!("203.0.113.7"));
+    assert_eq!(check.json["client"]["user_agent"], json!("mytool/1.2.3"));
+    assert_eq!(check.json["client"]["name"], json!("mytool"));
+    assert_eq!(check.json["client"]["hostname"], json!("ada-laptop"));
+}

@@ -18,7 +18,7 @@ use cli_auth_core::clock::Clock;
 
 use cli_auth_core::api::endpoints;
 use cli_auth_tests::iam::{Needs, Permission, recorded_by_the_suite, recorder};
-use cli_auth_tests::{BASE_URL, StoreKind, TestApp, test_app, token_issuer};
+use cli_auth_tests::{BASE_URL, Req, StoreKind, TestApp, test_app, token_issuer};
 use http::Method;
 use serde_json::json;
 use serde_yaml_ng::Value;
@@ -134,6 +134,21 @@ async fn exercise(e: &TestApp) {
     assert_eq!(done.status, 200, "{done:?}");
     assert_eq!(e.poll(&polling).await.status, 201);
     assert_eq!(e.poll(&polling).await.json["status"], json!("used"));
+    // Deny and cancel (contract §8).
+    let (_, login) = e.attempt().await;
+    assert_eq!(
+        e.complete(json!({"login_code": login, "mode": "deny"}))
+            .await
+            .status,
+        200
+    );
+    let (polling, _) = e.attempt().await;
+    let r = Req::post("/api/v1/auth/cli/cancel")
+        .client(&e.seeded)
+        .json(json!({ "polling_code": polling }))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
 
     // Users and sessions.
     assert_eq!(

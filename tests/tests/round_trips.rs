@@ -58,6 +58,33 @@ impl Counted {
     }
 }
 
+/// Deny and cancel are each the one conditional write that ends an
+/// attempt, with no read before it: its failed condition hands back the
+/// attempt to tell "unknown" from "no longer pending".
+#[tokio::test]
+async fn deny_and_cancel_are_one_round_trip_each() {
+    let c = Counted::new().await;
+    for ending in ["deny", "cancel"] {
+        let r = c.call("/api/v1/auth/cli", json!({})).await;
+        let (polling, login) = (r.string("polling_code"), r.string("login_code"));
+        let (path, body) = match ending {
+            "deny" => (
+                "/api/v1/auth/cli/complete",
+                json!({"login_code": login, "mode": "deny"}),
+            ),
+            _ => ("/api/v1/auth/cli/cancel", json!({"polling_code": polling})),
+        };
+        let (r, trips) = c.counted(path, body.clone()).await;
+        assert_eq!((r.status, trips), (200, 1), "{ending}");
+        let (r, trips) = c.counted(path, body).await;
+        assert_eq!((r.status, trips), (400, 1), "{ending} again");
+        let (r, trips) = c
+            .counted("/api/v1/auth/cli/poll", json!({"polling_code": polling}))
+            .await;
+        assert_eq!((r.status, trips), (200, 1), "poll after {ending}");
+    }
+}
+
 #[tokio::test]
 async fn initiate_is_one_round_trip() {
     let c = Counted::new().await;

@@ -4,10 +4,12 @@
 use std::sync::Arc;
 
 use cli_auth_core::domain::login_attempt::attempt::open_anon_refresh_token;
-use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, NewAttempt};
+use cli_auth_core::domain::login_attempt::{
+    AttemptKey, AttemptState, CliAttempt, CodeKind, Ending, NewAttempt, Refusal,
+};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
-use cli_auth_core::domain::store::{Claim, Lookup, PickUp, Store, StoreError};
+use cli_auth_core::domain::store::{Claim, Finish, Lookup, PickUp, Store, StoreError};
 use cli_auth_core::domain::user::UserPatch;
 use cli_auth_core::secret::LocatedSecret;
 use cli_auth_tests::{StoreKind, T0, seed_user, store};
@@ -39,6 +41,22 @@ async fn anon_attempt(s: &dyn Store) -> (NewAttempt, cli_auth_tests::SeededUser)
     (n, anon)
 }
 
+/// `complete` with a token, as a yes or no: whether this request ended the
+/// attempt.
+async fn complete_with_token(
+    s: &dyn Store,
+    key: &AttemptKey,
+    token: &str,
+    now: i64,
+    request: &str,
+) -> Result<bool, StoreError> {
+    Ok(
+        s.complete(key, &Ending::Token(token.to_owned()), now, request)
+            .await?
+            == Finish::Done,
+    )
+}
+
 async fn attempt(s: &dyn Store, id: &str) -> Option<CliAttempt> {
     s.lookup(Lookup {
         attempt_id: Some(id),
@@ -47,6 +65,80 @@ async fn attempt(s: &dyn Store, id: &str) -> Option<CliAttempt> {
     .await
     .expect("lookup")
     .attempt
+}
+
+/// A refusal ends a pending attempt with the same write as a token: it
+/// records which, detaches the anonymous session, and is idempotent for
+/// the request that made it; once ended, nothing else ends it, and the
+/// failed condition hands back the attempt.
+async fn a_refusal_ends_the_attempt_once(s: Arc<dyn Store>) {
+    for refusal in [Refusal::Denied, Refusal::Cancelled] {
+        let (n, _) = anon_attempt(s.as_ref()).await;
+        let (poll, login) = keys(&n, "p1");
+        let key = if refusal == Refusal::Denied {
+            &login
+        } else {
+            &poll
+        };
+        let ending = Ending::Refused(refusal);
+        let refusing = request();
+        assert_eq!(
+            s.complete(key, &ending, T0 + 1, &refusing)
+                .await
+                .expect("end"),
+            Finish::Done
+        );
+        let ended = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
+        assert_eq!(ended.state(T0 + 2), AttemptState::Refused(refusal));
+        assert_eq!(ended.completed_at_millis, Some(T0 + 1));
+        assert_eq!(ended.refresh_token, None);
+        assert_eq!(
+            (
+                &ended.anon_refresh_token,
+                &ended.anon_session_id,
+                &ended.anon_user_id
+            ),
+            (&None, &None, &None)
+        );
+        // Its own retry succeeds; anything else finds it ended, unchanged.
+        assert_eq!(
+            s.complete(key, &ending, T0 + 2, &refusing)
+                .await
+                .expect("retry"),
+            Finish::Done
+        );
+        assert_eq!(
+            s.complete(&login, &Ending::Token("rt".into()), T0 + 2, &request())
+                .await
+                .expect("complete"),
+            Finish::NotPending(Some(Box::new(ended.clone())))
+        );
+        assert_eq!(
+            s.pick_up(&poll, T0 + 2, &request()).await.expect("poll"),
+            PickUp::NotTaken(Some(Box::new(ended.clone())))
+        );
+        assert_eq!(attempt(s.as_ref(), &n.attempt.id).await, Some(ended));
+    }
+    // After a token, a refusal fails the same way.
+    let n = new_attempt(s.as_ref(), None).await;
+    let (poll, login) = keys(&n, "p1");
+    assert!(
+        complete_with_token(&*s, &login, "rt", T0 + 1, &request())
+            .await
+            .expect("complete")
+    );
+    let completed = attempt(s.as_ref(), &n.attempt.id).await;
+    assert_eq!(
+        s.complete(
+            &poll,
+            &Ending::Refused(Refusal::Cancelled),
+            T0 + 2,
+            &request()
+        )
+        .await
+        .expect("cancel"),
+        Finish::NotPending(completed.map(Box::new))
+    );
 }
 
 async fn attempts_round_trip(s: Arc<dyn Store>) {
@@ -75,7 +167,7 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
         PickUp::NotTaken(Some(Box::new(n.attempt.clone())))
     );
     assert!(
-        s.complete(&login, "rt-1", T0 + 2, &request())
+        complete_with_token(&*s, &login, "rt-1", T0 + 2, &request())
             .await
             .expect("complete")
     );
@@ -84,7 +176,7 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     assert_eq!(completed.completed_at_millis, Some(T0 + 2));
     // A second complete fails and changes nothing.
     assert!(
-        !s.complete(&login, "rt-2", T0 + 3, &request())
+        !complete_with_token(&*s, &login, "rt-2", T0 + 3, &request())
             .await
             .expect("complete")
     );
@@ -127,18 +219,18 @@ async fn a_retried_complete_finds_its_own_write(s: Arc<dyn Store>) {
     let (_, login) = keys(&n, "p1");
     let completing = request();
     assert!(
-        s.complete(&login, "rt", T0 + 1, &completing)
+        complete_with_token(&*s, &login, "rt", T0 + 1, &completing)
             .await
             .expect("complete")
     );
     let completed = attempt(s.as_ref(), &n.attempt.id).await;
     assert!(
-        s.complete(&login, "rt", T0 + 2, &completing)
+        complete_with_token(&*s, &login, "rt", T0 + 2, &completing)
             .await
             .expect("retry")
     );
     assert!(
-        !s.complete(&login, "rt", T0 + 2, &request())
+        !complete_with_token(&*s, &login, "rt", T0 + 2, &request())
             .await
             .expect("another")
     );
@@ -155,7 +247,7 @@ async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
     ];
     for key in &bad_keys {
         assert!(
-            !s.complete(key, "rt", T0 + 1, &request())
+            !complete_with_token(&*s, key, "rt", T0 + 1, &request())
                 .await
                 .expect("complete")
         );
@@ -171,7 +263,7 @@ async fn wrong_code_project_or_kind_changes_nothing(s: Arc<dyn Store>) {
     // Complete with the right login code, then try to pick up with bad polling keys.
     let (poll, login) = keys(&n, "p1");
     assert!(
-        s.complete(&login, "rt", T0 + 1, &request())
+        complete_with_token(&*s, &login, "rt", T0 + 1, &request())
             .await
             .expect("complete")
     );
@@ -196,7 +288,7 @@ async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
     let (poll, login) = keys(&n, "p1");
     let late = T0 + HOUR;
     assert!(
-        !s.complete(&login, "rt", late, &request())
+        !complete_with_token(&*s, &login, "rt", late, &request())
             .await
             .expect("complete")
     );
@@ -206,7 +298,7 @@ async fn expiry_blocks_every_transition(s: Arc<dyn Store>) {
     );
     // Completed just in time, picked up too late.
     assert!(
-        s.complete(&login, "rt", late - 1, &request())
+        complete_with_token(&*s, &login, "rt", late - 1, &request())
             .await
             .expect("complete")
     );
@@ -257,7 +349,7 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
     let (n, _) = anon_attempt(s.as_ref()).await;
     let (_, login) = keys(&n, "p1");
     assert!(
-        s.complete(&login, "rt", T0 + 1, &request())
+        complete_with_token(&*s, &login, "rt", T0 + 1, &request())
             .await
             .expect("complete")
     );
@@ -278,7 +370,7 @@ async fn anonymous_session_is_claimed_once_and_detached_by_complete(s: Arc<dyn S
         Claim::NotPending
     );
     assert!(
-        !s.complete(&ghost_login, "rt", T0, &request())
+        !complete_with_token(&*s, &ghost_login, "rt", T0, &request())
             .await
             .expect("complete")
     );
@@ -696,7 +788,7 @@ async fn racing_pickups_hand_out_the_token_once(s: Arc<dyn Store>) {
     let n = new_attempt(s.as_ref(), None).await;
     let (poll, login) = keys(&n, "p1");
     assert!(
-        s.complete(&login, "the-token", T0 + 1, &request())
+        complete_with_token(&*s, &login, "the-token", T0 + 1, &request())
             .await
             .expect("complete")
     );
@@ -729,8 +821,7 @@ async fn racing_completes_succeed_once(s: Arc<dyn Store>) {
         tokio::spawn(async move {
             (
                 i,
-                s.complete(&login, &format!("token-{i}"), T0 + 1, &request())
-                    .await,
+                complete_with_token(&*s, &login, &format!("token-{i}"), T0 + 1, &request()).await,
             )
         })
     });
@@ -788,6 +879,7 @@ macro_rules! conformance {
 
 conformance!(
     attempts_round_trip,
+    a_refusal_ends_the_attempt_once,
     full_lifecycle,
     a_retried_complete_finds_its_own_write,
     wrong_code_project_or_kind_changes_nothing,

@@ -21,6 +21,11 @@ pub struct RequestId(pub String);
 #[derive(Debug, Clone)]
 pub struct PublicOrigin(pub String);
 
+/// The caller's source IP as the front end saw it (API Gateway's
+/// `requestContext.http.sourceIp`; the socket's peer on the dev server).
+#[derive(Debug, Clone)]
+pub struct SourceIp(pub String);
+
 /// Who is calling, as the header checks established.
 #[derive(Debug, Clone, Default)]
 pub struct Caller {
@@ -40,6 +45,8 @@ pub struct RequestInfo<'a> {
     pub headers: &'a HeaderMap,
     /// The values of the path's `{…}` segments, in order.
     pub params: Vec<String>,
+    /// The caller's source IP, when the front end told it.
+    pub source_ip: Option<&'a str>,
 }
 
 /// A handler's dependencies and its request: the store, the time, the token

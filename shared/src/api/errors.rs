@@ -51,6 +51,7 @@ impl From<AttemptError> for ApiError {
         let plain = Self::bad_request;
         match e {
             AttemptError::InvalidPollingCode => KnownError::InvalidPollingCode.into(),
+            AttemptError::NotPending => KnownError::CliAuthAttemptNotPending.into(),
             AttemptError::InvalidLoginCode => plain("Invalid login code or the code has expired"),
             AttemptError::InvalidAnonRefreshToken => plain("Invalid anon refresh token"),
             AttemptError::AnonRefreshTokenOfOtherProject => {
@@ -183,6 +184,8 @@ pub enum KnownError {
         allowed: Vec<AccessType>,
     },
     InvalidPollingCode,
+    /// Ours (contract §8): cancel of an attempt that is no longer pending.
+    CliAuthAttemptNotPending,
     UnparsableAccessToken,
     AccessTokenExpired {
         expired_at_millis: Option<i64>,
@@ -225,6 +228,7 @@ impl KnownError {
             Self::InvalidSuperSecretAdminKey(_) => "INVALID_SUPER_SECRET_ADMIN_KEY",
             Self::InsufficientAccessType { .. } => "INSUFFICIENT_ACCESS_TYPE",
             Self::InvalidPollingCode => "INVALID_POLLING_CODE",
+            Self::CliAuthAttemptNotPending => "CLI_AUTH_ATTEMPT_NOT_PENDING",
             Self::UnparsableAccessToken => "UNPARSABLE_ACCESS_TOKEN",
             Self::AccessTokenExpired { .. } => "ACCESS_TOKEN_EXPIRED",
             Self::InvalidProjectForAccessToken { .. } => "INVALID_PROJECT_FOR_ACCESS_TOKEN",
@@ -250,6 +254,7 @@ impl KnownError {
             | Self::AccessTypeWithoutProjectId(_)
             | Self::CurrentProjectNotFound(_)
             | Self::InvalidPollingCode
+            | Self::CliAuthAttemptNotPending
             | Self::CannotGetOwnUserWithoutUser
             | Self::UserIdDoesNotExist(_)
             | Self::CannotDeleteCurrentSession
@@ -292,6 +297,9 @@ impl KnownError {
                 format!("The x-stack-access-type header must be {}, but was '{actual}'.", allowed.join(" or "))
             }
             Self::InvalidPollingCode => "The polling code is invalid or does not exist.".to_owned(),
+            Self::CliAuthAttemptNotPending => {
+                "The CLI login attempt is no longer pending: it was completed, denied or cancelled, or it has expired.".to_owned()
+            }
             Self::UnparsableAccessToken => "Access token is not parsable.".to_owned(),
             Self::AccessTokenExpired { expired_at_millis } => {
                 let when = expired_at_millis

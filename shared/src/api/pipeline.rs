@@ -10,7 +10,7 @@ use tracing::Instrument as _;
 
 use super::app::App;
 use super::body;
-use super::context::{Caller, Context, RequestId, RequestInfo};
+use super::context::{Caller, Context, RequestId, RequestInfo, SourceIp};
 use super::endpoint::Endpoint;
 use super::errors::{ApiError, KnownError, MAX_BODY_BYTES};
 use super::headers::{self, stack_header};
@@ -128,6 +128,10 @@ impl App {
                 query: request.uri().query(),
                 headers: request.headers(),
                 params,
+                source_ip: request
+                    .extensions()
+                    .get::<SourceIp>()
+                    .map(|ip| ip.0.as_str()),
             },
         };
         endpoint.run(&ctx, body).await

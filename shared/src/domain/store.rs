@@ -7,7 +7,7 @@ use async_trait::async_trait;
 
 use crate::clock::Millis;
 use crate::domain::access::AccessType;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::user::{User, UserPatch};
@@ -43,6 +43,15 @@ pub struct Found {
     pub attempt: Option<CliAttempt>,
     pub session: Option<Session>,
     pub user: Option<User>,
+}
+
+/// What `complete` did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Finish {
+    /// This request ended the attempt.
+    Done,
+    /// The condition failed; the attempt as it was (if it exists at all).
+    NotPending(Option<Box<CliAttempt>>),
 }
 
 /// The outcome of the poll pickup.
@@ -183,17 +192,18 @@ pub trait Store: Send + Sync {
     /// finds its own nonce and gets the token too; any other request hears
     /// the attempt is used.
     async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp>;
-    /// If the attempt is named by `key` and pending: set its refresh token,
-    /// mark it completed by `request`, and detach any anonymous session.
-    /// Atomic. Returns whether this request completed it (a retried write
-    /// that finds its own nonce did).
+    /// If the attempt is named by `key` and pending: end it as `ending`
+    /// says (set its refresh token, or its refusal), mark it completed by
+    /// `request`, and detach any anonymous session. Atomic: one write ends an
+    /// attempt, whichever of complete, deny and cancel comes first. A retried
+    /// write that finds its own nonce did it.
     async fn complete(
         &self,
         key: &AttemptKey,
-        refresh_token: &str,
+        ending: &Ending,
         now: Millis,
         request: &str,
-    ) -> StoreResult<bool>;
+    ) -> StoreResult<Finish>;
     /// If the attempt is named by `key`, pending, and carries an anonymous
     /// session that is live (its session exists in the key's project,
     /// unexpired, and its user is still anonymous): detach that session and

@@ -10,10 +10,10 @@ use async_trait::async_trait;
 
 use crate::clock::Millis;
 use crate::domain::access::AccessType;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreError, StoreResult};
+use crate::domain::store::{Claim, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
 
@@ -240,27 +240,30 @@ impl Store for MemoryStore {
     async fn complete(
         &self,
         key: &AttemptKey,
-        refresh_token: &str,
+        ending: &Ending,
         now: Millis,
         request: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Finish> {
         let mut t = self.tables();
         let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
-            return Ok(false);
+            return Ok(Finish::NotPending(None));
         };
         if attempt.was_completed_by(key, request) {
-            return Ok(true);
+            return Ok(Finish::Done);
         }
         if !attempt.is_pending_for(key, now) {
-            return Ok(false);
+            return Ok(Finish::NotPending(Some(Box::new(attempt.clone()))));
         }
-        attempt.refresh_token = Some(refresh_token.to_owned());
+        match ending {
+            Ending::Token(sealed) => attempt.refresh_token = Some(sealed.clone()),
+            Ending::Refused(refusal) => attempt.refusal = Some(*refusal),
+        }
         attempt.completed_at_millis = Some(now);
         attempt.completed_by = Some(request.to_owned());
         attempt.anon_refresh_token = None;
         attempt.anon_session_id = None;
         attempt.anon_user_id = None;
-        Ok(true)
+        Ok(Finish::Done)
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {

@@ -339,7 +339,7 @@ pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<Value, ApiError> {
     }
 }
 
-pub(crate) fn describe(v: &Value) -> &'static str {
+pub fn describe(v: &Value) -> &'static str {
     match v {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",

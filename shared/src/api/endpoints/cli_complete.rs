@@ -1,10 +1,11 @@
 //! `POST /auth/cli/complete`: the signed-in browser checks a login attempt,
 //! claims the CLI's anonymous session, or completes the attempt with its own
-//! refresh token (contract §3).
+//! refresh token (contract §3), or denies it (§8).
 
 use super::prelude::*;
 use serde_json::json;
 
+use super::asked_by;
 use crate::api::body::{request_body, wire_enum};
 use crate::domain::login_attempt::{self, CompleteMode, Completed};
 
@@ -16,6 +17,7 @@ wire_enum! {
         Check = "check",
         ClaimAnonSession = "claim-anon-session",
         Complete = "complete",
+        Deny = "deny",
     }
 }
 
@@ -38,6 +40,7 @@ impl Handler for CliComplete {
             Mode::Complete => CompleteMode::Complete {
                 refresh_token: body.refresh_token,
             },
+            Mode::Deny => CompleteMode::Deny,
         };
         let done = login_attempt::complete(
             ctx.store,
@@ -49,9 +52,18 @@ impl Handler for CliComplete {
         )
         .await?;
         let body = match done {
-            Completed::SessionState { anonymous } => json!({
-                "cli_session_state": if anonymous { "anonymous" } else { "none" }
-            }),
+            Completed::SessionState {
+                anonymous,
+                asked_by,
+            } => {
+                let mut answer = json!({
+                    "cli_session_state": if anonymous { "anonymous" } else { "none" }
+                });
+                if let Some(asked_by) = asked_by {
+                    answer["client"] = asked_by::client_json(&asked_by);
+                }
+                answer
+            }
             Completed::Claimed {
                 access_token,
                 refresh_token,

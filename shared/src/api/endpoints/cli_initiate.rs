@@ -1,11 +1,13 @@
-//! `POST /auth/cli`: the CLI starts a login attempt (contract §3).
+//! `POST /auth/cli`: the CLI starts a login attempt (contract §3, with the
+//! polling advice of §8).
 
 use super::prelude::*;
 use serde::Serialize;
 
+use super::asked_by::{self, ClientObject};
 use crate::api::body::{Bounded, request_body};
 use crate::clock::iso_millis;
-use crate::domain::login_attempt::{self, MAX_EXPIRES_IN_MILLIS};
+use crate::domain::login_attempt::{self, InitiateRequest, MAX_EXPIRES_IN_MILLIS};
 
 pub struct CliInitiate;
 
@@ -13,6 +15,8 @@ request_body! {
     pub struct InitiateBody {
         pub expires_in_millis: Option<Bounded<1, MAX_EXPIRES_IN_MILLIS>>,
         pub anon_refresh_token: Option<String>,
+        /// Who is asking (ours, contract §8).
+        pub client: Option<ClientObject>,
     }
 }
 
@@ -21,6 +25,9 @@ struct InitiateResponse {
     polling_code: String,
     login_code: String,
     expires_at: String,
+    /// Seconds between polls, as advice (contract §8): the Stack dialect
+    /// never refuses a faster poll.
+    interval: u32,
 }
 
 impl Handler for CliInitiate {
@@ -28,20 +35,20 @@ impl Handler for CliInitiate {
     type Body = InitiateBody;
 
     async fn handle(ctx: &Context<'_>, body: InitiateBody) -> HandlerResult {
-        let initiated = login_attempt::initiate(
-            ctx.store,
-            ctx.project_id(),
-            body.expires_in_millis.map(|b| b.0),
-            body.anon_refresh_token.as_deref(),
-            ctx.now,
-        )
-        .await?;
+        let request = InitiateRequest {
+            expires_in_millis: body.expires_in_millis.map(|b| b.0),
+            anon_refresh_token: body.anon_refresh_token.as_deref(),
+            asker: asked_by::asker(ctx, body.client),
+        };
+        let initiated =
+            login_attempt::initiate(ctx.store, ctx.project_id(), request, ctx.now).await?;
         Ok(response::json(
             StatusCode::OK,
             &InitiateResponse {
                 polling_code: initiated.polling_code,
                 login_code: initiated.login_code,
                 expires_at: iso_millis(initiated.expires_at_millis),
+                interval: login_attempt::POLL_INTERVAL_SECONDS,
             },
         ))
     }

@@ -41,6 +41,7 @@ impl Handler for CliPoll {
                 let status = match other {
                     PollAnswer::Expired => "expired",
                     PollAnswer::Used => "used",
+                    PollAnswer::Refused(refusal) => refusal.as_str(),
                     _ => "waiting",
                 };
                 (

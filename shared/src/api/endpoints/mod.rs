@@ -3,6 +3,8 @@
 //! [`ALL`] is the one table of them.
 
 pub mod anonymous_sign_up;
+pub mod asked_by;
+pub mod cli_cancel;
 pub mod cli_complete;
 pub mod cli_initiate;
 pub mod cli_poll;
@@ -27,10 +29,11 @@ use super::endpoint::{Endpoint, Handler};
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`, `/auth/sessions/current` before
 /// `/auth/sessions/{id}`).
-pub static ALL: [Endpoint; 17] = [
+pub static ALL: [Endpoint; 18] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
+    Endpoint::of::<cli_cancel::CliCancel>(),
     Endpoint::of::<users_create::UsersCreate>(),
     Endpoint::of::<users_me::UsersMe>(),
     Endpoint::of::<users_me_update::UsersMeUpdate>(),

@@ -57,6 +57,7 @@ impl Parts {
                 query: None,
                 headers: &self.headers,
                 params: Vec::new(),
+                source_ip: None,
             },
         }
     }

@@ -2,8 +2,11 @@
 //!
 //! An attempt is created by the CLI (*initiate*), completed by a signed-in
 //! browser that hands over a refresh token (*complete*), and picked up by the
-//! CLI exactly once (*poll*). Its state is derived from its timestamps:
-//! expired (checked first), used, completed, pending.
+//! CLI exactly once (*poll*); or the browser denies it, or the CLI cancels
+//! it. Its state is derived from its fields: expired (checked first), used,
+//! denied, cancelled, completed, pending. Denying and cancelling end an
+//! attempt the way completing does (the same once-only write, with a
+//! refusal instead of a token), so every condition on "pending" covers them.
 
 use crate::clock::Millis;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
@@ -12,6 +15,9 @@ use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 pub const DEFAULT_EXPIRES_IN_MILLIS: i64 = 2 * 60 * 60 * 1000;
 /// Longest lifetime a CLI may ask for: 24 hours.
 pub const MAX_EXPIRES_IN_MILLIS: i64 = 24 * 60 * 60 * 1000;
+/// How often a CLI should poll, in seconds: the advice initiate gives (Stack's
+/// clients poll every 2 s already).
+pub const POLL_INTERVAL_SECONDS: u32 = 2;
 /// How long the store keeps an attempt after it expires, so that late polls
 /// still hear "expired" rather than "invalid" (DynamoDB's TTL is lazy anyway).
 pub const RETAIN_AFTER_EXPIRY_MILLIS: i64 = 24 * 60 * 60 * 1000;
@@ -32,7 +38,10 @@ pub struct CliAttempt {
     /// The refresh token handed over by `complete`, sealed under the poll
     /// key, until the one poll that picks it up.
     pub refresh_token: Option<String>,
+    /// When the attempt was completed, denied or cancelled (once).
     pub completed_at_millis: Option<Millis>,
+    /// Set when it was ended by a denial or cancellation instead of a token.
+    pub refusal: Option<Refusal>,
     pub used_at_millis: Option<Millis>,
     /// The nonces of the requests that completed and picked up the attempt,
     /// so that a retry of the same write knows it succeeded.
@@ -44,6 +53,59 @@ pub struct CliAttempt {
     /// That session's id (not a secret: the store checks it is live).
     pub anon_session_id: Option<String>,
     pub anon_user_id: Option<String>,
+    /// Who started it, shown to the person asked to approve it.
+    pub asker: Asker,
+}
+
+/// Longest `client.name` and `client.hostname` a CLI may send.
+pub const MAX_CLIENT_FIELD_CHARS: usize = 64;
+/// Longest user agent kept (longer ones are cut).
+pub const MAX_USER_AGENT_CHARS: usize = 256;
+
+/// Who started an attempt (contract §8; RFC 8628 §5.4, remote phishing):
+/// what the CLI said about itself, and what the service saw of the request,
+/// so that the person asked to approve can tell it is their own.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Asker {
+    /// The CLI's `client` object, when it sent one.
+    pub client: Option<ClientDetails>,
+    /// The caller's source IP (API Gateway's; the socket's on the dev
+    /// server).
+    pub ip: Option<String>,
+    /// The caller's `user-agent`, cut to [`MAX_USER_AGENT_CHARS`].
+    pub user_agent: Option<String>,
+}
+
+/// Who is asking, as the browser's side is shown it: the asker and when
+/// the attempt was started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedBy {
+    pub asker: Asker,
+    pub created_at_millis: Millis,
+}
+
+/// What a CLI says about itself at initiate.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientDetails {
+    /// The tool, e.g. `mytool`.
+    pub name: Option<String>,
+    /// The machine it runs on.
+    pub hostname: Option<String>,
+}
+
+impl Asker {
+    /// The asker with its user agent cut to the longest kept.
+    pub fn new(
+        client: Option<ClientDetails>,
+        ip: Option<String>,
+        user_agent: Option<&str>,
+    ) -> Self {
+        Self {
+            client,
+            ip,
+            user_agent: user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
+        }
+    }
 }
 
 /// What each sealed value is, bound into its seal with the attempt's id.
@@ -64,11 +126,44 @@ fn code_key(code: &LocatedSecret, kind: CodeKind) -> SealingKey {
     SealingKey::derive(&code.secret, purpose)
 }
 
+/// How an attempt ended without a token (contract §8).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// The signed-in browser said no (`complete` with `mode: "deny"`).
+    Denied,
+    /// The CLI gave up (`POST /auth/cli/cancel`).
+    Cancelled,
+}
+
+impl Refusal {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Denied => "denied",
+            Refusal::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        [Refusal::Denied, Refusal::Cancelled]
+            .into_iter()
+            .find(|r| r.as_str() == text)
+    }
+}
+
+/// How the one once-only write of `complete` ends a pending attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ending {
+    /// With the browser's refresh token, sealed for the polling code.
+    Token(String),
+    Refused(Refusal),
+}
+
 /// The state of an attempt at a moment, in the order the contract checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptState {
     Expired,
     Used,
+    Refused(Refusal),
     Completed,
     Pending,
 }
@@ -162,12 +257,14 @@ impl CliAttempt {
             sealed_poll_key,
             refresh_token: None,
             completed_at_millis: None,
+            refusal: None,
             used_at_millis: None,
             completed_by: None,
             used_by: None,
             anon_refresh_token,
             anon_session_id,
             anon_user_id,
+            asker: Asker::default(),
         };
         NewAttempt {
             attempt,
@@ -203,6 +300,8 @@ impl CliAttempt {
             AttemptState::Expired
         } else if self.used_at_millis.is_some() {
             AttemptState::Used
+        } else if let Some(refusal) = self.refusal {
+            AttemptState::Refused(refusal)
         } else if self.completed_at_millis.is_some() {
             AttemptState::Completed
         } else {
@@ -232,7 +331,8 @@ impl CliAttempt {
         self.is_named_by(key) && self.used_by.as_deref() == Some(request)
     }
 
-    /// Whether the request `request`, presenting `key`, already completed it.
+    /// Whether the request `request`, presenting `key`, already completed
+    /// (or denied, or cancelled) it.
     pub fn was_completed_by(&self, key: &AttemptKey, request: &str) -> bool {
         self.is_named_by(key) && self.completed_by.as_deref() == Some(request)
     }
@@ -240,6 +340,14 @@ impl CliAttempt {
     /// The condition shared by every mode of `complete`: named and pending.
     pub fn is_pending_for(&self, key: &AttemptKey, now: Millis) -> bool {
         self.is_named_by(key) && self.state(now) == AttemptState::Pending
+    }
+
+    /// Who is asking.
+    pub fn asked_by(&self) -> AskedBy {
+        AskedBy {
+            asker: self.asker.clone(),
+            created_at_millis: self.created_at_millis,
+        }
     }
 
     /// When the store may forget this attempt.
@@ -271,6 +379,7 @@ pub enum PollAnswer {
     Invalid,
     Expired,
     Used,
+    Refused(Refusal),
     Waiting,
     Success { refresh_token: String },
 }
@@ -286,6 +395,7 @@ pub fn classify_failed_poll(
         Some(a) if a.is_named_by(key) => match a.state(now) {
             AttemptState::Expired => PollAnswer::Expired,
             AttemptState::Used => PollAnswer::Used,
+            AttemptState::Refused(refusal) => PollAnswer::Refused(refusal),
             // Completed with no token would be a contradiction of the single
             // write that sets both; "waiting" is the safe answer.
             AttemptState::Completed | AttemptState::Pending => PollAnswer::Waiting,

@@ -1,33 +1,41 @@
 //! complete: the signed-in browser checks an attempt, claims the CLI's
-//! anonymous session, or completes the attempt with its own refresh token.
+//! anonymous session, completes the attempt with its own refresh token, or
+//! denies it.
 
 use super::attempt::open_anon_refresh_token;
-use super::{AttemptError, AttemptKey, CodeKind};
+use super::{AskedBy, AttemptError, AttemptKey, CodeKind, Ending, Refusal};
 use crate::clock::Millis;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Lookup, Store, StoreError};
+use crate::domain::store::{Claim, Finish, Lookup, Store, StoreError};
 use crate::domain::tokens::Minter;
 use crate::domain::user::User;
 use crate::secret::LocatedSecret;
 
-/// The three modes of `POST /auth/cli/complete`.
+/// The modes of `POST /auth/cli/complete`: Stack's three, and `deny`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CompleteMode {
     Check,
     ClaimAnonSession,
     Complete { refresh_token: Option<String> },
+    Deny,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Completed {
-    /// `check`: whether the CLI carries a live anonymous session.
-    SessionState { anonymous: bool },
+    /// `check`: whether the CLI carries a live anonymous session, and who
+    /// is asking when the CLI said who it is (so that Stack's own answer
+    /// stays byte for byte when it did not).
+    SessionState {
+        anonymous: bool,
+        asked_by: Option<AskedBy>,
+    },
     /// `claim-anon-session`: the CLI's anonymous session, now the browser's.
     Claimed {
         access_token: String,
         refresh_token: String,
     },
-    /// `complete`: the refresh token is set on the attempt.
+    /// `complete`: the refresh token is set on the attempt; `deny`: the
+    /// attempt is denied.
     Success,
 }
 
@@ -49,6 +57,20 @@ pub async fn complete(
         CompleteMode::Complete { refresh_token } => {
             complete_with(store, &key, &code, refresh_token, now).await
         }
+        CompleteMode::Deny => deny(store, &key, now).await,
+    }
+}
+
+/// `deny`: the once-only write of `complete`, ending the attempt with a
+/// refusal; no read first (the write's condition names the attempt).
+async fn deny(store: &dyn Store, key: &AttemptKey, now: Millis) -> Result<Completed, AttemptError> {
+    let request = crate::secret::random_token(16);
+    match store
+        .complete(key, &Ending::Refused(Refusal::Denied), now, &request)
+        .await?
+    {
+        Finish::Done => Ok(Completed::Success),
+        Finish::NotPending(_) => Err(AttemptError::InvalidLoginCode),
     }
 }
 
@@ -72,7 +94,11 @@ async fn check(
         }
         _ => false,
     };
-    Ok(Completed::SessionState { anonymous })
+    let asked_by = attempt.asker.client.is_some().then(|| attempt.asked_by());
+    Ok(Completed::SessionState {
+        anonymous,
+        asked_by,
+    })
 }
 
 /// `claim-anon-session`: the store detaches the live anonymous session in
@@ -138,10 +164,12 @@ async fn complete_with(
         .seal_refresh_token(code, &text)
         .ok_or_else(|| unreadable("the attempt's poll key"))?;
     let request = crate::secret::random_token(16);
-    if store.complete(key, &sealed, now, &request).await? {
-        Ok(Completed::Success)
-    } else {
-        Err(AttemptError::InvalidLoginCode)
+    match store
+        .complete(key, &Ending::Token(sealed), now, &request)
+        .await?
+    {
+        Finish::Done => Ok(Completed::Success),
+        Finish::NotPending(_) => Err(AttemptError::InvalidLoginCode),
     }
 }
 

@@ -1,6 +1,6 @@
 //! initiate: the CLI starts an attempt and receives its two codes.
 
-use super::{AttemptError, CliAttempt, DEFAULT_EXPIRES_IN_MILLIS};
+use super::{Asker, AttemptError, CliAttempt, DEFAULT_EXPIRES_IN_MILLIS};
 use crate::clock::Millis;
 use crate::domain::store::Store;
 use crate::secret::LocatedSecret;
@@ -13,26 +13,37 @@ pub struct Initiated {
     pub expires_at_millis: Millis,
 }
 
+/// What the CLI asks for, and what the service saw of it.
+#[derive(Debug, Default)]
+pub struct InitiateRequest<'a> {
+    pub expires_in_millis: Option<i64>,
+    /// The CLI's own anonymous session, offered to the browser.
+    pub anon_refresh_token: Option<&'a str>,
+    pub asker: Asker,
+}
+
 pub async fn initiate(
     store: &dyn Store,
     project_id: &str,
-    expires_in_millis: Option<i64>,
-    anon_refresh_token: Option<&str>,
+    request: InitiateRequest<'_>,
     now: Millis,
 ) -> Result<Initiated, AttemptError> {
-    let anon = match anon_refresh_token {
+    let anon = match request.anon_refresh_token {
         Some(token) => {
             let user_id = check_anon_refresh_token(store, project_id, token, now).await?;
             Some((token.to_owned(), user_id))
         }
         None => None,
     };
-    let created = CliAttempt::create(
+    let mut created = CliAttempt::create(
         project_id,
         now,
-        expires_in_millis.unwrap_or(DEFAULT_EXPIRES_IN_MILLIS),
+        request
+            .expires_in_millis
+            .unwrap_or(DEFAULT_EXPIRES_IN_MILLIS),
         anon,
     );
+    created.attempt.asker = request.asker;
     store.create_attempt(&created.attempt).await?;
     Ok(Initiated {
         polling_code: created.polling_code.expose(),

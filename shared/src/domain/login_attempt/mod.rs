@@ -8,19 +8,24 @@
 //! Round trips to the store: initiate 1 (3 with an anonymous session to
 //! validate), poll 1 in every state, complete 2 (check, complete) or 3
 //! (claim-anon-session: the attempt, its anonymous user, then the transaction
-//! that detaches the session, last, so that no fault can follow it).
+//! that detaches the session, last, so that no fault can follow it), deny
+//! and cancel 1 (the once-only write of complete, ending the attempt with a
+//! refusal instead of a token).
 
 pub mod attempt;
+mod cancel;
 mod complete;
 mod initiate;
 mod poll;
 
 pub use attempt::{
-    AttemptKey, AttemptState, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS,
-    MAX_EXPIRES_IN_MILLIS, NewAttempt, PollAnswer, RETAIN_AFTER_EXPIRY_MILLIS,
+    AskedBy, Asker, AttemptKey, AttemptState, CliAttempt, ClientDetails, CodeKind,
+    DEFAULT_EXPIRES_IN_MILLIS, Ending, MAX_CLIENT_FIELD_CHARS, MAX_EXPIRES_IN_MILLIS, NewAttempt,
+    POLL_INTERVAL_SECONDS, PollAnswer, RETAIN_AFTER_EXPIRY_MILLIS, Refusal,
 };
+pub use cancel::cancel;
 pub use complete::{CompleteMode, Completed, complete};
-pub use initiate::{Initiated, initiate};
+pub use initiate::{InitiateRequest, Initiated, initiate};
 pub use poll::poll;
 
 use crate::domain::store::StoreError;
@@ -51,6 +56,10 @@ pub enum AttemptError {
     /// complete: no refresh token was given.
     #[error("refresh token required")]
     RefreshTokenRequired,
+    /// cancel: the attempt was already completed, denied, cancelled, used,
+    /// or has expired.
+    #[error("the attempt is no longer pending")]
+    NotPending,
     /// complete: the refresh token names no live session.
     #[error("invalid refresh token")]
     InvalidRefreshToken,

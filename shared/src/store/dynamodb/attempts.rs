@@ -17,8 +17,8 @@ use aws_sdk_dynamodb::types::{
 use super::DynamoStore;
 use super::items::{AttemptItem, Item, attempt_from, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind};
-use crate::domain::store::{Claim, Lookup, PickUp, StoreError, StoreResult};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending};
+use crate::domain::store::{Claim, Finish, Lookup, PickUp, StoreError, StoreResult};
 
 /// How often a claim re-reads its attempt after losing a race.
 const CLAIM_CONFLICT_RETRIES: usize = 5;
@@ -134,20 +134,23 @@ impl DynamoStore {
         }
     }
 
-    /// Pending: set the token, mark completed by this request, detach any
-    /// anonymous session. A retry of this very write that finds its own
-    /// nonce completed it.
+    /// Pending: set the token (or the refusal), mark completed by this
+    /// request, detach any anonymous session. A retry of this very write
+    /// that finds its own nonce completed it.
     pub(super) async fn complete_attempt(
         &self,
         key: &AttemptKey,
-        refresh_token: &str,
+        ending: &Ending,
         now: Millis,
         request: &str,
-    ) -> StoreResult<bool> {
+    ) -> StoreResult<Finish> {
         let condition = [absent(attr::COMPLETED_AT), absent(attr::USED_AT)].join(" AND ");
+        let (field, value) = match ending {
+            Ending::Token(sealed) => (attr::REFRESH_TOKEN, s(sealed)),
+            Ending::Refused(refusal) => (attr::REFUSAL, s(refusal.as_str())),
+        };
         let update = format!(
-            "SET {} = :rt, {} = :now, {} = :req REMOVE {}, {}, {}",
-            attr::REFRESH_TOKEN,
+            "SET {field} = :end, {} = :now, {} = :req REMOVE {}, {}, {}",
             attr::COMPLETED_AT,
             attr::COMPLETED_BY,
             attr::ANON_REFRESH_TOKEN,
@@ -159,13 +162,16 @@ impl DynamoStore {
                 key,
                 &condition,
                 &update,
-                vec![(":rt", s(refresh_token)), (":req", s(request))],
+                vec![(":end", value), (":req", s(request))],
                 now,
             )
             .await?;
         Ok(match outcome {
-            Ok(_) => true,
-            Err(old) => attempt_from(old)?.is_some_and(|a| a.was_completed_by(key, request)),
+            Ok(_) => Finish::Done,
+            Err(old) => match attempt_from(old)? {
+                Some(a) if a.was_completed_by(key, request) => Finish::Done,
+                other => Finish::NotPending(other.map(Box::new)),
+            },
         })
     }
 

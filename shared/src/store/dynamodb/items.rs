@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
-use crate::domain::login_attempt::CliAttempt;
+use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{StoreError, StoreResult};
@@ -52,6 +52,7 @@ pub(super) mod attr {
     pub const LOGIN_CODE_HASH: &str = "login_code_hash";
     pub const REFRESH_TOKEN: &str = "refresh_token";
     pub const COMPLETED_AT: &str = "completed_at";
+    pub const REFUSAL: &str = "refusal";
     pub const USED_AT: &str = "used_at";
     pub const COMPLETED_BY: &str = "completed_by";
     pub const USED_BY: &str = "used_by";
@@ -98,6 +99,7 @@ pub(super) mod attr {
         EXPIRES_AT,
         REFRESH_TOKEN,
         COMPLETED_AT,
+        REFUSAL,
         USED_AT,
         COMPLETED_BY,
         USED_BY,
@@ -293,6 +295,9 @@ pub(super) struct AttemptItem {
     refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     completed_at: Option<i64>,
+    /// `denied` or `cancelled` ([`Refusal`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refusal: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     used_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -305,7 +310,23 @@ pub(super) struct AttemptItem {
     anon_session_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     anon_user_id: Option<String>,
+    /// Who is asking: the CLI's `client` object (a map; present when it
+    /// sent one), the source IP and the user agent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client: Option<ClientItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
     ttl: i64,
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ClientItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hostname: Option<String>,
 }
 
 impl From<&CliAttempt> for AttemptItem {
@@ -320,20 +341,35 @@ impl From<&CliAttempt> for AttemptItem {
             sealed_poll_key: a.sealed_poll_key.clone(),
             refresh_token: a.refresh_token.clone(),
             completed_at: a.completed_at_millis,
+            refusal: a.refusal.map(|r| r.as_str().to_owned()),
             used_at: a.used_at_millis,
             completed_by: a.completed_by.clone(),
             used_by: a.used_by.clone(),
             anon_refresh_token: a.anon_refresh_token.clone(),
             anon_session_id: a.anon_session_id.clone(),
             anon_user_id: a.anon_user_id.clone(),
+            client: a.asker.client.as_ref().map(|c| ClientItem {
+                name: c.name.clone(),
+                hostname: c.hostname.clone(),
+            }),
+            ip: a.asker.ip.clone(),
+            user_agent: a.asker.user_agent.clone(),
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
 }
 
-impl From<AttemptItem> for CliAttempt {
-    fn from(i: AttemptItem) -> Self {
-        Self {
+impl TryFrom<AttemptItem> for CliAttempt {
+    type Error = StoreError;
+
+    fn try_from(i: AttemptItem) -> StoreResult<Self> {
+        let refusal = match i.refusal.as_deref() {
+            None => None,
+            Some(text) => Some(Refusal::parse(text).ok_or_else(|| {
+                StoreError::Corrupt(format!("attempt {}: unknown refusal {text:?}", i.id))
+            })?),
+        };
+        Ok(Self {
             id: i.id,
             project_id: i.project_id,
             polling_code_hash: SecretHash::from_stored(i.polling_code_hash),
@@ -343,18 +379,27 @@ impl From<AttemptItem> for CliAttempt {
             sealed_poll_key: i.sealed_poll_key,
             refresh_token: i.refresh_token,
             completed_at_millis: i.completed_at,
+            refusal,
             used_at_millis: i.used_at,
             completed_by: i.completed_by,
             used_by: i.used_by,
             anon_refresh_token: i.anon_refresh_token,
             anon_session_id: i.anon_session_id,
             anon_user_id: i.anon_user_id,
-        }
+            asker: Asker {
+                client: i.client.map(|c| ClientDetails {
+                    name: c.name,
+                    hostname: c.hostname,
+                }),
+                ip: i.ip,
+                user_agent: i.user_agent,
+            },
+        })
     }
 }
 
 pub(super) fn attempt_from(item: Option<Item>) -> StoreResult<Option<CliAttempt>> {
-    item.map(|i| from_item::<AttemptItem>(i).map(CliAttempt::from))
+    item.map(|i| from_item::<AttemptItem>(i).and_then(CliAttempt::try_from))
         .transpose()
 }
 

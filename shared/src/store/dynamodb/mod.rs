@@ -31,10 +31,10 @@ pub use round_trips::RequestCounter;
 
 use crate::clock::Millis;
 use crate::domain::access::AccessType;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Found, Lookup, PickUp, Store, StoreResult};
+use crate::domain::store::{Claim, Finish, Found, Lookup, PickUp, Store, StoreResult};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
 
@@ -174,11 +174,11 @@ impl Store for DynamoStore {
     async fn complete(
         &self,
         key: &AttemptKey,
-        token: &str,
+        ending: &Ending,
         now: Millis,
         request: &str,
-    ) -> StoreResult<bool> {
-        self.complete_attempt(key, token, now, request).await
+    ) -> StoreResult<Finish> {
+        self.complete_attempt(key, ending, now, request).await
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {

@@ -47,6 +47,28 @@ fn state_checks_expiry_first() {
 }
 
 #[test]
+fn a_refused_attempt_is_neither_pending_nor_completed() {
+    let n = attempt(0);
+    let poll = AttemptKey::new("p", &n.polling_code, CodeKind::Polling);
+    let login = AttemptKey::new("p", &n.login_code, CodeKind::Login);
+    for refusal in [Refusal::Denied, Refusal::Cancelled] {
+        let mut a = n.attempt.clone();
+        a.completed_at_millis = Some(1);
+        a.refusal = Some(refusal);
+        assert_eq!(a.state(2), AttemptState::Refused(refusal));
+        assert!(!a.is_pending_for(&login, 2));
+        assert!(!a.can_be_picked_up(&poll, 2));
+        assert_eq!(
+            classify_failed_poll(Some(&a), &poll, 2),
+            PollAnswer::Refused(refusal)
+        );
+        assert_eq!(a.state(1000), AttemptState::Expired, "expiry first");
+        assert_eq!(Refusal::parse(refusal.as_str()), Some(refusal));
+    }
+    assert_eq!(Refusal::parse("approved"), None);
+}
+
+#[test]
 fn failed_polls_are_classified() {
     let n = attempt(0);
     let key = AttemptKey::new("p", &n.polling_code, CodeKind::Polling);

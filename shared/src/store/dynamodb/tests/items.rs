@@ -4,6 +4,7 @@
 use serde_json::json;
 
 use super::*;
+use crate::domain::login_attempt::{Asker, ClientDetails, Refusal};
 use crate::secret::LocatedSecret;
 
 /// Asserts that `item` carries every attribute in `named`.
@@ -77,6 +78,17 @@ fn a_full_attempt_item_carries_the_attempt_attributes() {
     attempt.used_at_millis = Some(3_000);
     attempt.completed_by = Some("c".into());
     attempt.used_by = Some("u".into());
+    // A denied attempt cannot also carry a token; the item only has to
+    // carry every attribute, and read back the same.
+    attempt.refusal = Some(Refusal::Denied);
+    attempt.asker = Asker::new(
+        Some(ClientDetails {
+            name: Some("mytool".into()),
+            hostname: Some("ada-laptop".into()),
+        }),
+        Some("203.0.113.7".into()),
+        Some("mytool/1.0"),
+    );
     let item = to_item(&AttemptItem::from(&attempt)).expect("item");
     assert_carries(&item, attr::ATTEMPT);
     assert_eq!(attempt_from(Some(item)).expect("read"), Some(attempt));
