@@ -122,13 +122,16 @@ async fn main() -> anyhow::Result<()> {
     println!("  confirm page:           {base_url}{CONFIRM_PATH}?login_code=…");
     println!("listening on http://{address}");
 
-    let app = Arc::new(App::new(
-        Arc::clone(&store),
-        Arc::new(SystemClock),
-        tokens,
-        settings.project_cache_ttl,
-        Some(base_url),
-    ));
+    let app = Arc::new(
+        App::new(
+            Arc::clone(&store),
+            Arc::new(SystemClock),
+            tokens,
+            settings.project_cache_ttl,
+            Some(base_url),
+        )
+        .with_user_code_limits(settings.user_code_limits),
+    );
     let key = |kind| keys.iter().find(|k| k.kind == kind).map(|k| k.text.clone());
     let pages = ConfirmPages::new(
         Arc::clone(&app),

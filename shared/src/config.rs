@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::domain::login_attempt::UserCodeLimits;
 use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
 use crate::store::dynamodb::TableNames;
 
@@ -29,6 +30,10 @@ pub struct Settings {
     /// `CLI_AUTH_SESSIONS_TABLE`, `CLI_AUTH_ATTEMPTS_TABLE`; each defaults to
     /// `CLI_AUTH_TABLE_PREFIX` (default `cli-auth-`) plus its name.
     pub tables: TableNames,
+    /// `CLI_AUTH_USER_CODE_FAILURES_PER_IP` (default 10 per 10 minutes) and
+    /// `CLI_AUTH_USER_CODE_FAILURES_PER_PROJECT` (default 1,000 per minute):
+    /// the user-code look-up's brute-force bound.
+    pub user_code_limits: UserCodeLimits,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -70,7 +75,19 @@ impl Settings {
             sessions: var("CLI_AUTH_SESSIONS_TABLE").unwrap_or(defaults.sessions),
             attempts: var("CLI_AUTH_ATTEMPTS_TABLE").unwrap_or(defaults.attempts),
         };
+        let defaults = UserCodeLimits::default();
+        let user_code_limits = UserCodeLimits {
+            failures_per_ip: number(
+                "CLI_AUTH_USER_CODE_FAILURES_PER_IP",
+                defaults.failures_per_ip,
+            )?,
+            failures_per_project: number(
+                "CLI_AUTH_USER_CODE_FAILURES_PER_PROJECT",
+                defaults.failures_per_project,
+            )?,
+        };
         Ok(Self {
+            user_code_limits,
             public_base_url: var("CLI_AUTH_PUBLIC_BASE_URL"),
             access_token_ttl_seconds,
             project_cache_ttl: Duration::from_secs(cache),

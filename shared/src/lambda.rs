@@ -61,7 +61,8 @@ pub async fn app_from_env() -> Result<App, lambda_http::Error> {
         tokens,
         settings.project_cache_ttl,
         settings.public_base_url,
-    ))
+    )
+    .with_user_code_limits(settings.user_code_limits))
 }
 
 /// Converts an API Gateway request, runs the endpoint, converts the answer.

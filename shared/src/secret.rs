@@ -30,6 +30,49 @@ pub fn random_secret() -> String {
     random_token(SECRET_BYTES)
 }
 
+/// The user-code alphabet of RFC 8628 §6.1: consonants only (no vowels, so
+/// no words; no easily confused letters).
+pub const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
+/// Letters in a user code: 20⁸ ≈ 2^34.6 codes.
+pub const USER_CODE_LETTERS: usize = 8;
+
+/// A fresh user code, e.g. `BDWPHQPK` (shown as `BDWP-HQPK`): uniform over
+/// the alphabet (bytes of 240 and above are drawn again).
+pub fn random_user_code() -> String {
+    let mut code = String::with_capacity(USER_CODE_LETTERS);
+    let mut rng = rand::rng();
+    while code.len() < USER_CODE_LETTERS {
+        let mut byte = [0u8; 1];
+        rng.fill_bytes(&mut byte);
+        if byte[0] < 240 {
+            code.push(char::from(USER_CODE_ALPHABET[usize::from(byte[0] % 20)]));
+        }
+    }
+    code
+}
+
+/// A user code as a person typed it, matched loosely (RFC 8628 §6.1):
+/// case-insensitive, hyphens and whitespace ignored. `None` unless that
+/// leaves [`USER_CODE_LETTERS`] letters of the alphabet.
+pub fn normalize_user_code(typed: &str) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| *c != '-' && !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let valid =
+        code.len() == USER_CODE_LETTERS && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
+    valid.then_some(code)
+}
+
+/// A user code as people read it: `BDWP-HQPK`.
+pub fn display_user_code(code: &str) -> String {
+    match (code.get(..4), code.get(4..)) {
+        (Some(head), Some(tail)) if !tail.is_empty() => format!("{head}-{tail}"),
+        _ => code.to_owned(),
+    }
+}
+
 /// A fresh record id: a random UUID (v4), in its hyphenated form.
 pub fn random_id() -> String {
     uuid::Uuid::new_v4().to_string()
@@ -90,11 +133,14 @@ impl LocatedSecret {
         }
     }
 
-    /// Parses `<uuid>.<43 base64url chars>`; anything else is `None` (and
-    /// cannot name a record, so callers answer "invalid" without a store call).
+    /// Parses `<id>.<43 base64url chars>`, the id a UUID or (for CLI login
+    /// attempts, which are keyed by their user code) a user code; anything
+    /// else is `None` (and cannot name a record, so callers answer "invalid"
+    /// without a store call).
     pub fn parse(text: &str) -> Option<Self> {
         let (id, secret) = text.split_once('.')?;
-        let id_ok = uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id);
+        let id_ok = uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
+            || normalize_user_code(id).as_deref() == Some(id);
         let secret_ok = secret.len() == SECRET_CHARS
             && secret
                 .bytes()
@@ -136,8 +182,8 @@ const NONCE_BYTES: usize = 12;
 
 impl SealingKey {
     /// HKDF-SHA256 of `secret`, for one `purpose`.
-    pub fn derive(secret: &str, purpose: &str) -> Self {
-        let hk = hkdf::Hkdf::<Sha256>::new(Some(SEALING_SALT), secret.as_bytes());
+    pub fn derive(secret: impl AsRef<[u8]>, purpose: &str) -> Self {
+        let hk = hkdf::Hkdf::<Sha256>::new(Some(SEALING_SALT), secret.as_ref());
         let mut key = [0u8; 32];
         // 32 bytes is far below HKDF-SHA256's limit: this cannot fail.
         let _ = hk.expand(purpose.as_bytes(), &mut key);

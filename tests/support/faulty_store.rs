@@ -9,7 +9,7 @@ use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{
-    Claim, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
+    Claim, Counter, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
 };
 use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
@@ -148,6 +148,18 @@ impl Store for FaultyStore {
     ) -> StoreResult<Finish> {
         self.check()?;
         self.inner.complete(key, ending, now, request).await
+    }
+    async fn counters_and_attempt(
+        &self,
+        counters: &[Counter],
+        attempt_id: Option<&str>,
+    ) -> StoreResult<(Vec<u64>, Option<CliAttempt>)> {
+        self.check()?;
+        self.inner.counters_and_attempt(counters, attempt_id).await
+    }
+    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
+        self.check()?;
+        self.inner.add_to_counters(counters).await
     }
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
         self.check()?;

@@ -20,6 +20,9 @@ pub const PROJECT: &str = "fixture-project";
 pub const CLIENT_KEY: &str = "pck_fixture_publishable_client_key";
 pub const SERVER_KEY: &str = "ssk_fixture_secret_server_key";
 pub const ATTEMPT: &str = "11111111-1111-4111-8111-111111111111";
+/// The attempt keyed by its user code (`FXTR-CDBB`), whose codes are
+/// `FXTRCDBB.QQQ…` (polling) and `FXTRCDBB.MMM…` (login).
+pub const USER_CODE_ATTEMPT: &str = "FXTRCDBB";
 pub const SESSION: &str = "22222222-2222-4222-8222-222222222222";
 /// Another session of the fixture user (the one `sessions-delete` ends).
 pub const OTHER_SESSION: &str = "44444444-4444-4444-8444-444444444444";
@@ -49,6 +52,30 @@ pub async fn seed(store: &dyn Store, now: Millis) {
     let attempt =
         CliAttempt::with_codes(PROJECT, code('P'), code('L'), now, 2 * 3_600_000, None).attempt;
     store.create_attempt(&attempt).await.expect("attempt");
+    // An attempt started the way initiate starts them now: keyed by its
+    // user code, its login code sealed at rest, who is asking recorded.
+    let code = |secret: char| LocatedSecret {
+        id: USER_CODE_ATTEMPT.into(),
+        secret: secret.to_string().repeat(43),
+    };
+    let mut short =
+        CliAttempt::with_codes(PROJECT, code('Q'), code('M'), now, 2 * 3_600_000, None).attempt;
+    let tokens =
+        cli_auth_core::domain::tokens::TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer");
+    let keys = tokens.at_rest_keys(cli_auth_core::domain::login_attempt::LOGIN_CODE_AT_REST);
+    short.seal_login_code(&keys[0], &code('M'));
+    short.asker = cli_auth_core::domain::login_attempt::Asker::new(
+        Some(cli_auth_core::domain::login_attempt::ClientDetails {
+            name: Some("fixture-tool".into()),
+            hostname: Some("fixture-host".into()),
+        }),
+        Some("192.0.2.10".into()),
+        Some("fixture-tool/1.0"),
+    );
+    store
+        .create_attempt(&short)
+        .await
+        .expect("user-code attempt");
     let user = fixture_user(now);
     store.put_user(&user).await.expect("user");
     let (mut session, _) = Session::create(PROJECT, &user.id, now, 3_600_000, false);
@@ -165,6 +192,12 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         ("cli-complete/complete", Json(200, json!({"success": true}))),
         ("cli-complete/deny", Json(200, json!({"success": true}))),
         ("cli-cancel/cancel", Json(200, json!({"success": true}))),
+        (
+            "cli-user-code/look-up",
+            JsonFields(200, &["login_code", "expires_at", "client"]),
+        ),
+        ("cli-user-code/unknown", Known(400, "INVALID_USER_CODE")),
+        ("cli-user-code/missing-code", Known(400, "SCHEMA_ERROR")),
         (
             "cli-cancel/invalid-code",
             Known(400, "INVALID_POLLING_CODE"),

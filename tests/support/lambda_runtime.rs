@@ -307,6 +307,8 @@ pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
         "P".repeat(16),
         "L".repeat(16),
         "R".repeat(16),
+        "Q".repeat(16),
+        "M".repeat(16),
     ]
     .into();
     for (name, (_, text)) in mine {
@@ -335,7 +337,12 @@ pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
             panic!("{name}: no response from {function}: {outcome:?}");
         };
         let answer: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
-        for field in ["access_token", "refresh_token"] {
+        for field in [
+            "access_token",
+            "refresh_token",
+            "login_code",
+            "polling_code",
+        ] {
             if let Some(token) = answer[field].as_str() {
                 secrets.push(token.to_owned());
             }

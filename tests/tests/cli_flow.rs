@@ -30,7 +30,10 @@ async fn initiate_defaults(kind: StoreKind) {
     assert_eq!(r.json["expires_at"], iso_millis(T0 + 2 * HOUR));
     // Polling advice (ours, contract §8): Stack's clients ignore it.
     assert_eq!(r.json["interval"], json!(2));
-    assert_eq!(r.json.as_object().map(|o| o.len()), Some(4));
+    // The short code (ours, contract §8) is the attempt's key.
+    let user_code = r.string("user_code").replace('-', "");
+    assert!(polling.starts_with(&format!("{user_code}.")), "{polling}");
+    assert_eq!(r.json.as_object().map(|o| o.len()), Some(5));
     // An absent body is {} too, and so is a body-less request with any content type.
     let r = Req::post("/api/v1/auth/cli")
         .client(&e.seeded)

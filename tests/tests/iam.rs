@@ -134,6 +134,16 @@ async fn exercise(e: &TestApp) {
     assert_eq!(done.status, 200, "{done:?}");
     assert_eq!(e.poll(&polling).await.status, 201);
     assert_eq!(e.poll(&polling).await.json["status"], json!("used"));
+    // The user-code look-up, found and not (contract §8).
+    let r = e.initiate(json!({})).await;
+    for code in [r.string("user_code"), "BBBB-BBBB".to_owned()] {
+        Req::post("/api/v1/auth/cli/user-code")
+            .client(&e.seeded)
+            .source_ip("192.0.2.1")
+            .json(json!({ "user_code": code }))
+            .send(&e.app)
+            .await;
+    }
     // Deny and cancel (contract §8).
     let (_, login) = e.attempt().await;
     assert_eq!(

@@ -58,6 +58,34 @@ impl Counted {
     }
 }
 
+/// The user-code look-up: the failure counters and the attempt in one
+/// BatchGetItem (the user code is the attempt's key: no index); a failure
+/// adds one to each counter (one UpdateItem each, sent together); a refusal
+/// past the limit writes nothing.
+#[tokio::test]
+async fn a_user_code_look_up_is_one_round_trip_and_a_failure_three() {
+    let c = Counted::new().await;
+    let r = c.call("/api/v1/auth/cli", json!({})).await;
+    let code = r.string("user_code");
+    let look_up = |code: &str| {
+        Req::post("/api/v1/auth/cli/user-code")
+            .client(&c.seeded)
+            .source_ip("192.0.2.1")
+            .json(json!({ "user_code": code }))
+    };
+    c.counter.reset();
+    let r = look_up(&code).send(&c.app).await;
+    assert_eq!((r.status, c.counter.count()), (200, 1));
+    for _ in 0..10 {
+        c.counter.reset();
+        let r = look_up("BBBB-BBBB").send(&c.app).await;
+        assert_eq!((r.status, c.counter.count()), (400, 3));
+    }
+    c.counter.reset();
+    let r = look_up(&code).send(&c.app).await;
+    assert_eq!((r.status, c.counter.count()), (429, 1));
+}
+
 /// Deny and cancel are each the one conditional write that ends an
 /// attempt, with no read before it: its failed condition hands back the
 /// attempt to tell "unknown" from "no longer pending".

@@ -10,6 +10,7 @@ use http::Request;
 use super::context::PublicOrigin;
 use super::project_cache::ProjectCache;
 use crate::clock::{Clock, Millis};
+use crate::domain::login_attempt::UserCodeLimits;
 use crate::domain::store::Store;
 use crate::domain::tokens::TokenIssuer;
 
@@ -19,6 +20,7 @@ pub struct App {
     tokens: TokenIssuer,
     pub(super) projects: ProjectCache,
     public_base_url: Option<String>,
+    pub(super) user_code_limits: UserCodeLimits,
 }
 
 impl App {
@@ -37,7 +39,15 @@ impl App {
             tokens,
             projects: ProjectCache::new(project_cache_ttl),
             public_base_url,
+            user_code_limits: UserCodeLimits::default(),
         }
+    }
+
+    /// The user-code look-up's brute-force bound (default: the contract's
+    /// 10 failures per IP per 10 minutes, 1,000 per project per minute).
+    pub fn with_user_code_limits(mut self, limits: UserCodeLimits) -> Self {
+        self.user_code_limits = limits;
+        self
     }
 
     pub fn store(&self) -> &dyn Store {

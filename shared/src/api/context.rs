@@ -8,6 +8,7 @@ use super::errors::{ApiError, KnownError};
 use super::project_cache::ProjectCache;
 use crate::clock::Millis;
 use crate::domain::access::AccessType;
+use crate::domain::login_attempt::UserCodeLimits;
 use crate::domain::project::Project;
 use crate::domain::store::Store;
 use crate::domain::tokens::{AccessClaims, Minter};
@@ -58,6 +59,7 @@ pub struct Context<'a> {
     pub projects: &'a ProjectCache,
     pub caller: Caller,
     pub request: RequestInfo<'a>,
+    pub user_code_limits: &'a UserCodeLimits,
 }
 
 impl Context<'_> {

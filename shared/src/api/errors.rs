@@ -52,6 +52,13 @@ impl From<AttemptError> for ApiError {
         match e {
             AttemptError::InvalidPollingCode => KnownError::InvalidPollingCode.into(),
             AttemptError::NotPending => KnownError::CliAuthAttemptNotPending.into(),
+            AttemptError::InvalidUserCode => KnownError::InvalidUserCode.into(),
+            AttemptError::TooManyUserCodeAttempts {
+                retry_after_seconds,
+            } => KnownError::TooManyUserCodeAttempts {
+                retry_after_seconds,
+            }
+            .into(),
             AttemptError::InvalidLoginCode => plain("Invalid login code or the code has expired"),
             AttemptError::InvalidAnonRefreshToken => plain("Invalid anon refresh token"),
             AttemptError::AnonRefreshTokenOfOtherProject => {
@@ -186,6 +193,13 @@ pub enum KnownError {
     InvalidPollingCode,
     /// Ours (contract §8): cancel of an attempt that is no longer pending.
     CliAuthAttemptNotPending,
+    /// Ours (contract §8): no pending attempt has that user code.
+    InvalidUserCode,
+    /// Ours (contract §8): the look-up's brute-force bound; answered with
+    /// `retry-after`.
+    TooManyUserCodeAttempts {
+        retry_after_seconds: u64,
+    },
     UnparsableAccessToken,
     AccessTokenExpired {
         expired_at_millis: Option<i64>,
@@ -229,6 +243,8 @@ impl KnownError {
             Self::InsufficientAccessType { .. } => "INSUFFICIENT_ACCESS_TYPE",
             Self::InvalidPollingCode => "INVALID_POLLING_CODE",
             Self::CliAuthAttemptNotPending => "CLI_AUTH_ATTEMPT_NOT_PENDING",
+            Self::InvalidUserCode => "INVALID_USER_CODE",
+            Self::TooManyUserCodeAttempts { .. } => "TOO_MANY_USER_CODE_ATTEMPTS",
             Self::UnparsableAccessToken => "UNPARSABLE_ACCESS_TOKEN",
             Self::AccessTokenExpired { .. } => "ACCESS_TOKEN_EXPIRED",
             Self::InvalidProjectForAccessToken { .. } => "INVALID_PROJECT_FOR_ACCESS_TOKEN",
@@ -255,12 +271,14 @@ impl KnownError {
             | Self::CurrentProjectNotFound(_)
             | Self::InvalidPollingCode
             | Self::CliAuthAttemptNotPending
+            | Self::InvalidUserCode
             | Self::CannotGetOwnUserWithoutUser
             | Self::UserIdDoesNotExist(_)
             | Self::CannotDeleteCurrentSession
             | Self::InvalidOAuthClientIdOrSecret(_) => StatusCode::BAD_REQUEST,
             Self::UserNotFound | Self::ProjectNotFound(_) => StatusCode::NOT_FOUND,
             Self::RequestBodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyUserCodeAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::UnparsableAccessToken
             | Self::AccessTokenExpired { .. }
             | Self::InvalidProjectForAccessToken { .. }
@@ -297,6 +315,12 @@ impl KnownError {
                 format!("The x-stack-access-type header must be {}, but was '{actual}'.", allowed.join(" or "))
             }
             Self::InvalidPollingCode => "The polling code is invalid or does not exist.".to_owned(),
+            Self::InvalidUserCode => {
+                "The user code is invalid or has expired, or its login is no longer pending.".to_owned()
+            }
+            Self::TooManyUserCodeAttempts { retry_after_seconds } => format!(
+                "Too many wrong user codes were tried. Try again in {retry_after_seconds} seconds."
+            ),
             Self::CliAuthAttemptNotPending => {
                 "The CLI login attempt is no longer pending: it was completed, denied or cancelled, or it has expired.".to_owned()
             }
@@ -328,6 +352,9 @@ impl KnownError {
         match self {
             Self::Schema(m) => Some(json!({ "message": m })),
             Self::RequestBodyTooLarge => Some(json!({ "max_bytes": MAX_BODY_BYTES })),
+            Self::TooManyUserCodeAttempts {
+                retry_after_seconds,
+            } => Some(json!({ "retry_after_seconds": retry_after_seconds })),
             Self::InvalidAccessType(given) => Some(json!({ "access_type": echo(given) })),
             Self::AccessTypeWithoutProjectId(t) => Some(json!({ "request_type": t.as_str() })),
             Self::CurrentProjectNotFound(id)

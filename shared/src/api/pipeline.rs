@@ -133,6 +133,7 @@ impl App {
                     .get::<SourceIp>()
                     .map(|ip| ip.0.as_str()),
             },
+            user_code_limits: &self.user_code_limits,
         };
         endpoint.run(&ctx, body).await
     }

@@ -4,7 +4,7 @@ use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 use serde::Serialize;
 
-use super::errors::ApiError;
+use super::errors::{ApiError, KnownError};
 
 pub type HttpResponse = Response<Bytes>;
 
@@ -75,6 +75,12 @@ pub fn error(e: &ApiError) -> HttpResponse {
             let h = response.headers_mut();
             h.insert("x-stack-known-error", value.clone());
             h.insert("x-hexclave-known-error", value);
+            if let ApiError::Known(KnownError::TooManyUserCodeAttempts {
+                retry_after_seconds,
+            }) = e
+            {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
+            }
             response
         }
         _ => {

@@ -45,6 +45,14 @@ pub struct Found {
     pub user: Option<User>,
 }
 
+/// A failure counter of the user-code look-up, kept until its window ends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    pub key: String,
+    /// When its window ends: the store may forget it then.
+    pub limit_window_end_millis: Millis,
+}
+
 /// What `complete` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
@@ -204,6 +212,16 @@ pub trait Store: Send + Sync {
         now: Millis,
         request: &str,
     ) -> StoreResult<Finish>;
+    /// The counts of `counters` (0 for one never added to, or forgotten)
+    /// and, when given, the attempt `attempt_id`: one round trip, strongly
+    /// consistent.
+    async fn counters_and_attempt(
+        &self,
+        counters: &[Counter],
+        attempt_id: Option<&str>,
+    ) -> StoreResult<(Vec<u64>, Option<CliAttempt>)>;
+    /// Adds one to each of `counters`, creating it on first use.
+    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()>;
     /// If the attempt is named by `key`, pending, and carries an anonymous
     /// session that is live (its session exists in the key's project,
     /// unexpired, and its user is still anonymous): detach that session and

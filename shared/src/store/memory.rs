@@ -13,7 +13,9 @@ use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult};
+use crate::domain::store::{
+    Claim, Counter, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
+};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
 
@@ -23,7 +25,12 @@ struct Tables {
     users: HashMap<String, User>,
     sessions: HashMap<String, Session>,
     attempts: HashMap<String, CliAttempt>,
+    /// User-code failure counters: count and window end.
+    counters: HashMap<String, (u64, Millis)>,
 }
+
+/// How long past its window's end a counter is kept (windows are minutes).
+const COUNTER_RETENTION_MILLIS: Millis = 60 * 60 * 1000;
 
 #[derive(Default)]
 pub struct MemoryStore {
@@ -264,6 +271,39 @@ impl Store for MemoryStore {
         attempt.anon_session_id = None;
         attempt.anon_user_id = None;
         Ok(Finish::Done)
+    }
+
+    async fn counters_and_attempt(
+        &self,
+        counters: &[Counter],
+        attempt_id: Option<&str>,
+    ) -> StoreResult<(Vec<u64>, Option<CliAttempt>)> {
+        let t = self.tables();
+        let counts = counters
+            .iter()
+            .map(|c| t.counters.get(&c.key).map_or(0, |(n, _)| *n))
+            .collect();
+        Ok((
+            counts,
+            attempt_id.and_then(|id| t.attempts.get(id).cloned()),
+        ))
+    }
+
+    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
+        let mut t = self.tables();
+        // Counters of windows long over are never read again: drop them, as
+        // DynamoDB's TTL does.
+        if let Some(oldest) = counters.iter().map(|c| c.limit_window_end_millis).min() {
+            t.counters
+                .retain(|_, (_, end)| *end + COUNTER_RETENTION_MILLIS > oldest);
+        }
+        for c in counters {
+            t.counters
+                .entry(c.key.clone())
+                .or_insert((0, c.limit_window_end_millis))
+                .0 += 1;
+        }
+        Ok(())
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {

@@ -95,3 +95,40 @@ fn sealed_values_open_only_with_their_key_and_context() {
     );
     assert!(SealingKey::unwrap(&key, "attempt/1/poll-key", &wrapped).is_none());
 }
+
+#[test]
+fn user_codes_use_every_letter_of_the_alphabet_evenly() {
+    let mut counts = [0usize; 20];
+    for _ in 0..20_000 {
+        let code = random_user_code();
+        assert_eq!(code.len(), USER_CODE_LETTERS);
+        for b in code.bytes() {
+            let at = USER_CODE_ALPHABET.iter().position(|a| *a == b);
+            counts[at.expect("in the alphabet")] += 1;
+        }
+    }
+    // 160,000 letters, 8,000 expected each (σ ≈ 87). `% 20` of every byte
+    // (256 = 12×20 + 16) would give the last four letters 7,500 each: far
+    // outside this band.
+    assert!(counts.iter().all(|n| (7_650..=8_350).contains(n)), "{counts:?}");
+}
+
+#[test]
+fn user_codes_are_matched_loosely_and_shown_hyphenated() {
+    for typed in ["BDWP-HQPK", "bdwphqpk", " bdwp hqpk ", "Bdwp-Hqpk"] {
+        assert_eq!(normalize_user_code(typed).as_deref(), Some("BDWPHQPK"));
+    }
+    // Vowels, digits, too short or too long: not a user code.
+    for typed in ["BDWP-HQPA", "BDWP-HQP1", "BDWP-HQP", "BDWP-HQPKK", ""] {
+        assert_eq!(normalize_user_code(typed), None, "{typed:?}");
+    }
+    assert_eq!(display_user_code("BDWPHQPK"), "BDWP-HQPK");
+    // An attempt's codes are located by it.
+    let code = LocatedSecret::generate("BDWPHQPK");
+    assert_eq!(LocatedSecret::parse(&code.expose()), Some(code));
+    assert_eq!(
+        LocatedSecret::parse(&format!("bdwphqpk.{}", "A".repeat(43))),
+        None,
+        "only the normal form locates"
+    );
+}

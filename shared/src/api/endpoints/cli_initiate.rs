@@ -7,7 +7,10 @@ use serde::Serialize;
 use super::asked_by::{self, ClientObject};
 use crate::api::body::{Bounded, request_body};
 use crate::clock::iso_millis;
-use crate::domain::login_attempt::{self, InitiateRequest, MAX_EXPIRES_IN_MILLIS};
+use crate::domain::login_attempt::{
+    self, InitiateRequest, LOGIN_CODE_AT_REST, MAX_EXPIRES_IN_MILLIS,
+};
+use crate::domain::tokens::TokenError;
 
 pub struct CliInitiate;
 
@@ -25,6 +28,8 @@ struct InitiateResponse {
     polling_code: String,
     login_code: String,
     expires_at: String,
+    /// The short code a person compares and may type (ours, contract §8).
+    user_code: String,
     /// Seconds between polls, as advice (contract §8): the Stack dialect
     /// never refuses a faster poll.
     interval: u32,
@@ -40,14 +45,17 @@ impl Handler for CliInitiate {
             anon_refresh_token: body.anon_refresh_token.as_deref(),
             asker: asked_by::asker(ctx, body.client),
         };
+        let keys = ctx.minter.tokens.at_rest_keys(LOGIN_CODE_AT_REST);
+        let at_rest = keys.first().ok_or(TokenError::Signing)?;
         let initiated =
-            login_attempt::initiate(ctx.store, ctx.project_id(), request, ctx.now).await?;
+            login_attempt::initiate(ctx.store, at_rest, ctx.project_id(), request, ctx.now).await?;
         Ok(response::json(
             StatusCode::OK,
             &InitiateResponse {
                 polling_code: initiated.polling_code,
                 login_code: initiated.login_code,
                 expires_at: iso_millis(initiated.expires_at_millis),
+                user_code: initiated.user_code,
                 interval: login_attempt::POLL_INTERVAL_SECONDS,
             },
         ))

@@ -8,6 +8,7 @@ pub mod cli_cancel;
 pub mod cli_complete;
 pub mod cli_initiate;
 pub mod cli_poll;
+pub mod cli_user_code;
 pub mod jwks;
 pub mod oauth_token;
 mod prelude;
@@ -29,11 +30,12 @@ use super::endpoint::{Endpoint, Handler};
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`, `/auth/sessions/current` before
 /// `/auth/sessions/{id}`).
-pub static ALL: [Endpoint; 18] = [
+pub static ALL: [Endpoint; 19] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
     Endpoint::of::<cli_cancel::CliCancel>(),
+    Endpoint::of::<cli_user_code::CliUserCode>(),
     Endpoint::of::<users_create::UsersCreate>(),
     Endpoint::of::<users_me::UsersMe>(),
     Endpoint::of::<users_me_update::UsersMeUpdate>(),

@@ -16,6 +16,12 @@ use crate::domain::project::Project;
 use crate::domain::tokens::{Minter, TokenIssuer};
 use crate::store::memory::MemoryStore;
 
+static LIMITS: crate::domain::login_attempt::UserCodeLimits =
+    crate::domain::login_attempt::UserCodeLimits {
+        failures_per_ip: 10,
+        failures_per_project: 1_000,
+    };
+
 const NOW: i64 = 1_800_000_000_000;
 
 struct Parts {
@@ -59,6 +65,7 @@ impl Parts {
                 params: Vec::new(),
                 source_ip: None,
             },
+            user_code_limits: &LIMITS,
         }
     }
 }

@@ -55,7 +55,15 @@ pub struct CliAttempt {
     pub anon_user_id: Option<String>,
     /// Who started it, shown to the person asked to approve it.
     pub asker: Asker,
+    /// The login code, sealed under a key derived from the server secret
+    /// (which the store never holds), so that the user-code look-up can hand
+    /// it to the person who types the short code.
+    pub sealed_login_code: Option<String>,
 }
+
+/// The purpose of the server-derived key that seals the login code at rest
+/// ([`crate::domain::tokens::TokenIssuer::at_rest_keys`]).
+pub const LOGIN_CODE_AT_REST: &str = "cli-attempt/login-code-at-rest";
 
 /// Longest `client.name` and `client.hostname` a CLI may send.
 pub const MAX_CLIENT_FIELD_CHARS: usize = 64;
@@ -112,6 +120,7 @@ impl Asker {
 const POLL_KEY: &str = "poll-key";
 const REFRESH_TOKEN: &str = "refresh-token";
 const ANON_REFRESH_TOKEN: &str = "anon-refresh-token";
+const LOGIN_CODE: &str = "login-code";
 
 fn context(attempt_id: &str, what: &str) -> String {
     format!("cli-attempt/{attempt_id}/{what}")
@@ -206,13 +215,16 @@ pub struct NewAttempt {
 impl CliAttempt {
     /// A new attempt with fresh codes; `anon`: the CLI's anonymous session
     /// (its refresh token and user id), sealed for the login code's holder.
+    /// Its id is a fresh user code (RFC 8628 §6.1): the short code a person
+    /// can type is the attempt's key, so looking it up is one key read, and
+    /// the store's "only if new" write keeps it unique.
     pub fn create(
         project_id: &str,
         now: Millis,
         expires_in_millis: i64,
         anon: Option<(String, String)>,
     ) -> NewAttempt {
-        let id = crate::secret::random_id();
+        let id = crate::secret::random_user_code();
         let polling_code = LocatedSecret::generate(&id);
         let login_code = LocatedSecret::generate(&id);
         Self::with_codes(
@@ -265,6 +277,7 @@ impl CliAttempt {
             anon_session_id,
             anon_user_id,
             asker: Asker::default(),
+            sealed_login_code: None,
         };
         NewAttempt {
             attempt,
@@ -288,6 +301,31 @@ impl CliAttempt {
             &self.sealed_poll_key,
         )?;
         poll_key.seal(&context(&self.id, REFRESH_TOKEN), refresh_token.as_bytes())
+    }
+
+    /// Seals `login_code` under `key` (the server's at-rest key) on the
+    /// attempt, for the user-code look-up.
+    pub fn seal_login_code(&mut self, key: &SealingKey, login_code: &LocatedSecret) {
+        self.sealed_login_code = key.seal(
+            &context(&self.id, LOGIN_CODE),
+            login_code.expose().as_bytes(),
+        );
+    }
+
+    /// The login code sealed by [`CliAttempt::seal_login_code`], under any
+    /// of `keys`.
+    pub fn open_login_code(&self, keys: &[SealingKey]) -> Option<String> {
+        let sealed = self.sealed_login_code.as_deref()?;
+        keys.iter()
+            .find_map(|key| key.open(&context(&self.id, LOGIN_CODE), sealed))
+            .and_then(|plain| String::from_utf8(plain).ok())
+    }
+
+    /// The attempt's user code as people read it (`BDWP-HQPK`); `None` for
+    /// attempts made before user codes (keyed by a UUID).
+    pub fn user_code(&self) -> Option<String> {
+        let code = crate::secret::normalize_user_code(&self.id)?;
+        (code == self.id).then(|| crate::secret::display_user_code(&code))
     }
 
     /// The CLI's anonymous refresh token, for the holder of the login code.

@@ -2,16 +2,23 @@
 
 use super::{Asker, AttemptError, CliAttempt, DEFAULT_EXPIRES_IN_MILLIS};
 use crate::clock::Millis;
-use crate::domain::store::Store;
-use crate::secret::LocatedSecret;
+use crate::domain::store::{Store, StoreError};
+use crate::secret::{LocatedSecret, SealingKey};
 
 /// The codes handed to the CLI by initiate.
 #[derive(Debug)]
 pub struct Initiated {
     pub polling_code: String,
     pub login_code: String,
+    /// The short code a person can compare and type (`BDWP-HQPK`).
+    pub user_code: String,
     pub expires_at_millis: Millis,
 }
+
+/// How many fresh user codes initiate tries before it gives up: with a
+/// million attempts stored (live, or kept a day past expiry) one code in
+/// 25,000 is taken, so a second try is already rare.
+const USER_CODE_TRIES: usize = 4;
 
 /// What the CLI asks for, and what the service saw of it.
 #[derive(Debug, Default)]
@@ -22,8 +29,12 @@ pub struct InitiateRequest<'a> {
     pub asker: Asker,
 }
 
+/// Validates the CLI's anonymous session (if any), then writes the attempt:
+/// one round trip, or three with an anonymous session to check. The login
+/// code is sealed on it under `at_rest`, the server's key.
 pub async fn initiate(
     store: &dyn Store,
+    at_rest: &SealingKey,
     project_id: &str,
     request: InitiateRequest<'_>,
     now: Millis,
@@ -35,21 +46,30 @@ pub async fn initiate(
         }
         None => None,
     };
-    let mut created = CliAttempt::create(
-        project_id,
-        now,
-        request
-            .expires_in_millis
-            .unwrap_or(DEFAULT_EXPIRES_IN_MILLIS),
-        anon,
-    );
-    created.attempt.asker = request.asker;
-    store.create_attempt(&created.attempt).await?;
-    Ok(Initiated {
-        polling_code: created.polling_code.expose(),
-        login_code: created.login_code.expose(),
-        expires_at_millis: created.attempt.expires_at_millis,
-    })
+    let expires_in_millis = request
+        .expires_in_millis
+        .unwrap_or(DEFAULT_EXPIRES_IN_MILLIS);
+    for _ in 0..USER_CODE_TRIES {
+        let mut created = CliAttempt::create(project_id, now, expires_in_millis, anon.clone());
+        created.attempt.asker = request.asker.clone();
+        created
+            .attempt
+            .seal_login_code(at_rest, &created.login_code);
+        match store.create_attempt(&created.attempt).await {
+            Ok(()) => {
+                return Ok(Initiated {
+                    user_code: created.attempt.user_code().unwrap_or_default(),
+                    polling_code: created.polling_code.expose(),
+                    login_code: created.login_code.expose(),
+                    expires_at_millis: created.attempt.expires_at_millis,
+                });
+            }
+            // The user code is taken: draw another.
+            Err(StoreError::AlreadyExists) => continue,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Err(StoreError::Unavailable("no free user code after several tries".into()).into())
 }
 
 /// The CLI's anonymous session must be live, of this project, and of a user

@@ -17,16 +17,21 @@ mod cancel;
 mod complete;
 mod initiate;
 mod poll;
+mod user_code;
 
 pub use attempt::{
     AskedBy, Asker, AttemptKey, AttemptState, CliAttempt, ClientDetails, CodeKind,
-    DEFAULT_EXPIRES_IN_MILLIS, Ending, MAX_CLIENT_FIELD_CHARS, MAX_EXPIRES_IN_MILLIS, NewAttempt,
-    POLL_INTERVAL_SECONDS, PollAnswer, RETAIN_AFTER_EXPIRY_MILLIS, Refusal,
+    DEFAULT_EXPIRES_IN_MILLIS, Ending, LOGIN_CODE_AT_REST, MAX_CLIENT_FIELD_CHARS,
+    MAX_EXPIRES_IN_MILLIS, NewAttempt, POLL_INTERVAL_SECONDS, PollAnswer,
+    RETAIN_AFTER_EXPIRY_MILLIS, Refusal,
 };
 pub use cancel::cancel;
 pub use complete::{CompleteMode, Completed, complete};
 pub use initiate::{InitiateRequest, Initiated, initiate};
 pub use poll::poll;
+pub use user_code::{
+    IP_WINDOW_MILLIS, LookedUp, PROJECT_WINDOW_MILLIS, UserCodeLimits, look_up as look_up_user_code,
+};
 
 use crate::domain::store::StoreError;
 use crate::domain::tokens::TokenError;
@@ -60,6 +65,12 @@ pub enum AttemptError {
     /// or has expired.
     #[error("the attempt is no longer pending")]
     NotPending,
+    /// user-code look-up: no pending attempt of this project has that code.
+    #[error("invalid user code")]
+    InvalidUserCode,
+    /// user-code look-up: too many failed look-ups in the window.
+    #[error("too many failed user-code look-ups")]
+    TooManyUserCodeAttempts { retry_after_seconds: u64 },
     /// complete: the refresh token names no live session.
     #[error("invalid refresh token")]
     InvalidRefreshToken,

@@ -21,6 +21,7 @@ pub use verify::VerifyError;
 
 use crate::clock::Millis;
 use crate::domain::user::{RestrictedReason, User};
+use crate::secret::SealingKey;
 
 /// Default lifetime of an access token: 10 minutes.
 pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
@@ -129,6 +130,17 @@ impl TokenIssuer {
             self.secrets.push(secret.to_vec());
         }
         Ok(self)
+    }
+
+    /// Keys derived from the server secrets for what the store keeps but
+    /// must never be able to read (the login code behind a user code);
+    /// `purpose` keeps uses apart. The first, of the signing secret, seals;
+    /// every one opens (a rotation keeps what was sealed before readable).
+    pub fn at_rest_keys(&self, purpose: &str) -> Vec<SealingKey> {
+        self.secrets
+            .iter()
+            .map(|secret| SealingKey::derive(secret, purpose))
+            .collect()
     }
 
     /// How long an access token lives, in seconds.

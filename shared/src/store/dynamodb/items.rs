@@ -59,6 +59,8 @@ pub(super) mod attr {
     pub const ANON_REFRESH_TOKEN: &str = "anon_refresh_token";
     pub const ANON_SESSION_ID: &str = "anon_session_id";
     pub const ANON_USER_ID: &str = "anon_user_id";
+    /// User-code failure counters (items of the attempts table).
+    pub const COUNT: &str = "count";
 
     /// What the expressions name in each table.
     #[cfg(test)]
@@ -318,6 +320,9 @@ pub(super) struct AttemptItem {
     ip: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     user_agent: Option<String>,
+    /// The login code under the server's at-rest key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    sealed_login_code: Option<String>,
     ttl: i64,
 }
 
@@ -354,6 +359,7 @@ impl From<&CliAttempt> for AttemptItem {
             }),
             ip: a.asker.ip.clone(),
             user_agent: a.asker.user_agent.clone(),
+            sealed_login_code: a.sealed_login_code.clone(),
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
@@ -394,6 +400,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
                 ip: i.ip,
                 user_agent: i.user_agent,
             },
+            sealed_login_code: i.sealed_login_code,
         })
     }
 }

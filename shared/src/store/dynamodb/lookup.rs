@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::KeysAndAttributes;
+use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
 use super::DynamoStore;
 use super::items::{
@@ -109,16 +109,26 @@ impl DynamoStore {
             .unwrap_or_default())
     }
 
-    async fn get_many(&self, wanted: &[(&str, &str)]) -> StoreResult<HashMap<String, Vec<Item>>> {
+    pub(super) async fn get_many(
+        &self,
+        wanted: &[(&str, &str)],
+    ) -> StoreResult<HashMap<String, Vec<Item>>> {
         let mut items: HashMap<String, Vec<Item>> = HashMap::new();
-        let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
+        let mut by_table: HashMap<&str, Vec<HashMap<String, AttributeValue>>> = HashMap::new();
         for (table, id) in wanted {
+            by_table
+                .entry(table)
+                .or_default()
+                .push(HashMap::from([(attr::ID.to_owned(), s(id))]));
+        }
+        let mut request: HashMap<String, KeysAndAttributes> = HashMap::new();
+        for (table, keys) in by_table {
             let keys = KeysAndAttributes::builder()
-                .keys(HashMap::from([(attr::ID.to_owned(), s(id))]))
+                .set_keys(Some(keys))
                 .consistent_read(true)
                 .build()
                 .map_err(unavailable)?;
-            request.insert((*table).to_owned(), keys);
+            request.insert(table.to_owned(), keys);
         }
         let mut tries = 0;
         while !request.is_empty() {

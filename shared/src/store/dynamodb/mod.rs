@@ -34,7 +34,7 @@ use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Finish, Found, Lookup, PickUp, Store, StoreResult};
+use crate::domain::store::{Claim, Counter, Finish, Found, Lookup, PickUp, Store, StoreResult};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
 
@@ -179,6 +179,18 @@ impl Store for DynamoStore {
         request: &str,
     ) -> StoreResult<Finish> {
         self.complete_attempt(key, ending, now, request).await
+    }
+
+    async fn counters_and_attempt(
+        &self,
+        counters: &[Counter],
+        attempt_id: Option<&str>,
+    ) -> StoreResult<(Vec<u64>, Option<CliAttempt>)> {
+        self.read_counters_and_attempt(counters, attempt_id).await
+    }
+
+    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
+        self.add_to_counter_items(counters).await
     }
 
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {

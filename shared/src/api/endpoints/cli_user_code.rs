@@ -1,0 +1,45 @@
+//! `POST /auth/cli/user-code`: a confirm page turns the short code a person
+//! typed into the login code (contract §8), and is shown who is asking.
+//! Guessing is bounded per source IP and per project.
+
+use super::prelude::*;
+use serde_json::json;
+
+use super::asked_by;
+use crate::api::body::request_body;
+use crate::clock::iso_millis;
+use crate::domain::login_attempt::{self, LOGIN_CODE_AT_REST};
+
+pub struct CliUserCode;
+
+request_body! {
+    pub struct UserCodeBody {
+        pub user_code: String,
+    }
+}
+
+impl Handler for CliUserCode {
+    const ROUTE: Route = Route::post("/auth/cli/user-code", "cli-user-code", ANY_ACCESS);
+    type Body = UserCodeBody;
+
+    async fn handle(ctx: &Context<'_>, body: UserCodeBody) -> HandlerResult {
+        let found = login_attempt::look_up_user_code(
+            ctx.store,
+            &ctx.minter.tokens.at_rest_keys(LOGIN_CODE_AT_REST),
+            ctx.project_id(),
+            &body.user_code,
+            ctx.request.source_ip,
+            ctx.user_code_limits,
+            ctx.now,
+        )
+        .await?;
+        Ok(response::json(
+            StatusCode::OK,
+            &json!({
+                "login_code": found.login_code,
+                "expires_at": iso_millis(found.expires_at_millis),
+                "client": asked_by::client_json(&found.asked_by),
+            }),
+        ))
+    }
+}
