@@ -19,6 +19,7 @@ pub mod aws;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod jwe;
 pub mod lambda;
 pub mod logging;
 pub mod secret;

@@ -99,6 +99,7 @@ const RULES: &[(&str, &[&str])] = &[
     ("clock.rs", &["crate::"]),
     ("secret.rs", &["crate::"]),
     ("aws.rs", &["crate::"]),
+    ("jwe.rs", &["crate::"]),
     (
         "server_secret.rs",
         &["crate::api", "crate::store", "crate::lambda"],

@@ -187,7 +187,8 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     assert_eq!(
         s.pick_up(&poll, T0 + 4, &picking).await.expect("poll"),
         PickUp::Taken {
-            refresh_token: "rt-1".into()
+            refresh_token: "rt-1".into(),
+            encrypted: false,
         }
     );
     let used = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
@@ -198,7 +199,8 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     assert_eq!(
         s.pick_up(&poll, T0 + 5, &picking).await.expect("retry"),
         PickUp::Taken {
-            refresh_token: "rt-1".into()
+            refresh_token: "rt-1".into(),
+            encrypted: false,
         }
     );
     assert_eq!(
@@ -808,7 +810,8 @@ async fn racing_pickups_hand_out_the_token_once(s: Arc<dyn Store>) {
     assert_eq!(
         taken,
         vec![&PickUp::Taken {
-            refresh_token: "the-token".into()
+            refresh_token: "the-token".into(),
+            encrypted: false,
         }]
     );
 }
@@ -836,7 +839,8 @@ async fn racing_completes_succeed_once(s: Arc<dyn Store>) {
     assert_eq!(
         s.pick_up(&poll, T0 + 2, &request()).await.expect("poll"),
         PickUp::Taken {
-            refresh_token: format!("token-{}", winners[0])
+            refresh_token: format!("token-{}", winners[0]),
+            encrypted: false,
         }
     );
 }

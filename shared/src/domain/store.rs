@@ -68,7 +68,12 @@ pub enum PickUp {
     /// This caller, and only this caller, took the refresh token (as the
     /// attempt held it: sealed for the polling code); the attempt is now used
     /// and the token is gone from the store.
-    Taken { refresh_token: String },
+    /// `encrypted`: what was sealed is a JWE for the CLI's public key (the
+    /// bound hand-off), not the token itself.
+    Taken {
+        refresh_token: String,
+        encrypted: bool,
+    },
     /// The condition failed; the attempt as it was (if it exists at all).
     NotTaken(Option<Box<CliAttempt>>),
 }

@@ -238,7 +238,10 @@ impl Store for MemoryStore {
                     attempt.used_at_millis = Some(now);
                     attempt.used_by = Some(request.to_owned());
                 }
-                Ok(PickUp::Taken { refresh_token })
+                Ok(PickUp::Taken {
+                    refresh_token,
+                    encrypted: attempt.public_key.is_some(),
+                })
             }
             None => Ok(PickUp::NotTaken(Some(Box::new(attempt.clone())))),
         }

@@ -110,7 +110,10 @@ fn user_codes_use_every_letter_of_the_alphabet_evenly() {
     // 160,000 letters, 8,000 expected each (σ ≈ 87). `% 20` of every byte
     // (256 = 12×20 + 16) would give the last four letters 7,500 each: far
     // outside this band.
-    assert!(counts.iter().all(|n| (7_650..=8_350).contains(n)), "{counts:?}");
+    assert!(
+        counts.iter().all(|n| (7_650..=8_350).contains(n)),
+        "{counts:?}"
+    );
 }
 
 #[test]

@@ -5,7 +5,9 @@ use super::prelude::*;
 use serde::Serialize;
 
 use super::asked_by::{self, ClientObject};
-use crate::api::body::{Bounded, request_body};
+use serde_json::Value;
+
+use crate::api::body::{BodyValue, Bounded, describe, request_body, wire_enum};
 use crate::clock::iso_millis;
 use crate::domain::login_attempt::{
     self, InitiateRequest, LOGIN_CODE_AT_REST, MAX_EXPIRES_IN_MILLIS,
@@ -20,6 +22,50 @@ request_body! {
         pub anon_refresh_token: Option<String>,
         /// Who is asking (ours, contract §8).
         pub client: Option<ClientObject>,
+        /// The bound hand-off (ours, contract §8): a PKCE challenge every
+        /// poll must answer, and a key the refresh token is encrypted to.
+        pub code_challenge: Option<CodeChallenge>,
+        pub code_challenge_method: Option<ChallengeMethod>,
+        pub public_key: Option<PublicJwk>,
+    }
+}
+
+wire_enum! {
+    /// Only S256 (RFC 7636 §4.2): `plain` would put the verifier on the wire.
+    pub enum ChallengeMethod {
+        S256 = "S256",
+    }
+}
+
+/// A code challenge: 43 base64url characters (an S256 digest).
+#[derive(Debug)]
+pub struct CodeChallenge(pub String);
+
+impl BodyValue for CodeChallenge {
+    const JSON_TYPE: Option<&'static str> = Some("string");
+
+    fn from_json(v: &Value) -> Result<Self, String> {
+        match v {
+            Value::String(s) if login_attempt::is_code_challenge(s) => Ok(Self(s.clone())),
+            Value::String(_) => {
+                Err("must be 43 base64url characters (the S256 challenge)".to_owned())
+            }
+            other => Err(format!("must be a string, but was {}", describe(other))),
+        }
+    }
+}
+
+/// A CLI's public key: a P-256 JWK without its private part.
+#[derive(Debug)]
+pub struct PublicJwk(pub String);
+
+impl BodyValue for PublicJwk {
+    const JSON_TYPE: Option<&'static str> = Some("object");
+
+    fn from_json(v: &Value) -> Result<Self, String> {
+        crate::jwe::public_p256_jwk(v)
+            .map(Self)
+            .map_err(str::to_owned)
     }
 }
 
@@ -44,6 +90,8 @@ impl Handler for CliInitiate {
             expires_in_millis: body.expires_in_millis.map(|b| b.0),
             anon_refresh_token: body.anon_refresh_token.as_deref(),
             asker: asked_by::asker(ctx, body.client),
+            code_challenge: body.code_challenge.map(|c| c.0),
+            public_key: body.public_key.map(|k| k.0),
         };
         let keys = ctx.minter.tokens.at_rest_keys(LOGIN_CODE_AT_REST);
         let at_rest = keys.first().ok_or(TokenError::Signing)?;

@@ -59,6 +59,11 @@ pub struct CliAttempt {
     /// (which the store never holds), so that the user-code look-up can hand
     /// it to the person who types the short code.
     pub sealed_login_code: Option<String>,
+    /// The bound hand-off (contract §8): the S256 challenge every poll's
+    /// `code_verifier` must answer, and the CLI's public key (JWK text) the
+    /// refresh token is encrypted to.
+    pub code_challenge: Option<String>,
+    pub public_key: Option<String>,
 }
 
 /// The purpose of the server-derived key that seals the login code at rest
@@ -192,6 +197,58 @@ pub struct AttemptKey {
     pub project_id: String,
     pub kind: CodeKind,
     pub code_hash: SecretHash,
+    /// What a poll proves beyond its code (the bound hand-off's PKCE).
+    pub verifier: Verifier,
+}
+
+/// A poll's answer to the attempt's `code_challenge`, part of naming it:
+/// an attempt with a challenge is named only by a poll whose verifier
+/// matches (a wrong or missing one answers as an unknown polling code).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Verifier {
+    /// Not asked: the login code's requests, and cancel.
+    #[default]
+    NotAsked,
+    /// A poll that sent no `code_verifier`.
+    Absent,
+    /// The S256 challenge (base64url SHA-256) of the poll's verifier.
+    Challenge(String),
+}
+
+impl Verifier {
+    /// The verifier a poll sent, as the challenge it answers (RFC 7636
+    /// §4.6: base64url of SHA-256); a malformed one answers nothing.
+    pub fn of(code_verifier: Option<&str>) -> Self {
+        match code_verifier {
+            None => Self::Absent,
+            Some(v) if is_code_verifier(v) => Self::Challenge(s256(v)),
+            // No challenge is 43 characters of nothing.
+            Some(_) => Self::Challenge(String::new()),
+        }
+    }
+}
+
+/// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.
+fn is_code_verifier(v: &str) -> bool {
+    (43..=128).contains(&v.len())
+        && v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
+}
+
+/// An S256 code challenge: base64url (unpadded) of SHA-256.
+pub fn s256(verifier: &str) -> String {
+    use base64::Engine as _;
+    use sha2::Digest as _;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(sha2::Sha256::digest(verifier.as_bytes()))
+}
+
+/// Whether `text` can be an S256 code challenge: 43 base64url characters.
+pub fn is_code_challenge(text: &str) -> bool {
+    text.len() == 43
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl AttemptKey {
@@ -201,7 +258,14 @@ impl AttemptKey {
             project_id: project_id.to_owned(),
             kind,
             code_hash: code.hash(),
+            verifier: Verifier::NotAsked,
         }
+    }
+
+    /// This key, proving `verifier` too (a poll).
+    pub fn with_verifier(mut self, verifier: Verifier) -> Self {
+        self.verifier = verifier;
+        self
     }
 }
 
@@ -278,6 +342,8 @@ impl CliAttempt {
             anon_user_id,
             asker: Asker::default(),
             sealed_login_code: None,
+            code_challenge: None,
+            public_key: None,
         };
         NewAttempt {
             attempt,
@@ -353,7 +419,15 @@ impl CliAttempt {
             CodeKind::Polling => &self.polling_code_hash,
             CodeKind::Login => &self.login_code_hash,
         };
-        self.id == key.attempt_id && self.project_id == key.project_id && *hash == key.code_hash
+        let verified = match &key.verifier {
+            Verifier::NotAsked => true,
+            Verifier::Absent => self.code_challenge.is_none(),
+            Verifier::Challenge(c) => self.code_challenge.as_ref().is_none_or(|cc| cc == c),
+        };
+        self.id == key.attempt_id
+            && self.project_id == key.project_id
+            && *hash == key.code_hash
+            && verified
     }
 
     /// The condition of the poll pickup: named, unexpired, completed, unused.
@@ -419,7 +493,14 @@ pub enum PollAnswer {
     Used,
     Refused(Refusal),
     Waiting,
-    Success { refresh_token: String },
+    Success {
+        refresh_token: String,
+    },
+    /// The bound hand-off: the refresh token as a compact JWE for the CLI's
+    /// public key.
+    Encrypted {
+        jwe: String,
+    },
 }
 
 /// Classifies a poll whose pickup did not happen, from the item the store

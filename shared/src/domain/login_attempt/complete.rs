@@ -160,8 +160,16 @@ async fn complete_with(
     if session.project_id != key.project_id {
         return Err(AttemptError::RefreshTokenOfOtherProject);
     }
+    // The bound hand-off: what waits for the CLI is a JWE only its private
+    // key opens, and that is what gets sealed for the polling code.
+    let handed = match &attempt.public_key {
+        Some(key) => crate::jwe::encrypt_for(key, text.as_bytes()).ok_or_else(|| {
+            StoreError::Corrupt("the attempt's public key does not encrypt".into())
+        })?,
+        None => text,
+    };
     let sealed = attempt
-        .seal_refresh_token(code, &text)
+        .seal_refresh_token(code, &handed)
         .ok_or_else(|| unreadable("the attempt's poll key"))?;
     let request = crate::secret::random_token(16);
     match store

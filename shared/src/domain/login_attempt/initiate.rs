@@ -27,6 +27,9 @@ pub struct InitiateRequest<'a> {
     /// The CLI's own anonymous session, offered to the browser.
     pub anon_refresh_token: Option<&'a str>,
     pub asker: Asker,
+    /// The bound hand-off: an S256 challenge, a public JWK (text).
+    pub code_challenge: Option<String>,
+    pub public_key: Option<String>,
 }
 
 /// Validates the CLI's anonymous session (if any), then writes the attempt:
@@ -52,6 +55,8 @@ pub async fn initiate(
     for _ in 0..USER_CODE_TRIES {
         let mut created = CliAttempt::create(project_id, now, expires_in_millis, anon.clone());
         created.attempt.asker = request.asker.clone();
+        created.attempt.code_challenge = request.code_challenge.clone();
+        created.attempt.public_key = request.public_key.clone();
         created
             .attempt
             .seal_login_code(at_rest, &created.login_code);

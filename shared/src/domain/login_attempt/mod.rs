@@ -23,7 +23,7 @@ pub use attempt::{
     AskedBy, Asker, AttemptKey, AttemptState, CliAttempt, ClientDetails, CodeKind,
     DEFAULT_EXPIRES_IN_MILLIS, Ending, LOGIN_CODE_AT_REST, MAX_CLIENT_FIELD_CHARS,
     MAX_EXPIRES_IN_MILLIS, NewAttempt, POLL_INTERVAL_SECONDS, PollAnswer,
-    RETAIN_AFTER_EXPIRY_MILLIS, Refusal,
+    RETAIN_AFTER_EXPIRY_MILLIS, Refusal, Verifier, is_code_challenge, s256,
 };
 pub use cancel::cancel;
 pub use complete::{CompleteMode, Completed, complete};

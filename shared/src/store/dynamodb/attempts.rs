@@ -19,7 +19,7 @@ use super::items::{
     AttemptItem, Item, attempt_from, attr, n, s, to_item, ttl_seconds, unavailable,
 };
 use crate::clock::Millis;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
 use crate::domain::store::{Claim, Counter, Finish, Lookup, PickUp, StoreError, StoreResult};
 
 /// How often a claim re-reads its attempt after losing a race.
@@ -44,8 +44,17 @@ fn names_attempt(key: &AttemptKey) -> String {
         CodeKind::Polling => attr::POLLING_CODE_HASH,
         CodeKind::Login => attr::LOGIN_CODE_HASH,
     };
+    let verified = match key.verifier {
+        Verifier::NotAsked => String::new(),
+        Verifier::Absent => format!(" AND {}", absent(attr::CODE_CHALLENGE)),
+        Verifier::Challenge(_) => format!(
+            " AND ({} OR {} = :cc)",
+            absent(attr::CODE_CHALLENGE),
+            attr::CODE_CHALLENGE
+        ),
+    };
     format!(
-        "{} = :p AND {hash} = :h AND {} > :now",
+        "{} = :p AND {hash} = :h AND {} > :now{verified}",
         attr::PROJECT_ID,
         attr::EXPIRES_AT
     )
@@ -79,6 +88,9 @@ impl DynamoStore {
             (":h", s(key.code_hash.as_str())),
             (":now", n(now)),
         ]);
+        if let Verifier::Challenge(challenge) = &key.verifier {
+            values.push((":cc", s(challenge)));
+        }
         let result = self
             .client
             .update_item()
@@ -128,8 +140,12 @@ impl DynamoStore {
         if !(won || retried) {
             return Ok(PickUp::NotTaken(attempt.map(Box::new)));
         }
+        let encrypted = attempt.as_ref().is_some_and(|a| a.public_key.is_some());
         match attempt.and_then(|a| a.refresh_token) {
-            Some(refresh_token) => Ok(PickUp::Taken { refresh_token }),
+            Some(refresh_token) => Ok(PickUp::Taken {
+                refresh_token,
+                encrypted,
+            }),
             None => Err(StoreError::Corrupt(
                 "picked-up attempt had no refresh token".into(),
             )),

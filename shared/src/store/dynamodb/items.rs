@@ -59,6 +59,7 @@ pub(super) mod attr {
     pub const ANON_REFRESH_TOKEN: &str = "anon_refresh_token";
     pub const ANON_SESSION_ID: &str = "anon_session_id";
     pub const ANON_USER_ID: &str = "anon_user_id";
+    pub const CODE_CHALLENGE: &str = "code_challenge";
     /// User-code failure counters (items of the attempts table).
     pub const COUNT: &str = "count";
 
@@ -108,6 +109,7 @@ pub(super) mod attr {
         ANON_REFRESH_TOKEN,
         ANON_SESSION_ID,
         ANON_USER_ID,
+        CODE_CHALLENGE,
         TTL,
     ];
 }
@@ -323,6 +325,11 @@ pub(super) struct AttemptItem {
     /// The login code under the server's at-rest key.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     sealed_login_code: Option<String>,
+    /// The bound hand-off: S256 challenge, the CLI's public JWK.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    code_challenge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    public_key: Option<String>,
     ttl: i64,
 }
 
@@ -360,6 +367,8 @@ impl From<&CliAttempt> for AttemptItem {
             ip: a.asker.ip.clone(),
             user_agent: a.asker.user_agent.clone(),
             sealed_login_code: a.sealed_login_code.clone(),
+            code_challenge: a.code_challenge.clone(),
+            public_key: a.public_key.clone(),
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
@@ -401,6 +410,8 @@ impl TryFrom<AttemptItem> for CliAttempt {
                 user_agent: i.user_agent,
             },
             sealed_login_code: i.sealed_login_code,
+            code_challenge: i.code_challenge,
+            public_key: i.public_key,
         })
     }
 }

@@ -89,6 +89,8 @@ fn a_full_attempt_item_carries_the_attempt_attributes() {
         Some("203.0.113.7".into()),
         Some("mytool/1.0"),
     );
+    attempt.code_challenge = Some("c".repeat(43));
+    attempt.public_key = Some("{}".into());
     let item = to_item(&AttemptItem::from(&attempt)).expect("item");
     assert_carries(&item, attr::ATTEMPT);
     assert_eq!(attempt_from(Some(item)).expect("read"), Some(attempt));

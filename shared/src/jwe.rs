@@ -1,0 +1,102 @@
+//! The bound hand-off's encryption (contract §8): a CLI may give initiate a
+//! P-256 public key (a JWK); its refresh token is then handed out only as a
+//! compact JWE (ECDH-ES + A256GCM, RFC 7518 §4.6) that only the CLI's
+//! private key opens. The JOSE work is picky's (Devolutions), on RustCrypto.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use picky::jose::jwe::{Jwe, JweAlg, JweEnc};
+use picky::jose::jwk::Jwk;
+use picky::key::{EcCurve, PrivateKey, PublicKey};
+use serde_json::Value;
+
+/// `apu` (RFC 7518 §4.6.1.2) of every JWE this service makes: who produced
+/// it, bound into the key derivation. Always set, so that no header field is
+/// `null` (which strict JOSE libraries refuse).
+const PRODUCER: &[u8] = b"cli-auth";
+
+/// The JWK a CLI gave, if it is a P-256 public key (`kty` EC, `crv` P-256,
+/// `x`, `y`; `alg`, `use`, `kid` allowed and ignored; no private part): its
+/// canonical JSON text, to keep on the attempt. Otherwise why not.
+pub fn public_p256_jwk(value: &Value) -> Result<String, &'static str> {
+    let Value::Object(fields) = value else {
+        return Err("must be a JWK object");
+    };
+    const ALLOWED: [&str; 7] = ["kty", "crv", "x", "y", "alg", "use", "kid"];
+    if fields.keys().any(|k| !ALLOWED.contains(&k.as_str())) {
+        return Err("must be a public P-256 JWK (kty, crv, x, y only)");
+    }
+    if fields.get("kty").and_then(Value::as_str) != Some("EC")
+        || fields.get("crv").and_then(Value::as_str) != Some("P-256")
+    {
+        return Err("must be a P-256 key (kty EC, crv P-256)");
+    }
+    let public = serde_json::json!({
+        "kty": "EC",
+        "crv": "P-256",
+        "x": fields.get("x"),
+        "y": fields.get("y"),
+    })
+    .to_string();
+    // The point must be on the curve (picky does not check): RustCrypto's
+    // p256 does, from the uncompressed SEC1 encoding 04 || x || y.
+    let coordinate = |name: &str| {
+        fields
+            .get(name)
+            .and_then(Value::as_str)
+            .and_then(|text| URL_SAFE_NO_PAD.decode(text).ok())
+            .filter(|bytes| bytes.len() == 32)
+    };
+    let (Some(x), Some(y)) = (coordinate("x"), coordinate("y")) else {
+        return Err("must have x and y of 32 bytes each, base64url");
+    };
+    let sec1 = [&[0x04][..], &x, &y].concat();
+    p256::PublicKey::from_sec1_bytes(&sec1).map_err(|_| "must be a point on P-256")?;
+    Jwk::from_json(&public)
+        .ok()
+        .and_then(|jwk| jwk.to_public_key().ok())
+        .ok_or("must be a valid P-256 public key")?;
+    Ok(public)
+}
+
+/// `plaintext` as a compact JWE for the holder of the private key of
+/// `public_jwk` (text from [`public_p256_jwk`]).
+pub fn encrypt_for(public_jwk: &str, plaintext: &[u8]) -> Option<String> {
+    let key = Jwk::from_json(public_jwk).ok()?.to_public_key().ok()?;
+    let mut jwe = Jwe::new(JweAlg::EcdhEs, JweEnc::Aes256Gcm, plaintext.to_vec());
+    jwe.header.apu = Some(URL_SAFE_NO_PAD.encode(PRODUCER));
+    jwe.header.apv = Some(String::new());
+    jwe.encode(&key).ok()
+}
+
+/// A CLI's key pair for the bound hand-off: a fresh P-256 private key and
+/// its public JWK.
+pub struct HandoffKey {
+    private: PrivateKey,
+}
+
+impl HandoffKey {
+    pub fn generate() -> Option<Self> {
+        PrivateKey::generate_ec(EcCurve::NistP256)
+            .ok()
+            .map(|private| Self { private })
+    }
+
+    /// The public half, as the JWK to send to initiate.
+    pub fn public_jwk(&self) -> Option<Value> {
+        let public: PublicKey = self.private.to_public_key().ok()?;
+        let text = Jwk::from_public_key(&public).ok()?.to_json().ok()?;
+        serde_json::from_str(&text).ok()
+    }
+
+    /// Opens a JWE made by [`encrypt_for`] for this key.
+    pub fn decrypt(&self, compact: &str) -> Option<Vec<u8>> {
+        Jwe::decode(compact, &self.private)
+            .ok()
+            .map(|jwe| jwe.payload)
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/jwe.rs"]
+mod tests;

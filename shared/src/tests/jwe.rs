@@ -1,0 +1,59 @@
+//! Unit tests of `jwe.rs`.
+
+use serde_json::json;
+
+use super::*;
+
+#[test]
+fn only_its_key_opens_the_hand_off() {
+    let cli = HandoffKey::generate().expect("key");
+    let jwk = public_p256_jwk(&cli.public_jwk().expect("jwk")).expect("valid");
+    let token = encrypt_for(&jwk, b"the refresh token").expect("encrypt");
+    // Compact JWE, direct key agreement: five parts, no encrypted key.
+    let parts: Vec<&str> = token.split('.').collect();
+    assert_eq!(parts.len(), 5);
+    assert!(parts[1].is_empty());
+    let header: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(parts[0]).expect("b64")).expect("json");
+    assert_eq!(header["alg"], "ECDH-ES");
+    assert_eq!(header["enc"], "A256GCM");
+    assert!(
+        header
+            .as_object()
+            .expect("object")
+            .values()
+            .all(|v| !v.is_null()),
+        "no null header fields: {header}"
+    );
+    assert_eq!(
+        cli.decrypt(&token).as_deref(),
+        Some(&b"the refresh token"[..])
+    );
+    let stranger = HandoffKey::generate().expect("key");
+    assert_eq!(stranger.decrypt(&token), None);
+}
+
+#[test]
+fn only_public_p256_keys_are_accepted() {
+    let good = HandoffKey::generate()
+        .expect("key")
+        .public_jwk()
+        .expect("jwk");
+    assert!(public_p256_jwk(&good).is_ok());
+    let mut with_private = good.clone();
+    with_private["d"] = json!("AAAA");
+    let mut off_curve = good.clone();
+    off_curve["y"] = good["x"].clone();
+    let mut other_curve = good.clone();
+    other_curve["crv"] = json!("P-384");
+    for bad in [
+        with_private,
+        off_curve,
+        other_curve,
+        json!({"kty": "RSA", "n": "AQAB", "e": "AQAB"}),
+        json!("a string"),
+        json!({}),
+    ] {
+        assert!(public_p256_jwk(&bad).is_err(), "{bad}");
+    }
+}
