@@ -44,6 +44,15 @@ enum Command {
         #[arg(long, value_enum)]
         kind: KeyKind,
     },
+    /// Set the app whose confirm page (`<url>/handler/cli-auth-confirm`)
+    /// the RFC 8628 device grant sends people to; without --url, clear it.
+    SetAppUrl {
+        #[arg(long)]
+        project: String,
+        /// https://… (http:// only for localhost).
+        #[arg(long)]
+        url: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -134,6 +143,25 @@ async fn run(args: Args) -> Result<(), String> {
                 );
             }
         }
+        Command::SetAppUrl { project, url } => {
+            if let Some(url) = &url {
+                check_app_url(url)?;
+            }
+            let url = url.as_deref().map(|u| u.trim_end_matches('/'));
+            if !store
+                .set_project_app_url(&project, url)
+                .await
+                .map_err(fail)?
+            {
+                return Err(format!("no project {project}"));
+            }
+            match url {
+                Some(url) => println!(
+                    "app URL of {project}: {url} (confirm page {url}/handler/cli-auth-confirm)"
+                ),
+                None => println!("app URL of {project} cleared"),
+            }
+        }
         Command::RotateKey { project, kind } => {
             // One conditional write of this key alone: a rotation of
             // another key at the same moment cannot undo it.
@@ -148,6 +176,29 @@ async fn run(args: Args) -> Result<(), String> {
             }
             println!("new {}: {}", key_label(kind), key.text);
         }
+    }
+    Ok(())
+}
+
+/// An app URL people will be sent to: https, or http on a loopback host;
+/// no query or fragment (the confirm page's path is appended).
+fn check_app_url(url: &str) -> Result<(), String> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| {
+            url.strip_prefix("http://").filter(|r| {
+                ["localhost", "127.0.0.1", "[::1]"].iter().any(|h| {
+                    r == h || r.starts_with(&format!("{h}:")) || r.starts_with(&format!("{h}/"))
+                })
+            })
+        })
+        .ok_or_else(|| {
+            format!("{url}: the app URL must be https:// (http:// only for localhost)")
+        })?;
+    if rest.is_empty() || rest.contains(['?', '#', ' ']) {
+        return Err(format!(
+            "{url}: give the app's base URL, without a query or fragment"
+        ));
     }
     Ok(())
 }

@@ -99,6 +99,11 @@ async fn main() -> anyhow::Result<()> {
     let keys = ensure_dev_project(store.as_ref(), &project_id, given, SystemClock.now_millis())
         .await
         .context("cannot create the dev project")?;
+    // The RFC 8628 grant sends people to this server's own confirm page.
+    store
+        .set_project_app_url(&project_id, Some(&base_url))
+        .await
+        .context("cannot set the dev project's app URL")?;
 
     let store_name = match kind {
         StoreKind::Memory => "in-memory store (everything is lost at exit)".to_owned(),

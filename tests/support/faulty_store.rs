@@ -9,7 +9,7 @@ use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{
-    Claim, Counter, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
+    Claim, Counter, DevicePoll, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
 };
 use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
@@ -86,6 +86,10 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.set_project_key(p, kind, hash).await
     }
+    async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.set_project_app_url(project_id, url).await
+    }
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
         self.check()?;
         self.inner.list_projects().await
@@ -148,6 +152,26 @@ impl Store for FaultyStore {
     ) -> StoreResult<Finish> {
         self.check()?;
         self.inner.complete(key, ending, now, request).await
+    }
+    async fn device_poll(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        default_interval_millis: Millis,
+    ) -> StoreResult<DevicePoll> {
+        self.check()?;
+        self.inner
+            .device_poll(key, now, default_interval_millis)
+            .await
+    }
+    async fn slow_down(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        interval_millis: Millis,
+    ) -> StoreResult<()> {
+        self.check()?;
+        self.inner.slow_down(key, now, interval_millis).await
     }
     async fn counters_and_attempt(
         &self,

@@ -36,6 +36,7 @@ pub const FIXTURE_SECRET: &[u8] = b"fixture-server-secret-not-for-production";
 /// access token the events carry, and `OTHER_SESSION`).
 pub async fn seed(store: &dyn Store, now: Millis) {
     let mut project = Project::new(PROJECT, "Fixtures", true, now);
+    project.app_url = Some("https://app.example.com".into());
     project.set_key_hash(
         AccessType::Client,
         NewKey::from_text(CLIENT_KEY.into()).hash,
@@ -327,6 +328,52 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         ),
         ("jwks/jwks", JsonFields(200, &["keys"])),
         ("jwks/unknown-project", Known(404, "PROJECT_NOT_FOUND")),
+        (
+            "oauth-discovery/openid-configuration",
+            JsonFields(
+                200,
+                &["issuer", "device_authorization_endpoint", "token_endpoint"],
+            ),
+        ),
+        (
+            "oauth-discovery/rfc8414",
+            JsonFields(
+                200,
+                &["issuer", "device_authorization_endpoint", "token_endpoint"],
+            ),
+        ),
+        (
+            "oauth-discovery/unknown-project",
+            Known(404, "PROJECT_NOT_FOUND"),
+        ),
+        (
+            "oauth-device-authorization/authorize",
+            JsonFields(
+                200,
+                &[
+                    "device_code",
+                    "user_code",
+                    "verification_uri",
+                    "verification_uri_complete",
+                    "expires_in",
+                    "interval",
+                ],
+            ),
+        ),
+        (
+            "oauth-device-authorization/wrong-client-secret",
+            Known(400, "INVALID_OAUTH_CLIENT_ID_OR_SECRET"),
+        ),
+        (
+            "oauth-token/device-code-pending",
+            Json(
+                400,
+                json!({
+                    "error": "authorization_pending",
+                    "error_description": "The user has not approved the login yet.",
+                }),
+            ),
+        ),
         (
             "oauth-token/refresh",
             JsonFields(200, &["access_token", "token_type", "expires_in", "scope"]),

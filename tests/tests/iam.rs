@@ -134,6 +134,44 @@ async fn exercise(e: &TestApp) {
     assert_eq!(done.status, 200, "{done:?}");
     assert_eq!(e.poll(&polling).await.status, 201);
     assert_eq!(e.poll(&polling).await.json["status"], json!("used"));
+    // The RFC 8628 grant: discovery, device authorization, a pending poll,
+    // a slow_down, the pickup (contract §8).
+    let id = e.seeded.project.id.clone();
+    e.store
+        .set_project_app_url(&id, Some("https://app.example.com"))
+        .await
+        .expect("app url");
+    let r = Req::new(
+        Method::GET,
+        &format!("/api/v1/projects/{id}/.well-known/openid-configuration"),
+    )
+    .send(&e.app)
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let auth = format!("client_id={id}&client_secret={}", e.seeded.client_key);
+    let r = Req::post("/api/v1/auth/oauth/device_authorization")
+        .raw(Some("application/x-www-form-urlencoded"), auth.as_bytes())
+        .send(&e.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let device_code = r.string("device_code");
+    let login = r.string("verification_uri_complete");
+    let login = login
+        .split_once("login_code=")
+        .expect("code")
+        .1
+        .replace("%2E", ".");
+    let grant = format!(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code&device_code={device_code}&{auth}"
+    );
+    for _ in 0..2 {
+        e.oauth_token(&grant).await;
+    }
+    let approver = e.user(false).await;
+    e.complete(json!({"login_code": login, "refresh_token": approver.refresh_token}))
+        .await;
+    e.clock.advance(60_000);
+    assert_eq!(e.oauth_token(&grant).await.status, 200);
     // The user-code look-up, found and not (contract §8).
     let r = e.initiate(json!({})).await;
     for code in [r.string("user_code"), "BBBB-BBBB".to_owned()] {

@@ -36,8 +36,8 @@ impl App {
         let route = if request.method() == Method::OPTIONS {
             Route::Preflight
         } else {
-            let rest = router::strip_prefix(request.uri().path()).unwrap_or_default();
-            Route::Call(endpoint, router::path_params(endpoint.route.path, rest))
+            let rest = router::api_path(request.uri().path()).unwrap_or_default();
+            Route::Call(endpoint, router::path_params(endpoint.route.path, &rest))
         };
         self.respond(Ok(route), request).await
     }

@@ -48,10 +48,31 @@ fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
     }
 }
 
+/// RFC 8414 §3.1: the metadata of the issuer `<prefix>/projects/{id}` is
+/// also at `/.well-known/oauth-authorization-server<prefix>/projects/{id}`,
+/// at the root; it is the issuer's `.well-known/openid-configuration`.
+pub const RFC8414_METADATA: &str = "/.well-known/oauth-authorization-server";
+const OPENID_CONFIGURATION: &str = "/.well-known/openid-configuration";
+
+/// The path below the prefix that a full request path names: one of
+/// [`PREFIXES`] stripped, or RFC 8414's root metadata path turned into the
+/// issuer's `.well-known/openid-configuration`. `None` for any other path.
+pub fn api_path(path: &str) -> Option<std::borrow::Cow<'_, str>> {
+    let issuer_metadata = path
+        .strip_prefix(RFC8414_METADATA)
+        .and_then(strip_prefix)
+        .filter(|issuer| issuer.starts_with("/projects/") && !issuer.ends_with('/'));
+    match issuer_metadata {
+        Some(issuer) => Some(format!("{issuer}{OPENID_CONFIGURATION}").into()),
+        None => strip_prefix(path).map(Into::into),
+    }
+}
+
 /// Finds the endpoint for a method and full path: 404 for an unknown path,
 /// 405 for a known path with another method.
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
-    let rest = strip_prefix(path).ok_or(ApiError::RouteNotFound)?;
+    let rest = api_path(path).ok_or(ApiError::RouteNotFound)?;
+    let rest = rest.as_ref();
     let matching: Vec<(&'static Endpoint, Vec<String>)> = endpoints::ALL
         .iter()
         .filter_map(|e| match_template(e.route.path, rest).map(|params| (e, params)))

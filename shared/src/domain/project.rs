@@ -15,6 +15,10 @@ pub struct Project {
     pub secret_server_key_hash: Option<SecretHash>,
     pub super_secret_admin_key_hash: Option<SecretHash>,
     pub created_at_millis: Millis,
+    /// The app whose confirm page (`<app_url>/handler/cli-auth-confirm`)
+    /// the RFC 8628 grant sends people to (`verification_uri`); set with
+    /// `cli-auth-admin set-app-url`.
+    pub app_url: Option<String>,
 }
 
 impl Project {
@@ -33,6 +37,7 @@ impl Project {
             secret_server_key_hash: None,
             super_secret_admin_key_hash: None,
             created_at_millis: now,
+            app_url: None,
         }
     }
 

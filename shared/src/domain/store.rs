@@ -53,6 +53,16 @@ pub struct Counter {
     pub limit_window_end_millis: Millis,
 }
 
+/// What the RFC 8628 grant's poll write found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DevicePoll {
+    /// Named and due: the poll is recorded (the next one is due an interval
+    /// later); the attempt as it was before.
+    OnTime(Box<CliAttempt>),
+    /// Not done: too early, expired or not named; the attempt, if any.
+    Refused(Option<Box<CliAttempt>>),
+}
+
 /// What `complete` did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
@@ -113,6 +123,9 @@ pub trait Store: Send + Sync {
         kind: AccessType,
         hash: &SecretHash,
     ) -> StoreResult<bool>;
+    /// Sets (or, with `None`, clears) the project's app URL: one
+    /// conditional write. `false` when there is no such project.
+    async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool>;
     async fn list_projects(&self) -> StoreResult<Vec<Project>>;
 
     // Users and sessions.
@@ -217,6 +230,24 @@ pub trait Store: Send + Sync {
         now: Millis,
         request: &str,
     ) -> StoreResult<Finish>;
+    /// The RFC 8628 grant's poll: if the attempt is named by `key`,
+    /// unexpired and due, record the poll (next due at `now` plus its
+    /// interval, `default_interval_millis` until a `slow_down` raised it).
+    /// One conditional write; the attempt as it was, either way.
+    async fn device_poll(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        default_interval_millis: Millis,
+    ) -> StoreResult<DevicePoll>;
+    /// `slow_down`: the attempt's interval becomes `interval_millis`, its
+    /// next poll due that long after `now`.
+    async fn slow_down(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        interval_millis: Millis,
+    ) -> StoreResult<()>;
     /// The counts of `counters` (0 for one never added to, or forgotten)
     /// and, when given, the attempt `attempt_id`: one round trip, strongly
     /// consistent.

@@ -14,7 +14,7 @@ use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{
-    Claim, Counter, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
+    Claim, Counter, DevicePoll, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
 };
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
@@ -99,6 +99,15 @@ impl Store for MemoryStore {
             return Ok(false);
         };
         project.set_key_hash(kind, hash.clone());
+        Ok(true)
+    }
+
+    async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool> {
+        let mut t = self.tables();
+        let Some(project) = t.projects.get_mut(project_id) else {
+            return Ok(false);
+        };
+        project.app_url = url.map(str::to_owned);
         Ok(true)
     }
 
@@ -274,6 +283,44 @@ impl Store for MemoryStore {
         attempt.anon_session_id = None;
         attempt.anon_user_id = None;
         Ok(Finish::Done)
+    }
+
+    async fn device_poll(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        default_interval_millis: Millis,
+    ) -> StoreResult<DevicePoll> {
+        let mut t = self.tables();
+        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
+            return Ok(DevicePoll::Refused(None));
+        };
+        let before = Box::new(attempt.clone());
+        let due = attempt.next_poll_at_millis.is_none_or(|at| at <= now);
+        if !(attempt.is_named_by(key) && attempt.expires_at_millis > now && due) {
+            return Ok(DevicePoll::Refused(Some(before)));
+        }
+        let interval = attempt
+            .poll_interval_millis
+            .unwrap_or(default_interval_millis);
+        attempt.next_poll_at_millis = Some(now + interval);
+        Ok(DevicePoll::OnTime(before))
+    }
+
+    async fn slow_down(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        interval_millis: Millis,
+    ) -> StoreResult<()> {
+        let mut t = self.tables();
+        if let Some(attempt) = t.attempts.get_mut(&key.attempt_id)
+            && attempt.is_named_by(key)
+        {
+            attempt.poll_interval_millis = Some(interval_millis);
+            attempt.next_poll_at_millis = Some(now + interval_millis);
+        }
+        Ok(())
     }
 
     async fn counters_and_attempt(

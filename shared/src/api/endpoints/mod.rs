@@ -10,6 +10,9 @@ pub mod cli_initiate;
 pub mod cli_poll;
 pub mod cli_user_code;
 pub mod jwks;
+pub mod oauth_client;
+pub mod oauth_device_authorization;
+pub mod oauth_discovery;
 pub mod oauth_token;
 mod prelude;
 pub mod sessions_create;
@@ -30,7 +33,7 @@ use super::endpoint::{Endpoint, Handler};
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`, `/auth/sessions/current` before
 /// `/auth/sessions/{id}`).
-pub static ALL: [Endpoint; 19] = [
+pub static ALL: [Endpoint; 21] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
@@ -50,6 +53,8 @@ pub static ALL: [Endpoint; 19] = [
     Endpoint::of::<sessions_delete::SessionsDelete>(),
     Endpoint::of::<jwks::Jwks>(),
     Endpoint::of::<oauth_token::OAuthToken>(),
+    Endpoint::of::<oauth_device_authorization::OAuthDeviceAuthorization>(),
+    Endpoint::of::<oauth_discovery::OAuthDiscovery>(),
 ];
 
 /// The endpoint a Lambda function serves, by its function name.

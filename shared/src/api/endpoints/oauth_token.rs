@@ -3,19 +3,15 @@
 //! project, with its publishable key) authenticates in the body or with
 //! HTTP Basic; there are no `x-stack-*` headers.
 
-use std::sync::Arc;
-
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD;
-use http::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderValue};
 use serde::Serialize;
 
+use super::oauth_client::{client_project, oauth_parameter};
 use super::prelude::*;
 use crate::api::body::{Json, request_body};
 use crate::api::errors::ApiError;
-use crate::domain::access::AccessType;
 use crate::domain::accounts;
-use crate::domain::project::Project;
+use crate::domain::login_attempt::{self, DeviceAnswer};
 
 pub struct OAuthToken;
 
@@ -27,22 +23,26 @@ request_body! {
         pub client_secret: Option<String>,
         /// Checked by the grant (an OAuth `invalid_request`, not a schema error).
         pub refresh_token: Option<Json>,
+        /// The RFC 8628 grant's device code (ours, contract §8).
+        pub device_code: Option<Json>,
     }
 }
 
-/// The `client_secret` that means "no publishable key" (Stack's SDK sends
-/// it when it has none).
-pub const PUBLIC_CLIENT: &str = "__stack_public_client__";
-
 /// The grant types this endpoint serves.
 pub const REFRESH_TOKEN_GRANT: &str = "refresh_token";
+/// RFC 8628 §3.4 (ours, contract §8).
+pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 #[derive(Serialize)]
 struct TokenResponse {
     access_token: String,
     token_type: &'static str,
     expires_in: i64,
-    scope: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<&'static str>,
+    /// The device grant hands over the browser's refresh token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<String>,
 }
 
 impl Handler for OAuthToken {
@@ -50,29 +50,30 @@ impl Handler for OAuthToken {
     type Body = TokenBody;
 
     async fn handle(ctx: &Context<'_>, body: TokenBody) -> HandlerResult {
-        let (client_id, client_secret) = match basic_credentials(ctx.request.headers) {
-            Some(credentials) => credentials,
-            None => (body.client_id, body.client_secret),
+        let project = client_project(ctx, body.client_id, body.client_secret).await?;
+        let token = match body.grant_type.as_str() {
+            REFRESH_TOKEN_GRANT => {
+                let refresh_token = oauth_parameter(body.refresh_token.as_ref(), "refresh_token")?;
+                let access_token =
+                    accounts::refresh(ctx.store, ctx.minter, &project.id, refresh_token, ctx.now)
+                        .await?;
+                TokenResponse {
+                    access_token,
+                    token_type: "Bearer",
+                    expires_in: ctx.minter.tokens.ttl_seconds(),
+                    scope: Some("legacy"),
+                    refresh_token: None,
+                }
+            }
+            DEVICE_CODE_GRANT => device_grant(ctx, &project.id, body.device_code.as_ref()).await?,
+            _ => {
+                return Err(ApiError::OAuth {
+                    error: "unsupported_grant_type",
+                    description: "Unsupported grant type: `grant_type` is invalid".to_owned(),
+                });
+            }
         };
-        let project = authenticate_client(ctx, client_id, client_secret).await?;
-        if body.grant_type != REFRESH_TOKEN_GRANT {
-            return Err(ApiError::OAuth {
-                error: "unsupported_grant_type",
-                description: "Unsupported grant type: `grant_type` is invalid".to_owned(),
-            });
-        }
-        let refresh_token = oauth_parameter(body.refresh_token.as_ref(), "refresh_token")?;
-        let access_token =
-            accounts::refresh(ctx.store, ctx.minter, &project.id, refresh_token, ctx.now).await?;
-        let mut response = response::json(
-            StatusCode::OK,
-            &TokenResponse {
-                access_token,
-                token_type: "Bearer",
-                expires_in: ctx.minter.tokens.ttl_seconds(),
-                scope: "legacy",
-            },
-        );
+        let mut response = response::json(StatusCode::OK, &token);
         let h = response.headers_mut();
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         h.insert(header::PRAGMA, HeaderValue::from_static("no-cache"));
@@ -80,78 +81,44 @@ impl Handler for OAuthToken {
     }
 }
 
-/// The client is a project (`<project id>` or `<project id>#main`) and its
-/// publishable key, or no key where the project does not require one.
-async fn authenticate_client(
+/// RFC 8628 §3.4–3.5: the device code polls its attempt; on success the
+/// browser's refresh token and an access token minted from it.
+async fn device_grant(
     ctx: &Context<'_>,
-    client_id: Option<String>,
-    client_secret: Option<String>,
-) -> Result<Arc<Project>, ApiError> {
-    let invalid = |id: &Option<String>| KnownError::InvalidOAuthClientIdOrSecret(id.clone());
-    let Some(id) = client_id.as_deref() else {
-        return Err(invalid(&client_id).into());
+    project_id: &str,
+    device_code: Option<&Json>,
+) -> Result<TokenResponse, ApiError> {
+    let device_code = oauth_parameter(device_code, "device_code")?;
+    let oauth = |error: &'static str, description: &str| ApiError::OAuth {
+        error,
+        description: description.to_owned(),
     };
-    let project_id = match id.split_once('#') {
-        Some((project, "main")) => project,
-        Some(_) => return Err(invalid(&client_id).into()),
-        None => id,
-    };
-    let project = ctx
-        .project(project_id)
-        .await?
-        .ok_or_else(|| invalid(&client_id))?;
-    match client_secret.as_deref() {
-        None | Some(PUBLIC_CLIENT) if project.requires_publishable_client_key => {
-            Err(KnownError::PublishableClientKeyRequiredForProject(project.id.clone()).into())
+    match login_attempt::device_poll(ctx.store, project_id, device_code, ctx.now).await? {
+        DeviceAnswer::Token { refresh_token } => {
+            let access_token =
+                accounts::refresh(ctx.store, ctx.minter, project_id, &refresh_token, ctx.now)
+                    .await?;
+            Ok(TokenResponse {
+                access_token,
+                token_type: "Bearer",
+                expires_in: ctx.minter.tokens.ttl_seconds(),
+                scope: None,
+                refresh_token: Some(refresh_token),
+            })
         }
-        None | Some(PUBLIC_CLIENT) => Ok(project),
-        Some(key) => {
-            let valid = project
-                .key_hash(AccessType::Client)
-                .is_some_and(|hash| hash.matches(key));
-            if valid {
-                Ok(project)
-            } else {
-                Err(invalid(&client_id).into())
-            }
-        }
-    }
-}
-
-/// `Authorization: Basic base64(client_id ":" client_secret)`, each part
-/// form-urlencoded (RFC 6749 §2.3.1). `None` when absent or unreadable.
-fn basic_credentials(headers: &HeaderMap) -> Option<(Option<String>, Option<String>)> {
-    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, encoded) = value.split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("basic") {
-        return None;
-    }
-    let decoded = String::from_utf8(STANDARD.decode(encoded.trim()).ok()?).ok()?;
-    let (id, secret) = decoded.split_once(':')?;
-    let unescape = |part: &str| -> Option<String> {
-        let plus_as_space = part.replace('+', " ");
-        percent_encoding::percent_decode_str(&plus_as_space)
-            .decode_utf8()
-            .ok()
-            .map(|text| text.into_owned())
-    };
-    Some((unescape(id), unescape(secret).filter(|s| !s.is_empty())))
-}
-
-/// A required OAuth parameter: present, and printable ASCII (RFC 6749's
-/// VSCHAR), or an `invalid_request`.
-fn oauth_parameter<'a>(value: Option<&'a Json>, name: &str) -> Result<&'a str, ApiError> {
-    let Some(value) = value.filter(|v| v.0.as_str() != Some("")) else {
-        return Err(ApiError::OAuth {
-            error: "invalid_request",
-            description: format!("Missing parameter: `{name}`"),
-        });
-    };
-    match value.0.as_str() {
-        Some(text) if text.bytes().all(|b| (0x20..=0x7e).contains(&b)) => Ok(text),
-        _ => Err(ApiError::OAuth {
-            error: "invalid_request",
-            description: format!("Invalid parameter: `{name}`"),
-        }),
+        DeviceAnswer::AuthorizationPending => Err(oauth(
+            "authorization_pending",
+            "The user has not approved the login yet.",
+        )),
+        DeviceAnswer::SlowDown => Err(oauth(
+            "slow_down",
+            "Polling too fast: wait 5 seconds longer between requests.",
+        )),
+        DeviceAnswer::AccessDenied => Err(oauth("access_denied", "The login was denied.")),
+        DeviceAnswer::ExpiredToken => Err(oauth("expired_token", "The device code has expired.")),
+        DeviceAnswer::InvalidGrant => Err(oauth(
+            "invalid_grant",
+            "The device code is invalid or was already used.",
+        )),
     }
 }

@@ -60,6 +60,7 @@ fn project(requires_client_key: bool) -> (Project, [NewKey; 3]) {
         secret_server_key_hash: None,
         super_secret_admin_key_hash: None,
         created_at_millis: 0,
+        app_url: None,
     };
     for (kind, key) in AccessType::ALL.iter().zip(&keys) {
         p.set_key_hash(*kind, key.hash.clone());

@@ -64,6 +64,10 @@ pub struct CliAttempt {
     /// refresh token is encrypted to.
     pub code_challenge: Option<String>,
     pub public_key: Option<String>,
+    /// The RFC 8628 grant's pacing: when its next poll is due, and the
+    /// interval (it grows by 5 s with each `slow_down`).
+    pub next_poll_at_millis: Option<Millis>,
+    pub poll_interval_millis: Option<Millis>,
 }
 
 /// The purpose of the server-derived key that seals the login code at rest
@@ -344,6 +348,8 @@ impl CliAttempt {
             sealed_login_code: None,
             code_challenge: None,
             public_key: None,
+            next_poll_at_millis: None,
+            poll_interval_millis: None,
         };
         NewAttempt {
             attempt,

@@ -15,6 +15,7 @@
 pub mod attempt;
 mod cancel;
 mod complete;
+mod device;
 mod initiate;
 mod poll;
 mod user_code;
@@ -27,6 +28,10 @@ pub use attempt::{
 };
 pub use cancel::cancel;
 pub use complete::{CompleteMode, Completed, complete};
+pub use device::{
+    DEVICE_CODE_EXPIRES_IN_MILLIS, DEVICE_INTERVAL_MILLIS, DeviceAnswer, SLOW_DOWN_MILLIS,
+    device_poll,
+};
 pub use initiate::{InitiateRequest, Initiated, initiate};
 pub use poll::poll;
 pub use user_code::{

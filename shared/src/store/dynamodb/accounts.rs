@@ -97,6 +97,33 @@ impl DynamoStore {
         }
     }
 
+    /// Sets or removes the project's app URL, only if the project exists.
+    pub(super) async fn update_project_app_url(
+        &self,
+        project_id: &str,
+        url: Option<&str>,
+    ) -> StoreResult<bool> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(project_id))
+            .condition_expression(format!("attribute_exists({})", attr::ID));
+        request = match url {
+            Some(url) => request
+                .update_expression(format!("SET {} = :u", attr::APP_URL))
+                .expression_attribute_values(":u", s(url)),
+            None => request.update_expression(format!("REMOVE {}", attr::APP_URL)),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
     /// Every project, by id (admin only: a consistent scan, page by page).
     pub(super) async fn scan_projects(&self) -> StoreResult<Vec<Project>> {
         let mut projects = Vec::new();

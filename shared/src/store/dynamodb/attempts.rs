@@ -20,7 +20,9 @@ use super::items::{
 };
 use crate::clock::Millis;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
-use crate::domain::store::{Claim, Counter, Finish, Lookup, PickUp, StoreError, StoreResult};
+use crate::domain::store::{
+    Claim, Counter, DevicePoll, Finish, Lookup, PickUp, StoreError, StoreResult,
+};
 
 /// How often a claim re-reads its attempt after losing a race.
 const CLAIM_CONFLICT_RETRIES: usize = 5;
@@ -191,6 +193,62 @@ impl DynamoStore {
                 other => Finish::NotPending(other.map(Box::new)),
             },
         })
+    }
+
+    /// The RFC 8628 grant's poll: named, unexpired and due → record it,
+    /// the next due one interval later (arithmetic in the update itself).
+    pub(super) async fn device_poll_write(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        default_interval_millis: Millis,
+    ) -> StoreResult<DevicePoll> {
+        let condition = format!(
+            "({} OR {} <= :now)",
+            absent(attr::NEXT_POLL_AT),
+            attr::NEXT_POLL_AT
+        );
+        let update = format!(
+            "SET {} = :now + if_not_exists({}, :interval)",
+            attr::NEXT_POLL_AT,
+            attr::POLL_INTERVAL
+        );
+        let values = vec![(":interval", n(default_interval_millis))];
+        Ok(
+            match self
+                .transition(key, &condition, &update, values, now)
+                .await?
+            {
+                Ok(old) => match attempt_from(old)? {
+                    Some(attempt) => DevicePoll::OnTime(Box::new(attempt)),
+                    None => DevicePoll::Refused(None),
+                },
+                Err(old) => DevicePoll::Refused(attempt_from(old)?.map(Box::new)),
+            },
+        )
+    }
+
+    /// `slow_down`: a longer interval, the next poll due that long from now.
+    pub(super) async fn slow_down_write(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        interval_millis: Millis,
+    ) -> StoreResult<()> {
+        let update = format!(
+            "SET {} = :interval, {} = :next",
+            attr::POLL_INTERVAL,
+            attr::NEXT_POLL_AT
+        );
+        let values = vec![
+            (":interval", n(interval_millis)),
+            (":next", n(now + interval_millis)),
+        ];
+        // Not named any more (or expired): nothing to slow down.
+        let _ = self
+            .transition(key, "attribute_exists(id)", &update, values, now)
+            .await?;
+        Ok(())
     }
 
     /// The user-code failure counters (items of the attempts table keyed

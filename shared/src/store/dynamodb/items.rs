@@ -47,6 +47,8 @@ pub(super) mod attr {
     // Sessions.
     pub const REFRESH_TOKEN_HASH: &str = "refresh_token_hash";
     pub const LAST_USED_AT: &str = "last_used_at";
+    // Projects.
+    pub const APP_URL: &str = "app_url";
     // CLI attempts.
     pub const POLLING_CODE_HASH: &str = "polling_code_hash";
     pub const LOGIN_CODE_HASH: &str = "login_code_hash";
@@ -60,6 +62,8 @@ pub(super) mod attr {
     pub const ANON_SESSION_ID: &str = "anon_session_id";
     pub const ANON_USER_ID: &str = "anon_user_id";
     pub const CODE_CHALLENGE: &str = "code_challenge";
+    pub const NEXT_POLL_AT: &str = "next_poll_at";
+    pub const POLL_INTERVAL: &str = "poll_interval";
     /// User-code failure counters (items of the attempts table).
     pub const COUNT: &str = "count";
 
@@ -110,6 +114,8 @@ pub(super) mod attr {
         ANON_SESSION_ID,
         ANON_USER_ID,
         CODE_CHALLENGE,
+        NEXT_POLL_AT,
+        POLL_INTERVAL,
         TTL,
     ];
 }
@@ -152,6 +158,8 @@ pub(super) struct ProjectItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     super_secret_admin_key_hash: Option<String>,
     created_at: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    app_url: Option<String>,
 }
 
 impl From<&Project> for ProjectItem {
@@ -165,6 +173,7 @@ impl From<&Project> for ProjectItem {
             secret_server_key_hash: text(&p.secret_server_key_hash),
             super_secret_admin_key_hash: text(&p.super_secret_admin_key_hash),
             created_at: p.created_at_millis,
+            app_url: p.app_url.clone(),
         }
     }
 }
@@ -179,6 +188,7 @@ impl From<ProjectItem> for Project {
             secret_server_key_hash: i.secret_server_key_hash.map(SecretHash::from_stored),
             super_secret_admin_key_hash: i.super_secret_admin_key_hash.map(SecretHash::from_stored),
             created_at_millis: i.created_at,
+            app_url: i.app_url,
         }
     }
 }
@@ -330,6 +340,11 @@ pub(super) struct AttemptItem {
     code_challenge: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     public_key: Option<String>,
+    /// The RFC 8628 grant's pacing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    next_poll_at: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    poll_interval: Option<i64>,
     ttl: i64,
 }
 
@@ -369,6 +384,8 @@ impl From<&CliAttempt> for AttemptItem {
             sealed_login_code: a.sealed_login_code.clone(),
             code_challenge: a.code_challenge.clone(),
             public_key: a.public_key.clone(),
+            next_poll_at: a.next_poll_at_millis,
+            poll_interval: a.poll_interval_millis,
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
@@ -412,6 +429,8 @@ impl TryFrom<AttemptItem> for CliAttempt {
             sealed_login_code: i.sealed_login_code,
             code_challenge: i.code_challenge,
             public_key: i.public_key,
+            next_poll_at_millis: i.next_poll_at,
+            poll_interval_millis: i.poll_interval,
         })
     }
 }

@@ -34,7 +34,9 @@ use crate::domain::access::AccessType;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{Claim, Counter, Finish, Found, Lookup, PickUp, Store, StoreResult};
+use crate::domain::store::{
+    Claim, Counter, DevicePoll, Finish, Found, Lookup, PickUp, Store, StoreResult,
+};
 use crate::domain::user::{User, UserPatch};
 use crate::secret::{LocatedSecret, SecretHash};
 
@@ -96,6 +98,10 @@ impl Store for DynamoStore {
         hash: &SecretHash,
     ) -> StoreResult<bool> {
         self.update_project_key(project_id, kind, hash).await
+    }
+
+    async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool> {
+        self.update_project_app_url(project_id, url).await
     }
 
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
@@ -179,6 +185,25 @@ impl Store for DynamoStore {
         request: &str,
     ) -> StoreResult<Finish> {
         self.complete_attempt(key, ending, now, request).await
+    }
+
+    async fn device_poll(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        default_interval_millis: Millis,
+    ) -> StoreResult<DevicePoll> {
+        self.device_poll_write(key, now, default_interval_millis)
+            .await
+    }
+
+    async fn slow_down(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        interval_millis: Millis,
+    ) -> StoreResult<()> {
+        self.slow_down_write(key, now, interval_millis).await
     }
 
     async fn counters_and_attempt(

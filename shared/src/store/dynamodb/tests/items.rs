@@ -28,6 +28,7 @@ fn a_full_project_item_carries_the_project_attributes() {
         secret_server_key_hash: Some(hash()),
         super_secret_admin_key_hash: Some(hash()),
         created_at_millis: 1,
+        app_url: Some("https://app.example.com".into()),
     };
     let item = to_item(&ProjectItem::from(&project)).expect("item");
     assert_carries(&item, attr::PROJECT);
@@ -91,6 +92,8 @@ fn a_full_attempt_item_carries_the_attempt_attributes() {
     );
     attempt.code_challenge = Some("c".repeat(43));
     attempt.public_key = Some("{}".into());
+    attempt.next_poll_at_millis = Some(4_000);
+    attempt.poll_interval_millis = Some(5_000);
     let item = to_item(&AttemptItem::from(&attempt)).expect("item");
     assert_carries(&item, attr::ATTEMPT);
     assert_eq!(attempt_from(Some(item)).expect("read"), Some(attempt));
