@@ -358,6 +358,114 @@ async fn routes_preflights_and_bad_input(dynamodb: bool) {
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
 }
 
+/// A standard RFC 8628 client library (the `oauth2` crate's device flow)
+/// logs in: it learns the endpoints from RFC 8414 metadata (the path-inserted
+/// form, at the root), asks for a device code, polls at the interval it is
+/// given while a stand-in browser approves with the link's login code, and
+/// gets the browser's session.
+async fn a_standard_device_flow_client_logs_in(dynamodb: bool) {
+    use oauth2::basic::BasicClient;
+    use oauth2::{
+        AuthType, ClientId, ClientSecret, DeviceAuthorizationUrl,
+        StandardDeviceAuthorizationResponse, TokenResponse as _, TokenUrl,
+    };
+    let server = DevServer::start(dynamodb).await;
+    let metadata: Value = reqwest::get(format!(
+        "{}/.well-known/oauth-authorization-server/api/v1/projects/{}",
+        server.base, server.project_id
+    ))
+    .await
+    .expect("metadata")
+    .json()
+    .await
+    .expect("json");
+    assert_eq!(
+        metadata["issuer"],
+        json!(format!(
+            "{}/api/v1/projects/{}",
+            server.base, server.project_id
+        ))
+    );
+    let endpoint = |name: &str| metadata[name].as_str().expect(name).to_owned();
+    let client = BasicClient::new(ClientId::new(server.project_id.clone()))
+        .set_client_secret(ClientSecret::new(server.client_key.clone()))
+        .set_auth_type(AuthType::RequestBody)
+        .set_device_authorization_url(
+            DeviceAuthorizationUrl::new(endpoint("device_authorization_endpoint")).expect("url"),
+        )
+        .set_token_uri(TokenUrl::new(endpoint("token_endpoint")).expect("url"));
+    let http = oauth2::reqwest::ClientBuilder::new()
+        .redirect(oauth2::reqwest::redirect::Policy::none())
+        .build()
+        .expect("http client");
+    let details: StandardDeviceAuthorizationResponse = client
+        .exchange_device_code()
+        .request_async(&http)
+        .await
+        .expect("device authorization");
+    assert!(
+        details
+            .verification_uri()
+            .as_str()
+            .starts_with(&format!("{}/handler/cli-auth-confirm", server.base))
+    );
+    // The person approves in the browser, a moment later.
+    let link = details
+        .verification_uri_complete()
+        .expect("complete link")
+        .secret()
+        .clone();
+    let login_code = link.split_once("login_code=").expect("code").1.to_owned();
+    let user = server
+        .server_post("/users", json!({"display_name": "Device user"}))
+        .await;
+    let session = server
+        .server_post("/auth/sessions", json!({"user_id": user["id"]}))
+        .await;
+    let refresh_token = session["refresh_token"].as_str().expect("token").to_owned();
+    // It polls (authorization_pending, then at its interval) while the
+    // person approves.
+    let approve = async {
+        tokio::time::sleep(Duration::from_millis(1_500)).await;
+        let (status, _) = server
+            .post_json(
+                "/auth/cli/complete",
+                json!({"login_code": login_code, "refresh_token": refresh_token}),
+            )
+            .await;
+        assert_eq!(status, 200);
+    };
+    let started = std::time::Instant::now();
+    let ((), token) = tokio::join!(
+        approve,
+        client.exchange_device_access_token(&details).request_async(
+            &http,
+            tokio::time::sleep,
+            Some(Duration::from_secs(60))
+        )
+    );
+    let token = token.expect("the device flow completes");
+    assert!(
+        started.elapsed() >= Duration::from_secs(5),
+        "it waited its 5 s interval after authorization_pending"
+    );
+    assert_eq!(
+        token.refresh_token().map(|t| t.secret().as_str()),
+        Some(refresh_token.as_str())
+    );
+    let me = reqwest::Client::new()
+        .get(format!("{}/api/v1/users/me", server.base))
+        .header("x-stack-access-type", "client")
+        .header("x-stack-project-id", &server.project_id)
+        .header("x-stack-publishable-client-key", &server.client_key)
+        .header("x-stack-access-token", token.access_token().secret())
+        .send()
+        .await
+        .expect("me");
+    let me: Value = me.json().await.expect("json");
+    assert_eq!(me["id"], user["id"]);
+}
+
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -439,6 +547,7 @@ async fn the_dev_sign_in_answers_only_its_own_page(dynamodb: bool) {
 }
 
 on_both_stores!(
+    a_standard_device_flow_client_logs_in,
     prints_its_settings_and_only_generated_keys,
     serves_the_flow_over_http,
     routes_preflights_and_bad_input,
