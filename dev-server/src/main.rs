@@ -81,11 +81,11 @@ async fn main() -> anyhow::Result<()> {
 
     // As a function does (Secrets Manager or the environment), else a fresh
     // secret: tokens then last as long as the process.
-    let secrets = cli_auth_core::server_secret::from_configured_source(
-        &cli_auth_core::aws::config_from_env().await,
-    )
-    .await?
-    .unwrap_or_else(|| ServerSecrets::new(random_token(32).into_bytes(), Vec::new()));
+    // The AWS configuration is loaded only for Secrets Manager: on the
+    // embedded store the dev server needs no AWS at all.
+    let secrets = cli_auth_core::server_secret::from_configured_source(None)
+        .await?
+        .unwrap_or_else(|| ServerSecrets::new(random_token(32).into_bytes(), Vec::new()));
     let tokens = secrets.token_issuer(settings.access_token_ttl_seconds)?;
 
     let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());

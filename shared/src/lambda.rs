@@ -48,7 +48,7 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
     let settings = Settings::from_env()?;
     let sdk = crate::aws::config_from_env().await;
-    let tokens = server_secret::from_configured_source(&sdk)
+    let tokens = server_secret::from_configured_source(Some(&sdk))
         .await?
         .ok_or(ConfigError::Missing(
             "CLI_AUTH_SERVER_SECRET_ID (or, for local work, CLI_AUTH_SERVER_SECRET)",

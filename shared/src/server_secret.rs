@@ -70,10 +70,11 @@ pub enum ServerSecretError {
     },
 }
 
-/// The configured secrets: from Secrets Manager (a client of `sdk`) or the
+/// The configured secrets: from Secrets Manager (a client of `sdk`, or of
+/// the environment's AWS configuration, loaded only then) or the
 /// environment; `None` when neither is configured.
 pub async fn from_configured_source(
-    sdk: &aws_config::SdkConfig,
+    sdk: Option<&aws_config::SdkConfig>,
 ) -> Result<Option<ServerSecrets>, ServerSecretError> {
     match crate::config::secret_source()? {
         None => Ok(None),
@@ -82,7 +83,11 @@ pub async fn from_configured_source(
             previous.into_iter().collect(),
         ))),
         Some(SecretSource::SecretsManager(id)) => {
-            from_secrets_manager(&Client::new(sdk), &id).await.map(Some)
+            let client = match sdk {
+                Some(sdk) => Client::new(sdk),
+                None => Client::new(&crate::aws::config_from_env().await),
+            };
+            from_secrets_manager(&client, &id).await.map(Some)
         }
     }
 }

@@ -187,8 +187,12 @@ test("invalid and expired codes get their own explanations", async () => {
     await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=not-a-code`);
     await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
     assert.match(await page.locator("#problem-detail").textContent(), /not a valid login link/);
+    // Without a login code the page asks for the short code instead.
     await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
-    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
+    await page.getByRole("heading", { name: /enter the code/i }).waitFor();
+    await page.keyboard.type("BBBB-BBBB");
+    await page.keyboard.press("Enter");
+    await page.getByText(/not valid/i).waitFor();
   });
 
   const credentials = tempCredentials();
@@ -202,6 +206,68 @@ test("invalid and expired codes get their own explanations", async () => {
     await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
     assert.match(await page.locator("#problem-detail").textContent(), /expired/);
   });
+});
+
+/** initiate as a CLI would, saying who it is (contract §8). */
+async function initiateAs(client) {
+  const r = await fetch(`${baseUrl}/api/v1/auth/cli`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "client", "x-stack-publishable-client-key": clientKey,
+      "user-agent": "mytool/3.1 (linux)",
+    },
+    body: JSON.stringify({ client }),
+  });
+  assert.equal(r.status, 200);
+  return r.json();
+}
+
+async function pollOnce(pollingCode) {
+  const r = await fetch(`${baseUrl}/api/v1/auth/cli/poll`, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json", "x-stack-project-id": project,
+      "x-stack-access-type": "client", "x-stack-publishable-client-key": clientKey,
+    },
+    body: JSON.stringify({ polling_code: pollingCode }),
+  });
+  return r.json();
+}
+
+test("a person types the short code, sees who is asking, and denies", async () => {
+  const attempt = await initiateAs({ name: "mytool", hostname: "ada-laptop" });
+  await withPage("deny", async (page) => {
+    await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
+    await page.getByRole("heading", { name: /enter the code/i }).waitFor();
+    // Typed loosely: lower case, no hyphen.
+    await page.keyboard.type(attempt.user_code.replace("-", "").toLowerCase());
+    await page.keyboard.press("Enter");
+    await signInWithKeyboard(page, "denier@example.com", "Denier");
+    await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
+    assert.equal(await page.locator("#user-code").textContent(), attempt.user_code);
+    const asker = await page.locator("#asker").textContent();
+    assert.match(asker, /mytool on ada-laptop/);
+    assert.match(asker, /127\.0\.0\.1/);
+    assert.match(asker, /mytool\/3\.1/);
+    await page.getByRole("button", { name: "Deny" }).click();
+    await page.getByRole("heading", { name: /^denied$/i }).waitFor();
+  });
+  assert.deepEqual(await pollOnce(attempt.polling_code), { status: "denied" });
+});
+
+test("a link from a CLI that said who it is shows it before approval", async () => {
+  const attempt = await initiateAs({ name: "othertool" });
+  await withPage("asker", async (page) => {
+    await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=${attempt.login_code}`);
+    await signInWithKeyboard(page, "approver@example.com", "Approver");
+    await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
+    assert.match(await page.locator("#asker").textContent(), /othertool/);
+    await page.getByRole("button", { name: "Authorize" }).click();
+    await page.getByRole("heading", { name: /is logged in/i }).waitFor();
+  });
+  const done = await pollOnce(attempt.polling_code);
+  assert.equal(done.status, "success");
 });
 
 test("a CLI's anonymous session is claimed by the browser, then the CLI gets the user", async () => {
