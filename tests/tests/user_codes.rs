@@ -23,6 +23,15 @@ async fn look_up(e: &TestApp, user_code: &str, ip: &str) -> Resp {
         .await
 }
 
+/// The `retry-after` of a refusal, in seconds.
+fn retry_after(r: &Resp) -> u64 {
+    r.headers["retry-after"]
+        .to_str()
+        .expect("text")
+        .parse()
+        .expect("seconds")
+}
+
 fn user_code_of(r: &Resp) -> String {
     r.string("user_code")
 }
@@ -164,11 +173,7 @@ async fn guessing_is_bounded_per_source_ip(kind: StoreKind) {
     // The 11th is refused, even with the right code, until the window ends.
     let refused = look_up(&e, &real, "192.0.2.66").await;
     refused.assert_known(429, "TOO_MANY_USER_CODE_ATTEMPTS");
-    let retry: u64 = refused.headers["retry-after"]
-        .to_str()
-        .expect("text")
-        .parse()
-        .expect("seconds");
+    let retry = retry_after(&refused);
     assert!((1..=600).contains(&retry), "{retry}");
     assert_eq!(refused.json["details"]["retry_after_seconds"], json!(retry));
     // Another address is not affected.
@@ -201,11 +206,7 @@ async fn guessing_is_bounded_per_project(kind: StoreKind) {
     }
     let refused = look_up(&e, &real, "192.0.2.99").await;
     refused.assert_known(429, "TOO_MANY_USER_CODE_ATTEMPTS");
-    let retry: u64 = refused.headers["retry-after"]
-        .to_str()
-        .expect("text")
-        .parse()
-        .expect("seconds");
+    let retry = retry_after(&refused);
     assert!((1..=60).contains(&retry), "{retry}");
     // Other projects are not affected.
     let other = cli_auth_tests::seed_project(e.store.as_ref(), true).await;

@@ -1,13 +1,11 @@
-//! The error model of the HTTP side: every way a request can fail, the one
-//! place that maps the domain's errors to Stack Auth's answers (the `From`
-//! impls below), and the status, code and message of each answer.
+//! The error model of the HTTP side: every way a request can fail, and the
+//! status, code and message of each answer. The domain's errors map onto
+//! these in `api/domain_errors.rs`.
 
 use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::domain::access::AccessType;
-use crate::domain::accounts::AccountError;
-use crate::domain::login_attempt::AttemptError;
 use crate::domain::store::StoreError;
 use crate::domain::tokens::TokenError;
 
@@ -43,67 +41,6 @@ pub enum ApiError {
 impl From<KnownError> for ApiError {
     fn from(e: KnownError) -> Self {
         Self::Known(e)
-    }
-}
-
-impl From<AttemptError> for ApiError {
-    fn from(e: AttemptError) -> Self {
-        let plain = Self::bad_request;
-        match e {
-            AttemptError::InvalidPollingCode => KnownError::InvalidPollingCode.into(),
-            AttemptError::NotPending => KnownError::CliAuthAttemptNotPending.into(),
-            AttemptError::InvalidUserCode => KnownError::InvalidUserCode.into(),
-            AttemptError::TooManyUserCodeAttempts {
-                retry_after_seconds,
-            } => KnownError::TooManyUserCodeAttempts {
-                retry_after_seconds,
-            }
-            .into(),
-            AttemptError::InvalidLoginCode => plain("Invalid login code or the code has expired"),
-            AttemptError::InvalidAnonRefreshToken => plain("Invalid anon refresh token"),
-            AttemptError::AnonRefreshTokenOfOtherProject => {
-                plain("Anon refresh token does not belong to this project")
-            }
-            AttemptError::AnonRefreshTokenExpired => {
-                plain("The provided anon refresh token has expired")
-            }
-            AttemptError::AnonRefreshTokenNotAnonymous => {
-                plain("The provided refresh token does not belong to an anonymous user")
-            }
-            AttemptError::NoAnonSession => plain("No anonymous session associated with this code"),
-            AttemptError::RefreshTokenRequired => {
-                plain("refresh_token is required when mode is 'complete'")
-            }
-            AttemptError::InvalidRefreshToken => plain("Invalid refresh token"),
-            AttemptError::RefreshTokenOfOtherProject => {
-                plain("Refresh token does not belong to this project")
-            }
-            AttemptError::Store(e) => e.into(),
-            AttemptError::Token(e) => e.into(),
-        }
-    }
-}
-
-impl From<AccountError> for ApiError {
-    fn from(e: AccountError) -> Self {
-        match e {
-            AccountError::UserNotFound => KnownError::UserNotFound.into(),
-            AccountError::UserIdDoesNotExist(id) => KnownError::UserIdDoesNotExist(id).into(),
-            AccountError::SessionNotFound => KnownError::RefreshTokenNotFoundOrExpired.into(),
-            AccountError::UnknownSession => Self::Plain {
-                status: StatusCode::NOT_FOUND,
-                message: "Session not found.".to_owned(),
-            },
-            AccountError::OthersSessions => Self::Plain {
-                status: StatusCode::FORBIDDEN,
-                message: "Client can only list sessions for their own user.".to_owned(),
-            },
-            AccountError::CannotDeleteCurrentSession => {
-                KnownError::CannotDeleteCurrentSession.into()
-            }
-            AccountError::Store(e) => e.into(),
-            AccountError::Token(e) => e.into(),
-        }
     }
 }
 

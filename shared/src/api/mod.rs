@@ -8,6 +8,7 @@
 pub mod app;
 pub mod body;
 pub mod context;
+mod domain_errors;
 pub mod endpoint;
 pub mod endpoints;
 pub mod errors;

@@ -8,6 +8,12 @@
 //! attempt the way completing does (the same once-only write, with a
 //! refusal instead of a token), so every condition on "pending" covers them.
 
+pub use super::asker::{
+    AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS,
+};
+pub use super::ending::{Ending, Refusal};
+pub use super::pkce::{Verifier, is_code_challenge, s256};
+pub use super::poll::{PollAnswer, classify_failed_poll};
 use crate::clock::Millis;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 
@@ -74,57 +80,6 @@ pub struct CliAttempt {
 /// ([`crate::domain::tokens::TokenIssuer::at_rest_keys`]).
 pub const LOGIN_CODE_AT_REST: &str = "cli-attempt/login-code-at-rest";
 
-/// Longest `client.name` and `client.hostname` a CLI may send.
-pub const MAX_CLIENT_FIELD_CHARS: usize = 64;
-/// Longest user agent kept (longer ones are cut).
-pub const MAX_USER_AGENT_CHARS: usize = 256;
-
-/// Who started an attempt (contract §8; RFC 8628 §5.4, remote phishing):
-/// what the CLI said about itself, and what the service saw of the request,
-/// so that the person asked to approve can tell it is their own.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Asker {
-    /// The CLI's `client` object, when it sent one.
-    pub client: Option<ClientDetails>,
-    /// The caller's source IP (API Gateway's; the socket's on the dev
-    /// server).
-    pub ip: Option<String>,
-    /// The caller's `user-agent`, cut to [`MAX_USER_AGENT_CHARS`].
-    pub user_agent: Option<String>,
-}
-
-/// Who is asking, as the browser's side is shown it: the asker and when
-/// the attempt was started.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AskedBy {
-    pub asker: Asker,
-    pub created_at_millis: Millis,
-}
-
-/// What a CLI says about itself at initiate.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ClientDetails {
-    /// The tool, e.g. `mytool`.
-    pub name: Option<String>,
-    /// The machine it runs on.
-    pub hostname: Option<String>,
-}
-
-impl Asker {
-    /// The asker with its user agent cut to the longest kept.
-    pub fn new(
-        client: Option<ClientDetails>,
-        ip: Option<String>,
-        user_agent: Option<&str>,
-    ) -> Self {
-        Self {
-            client,
-            ip,
-            user_agent: user_agent.map(|ua| ua.chars().take(MAX_USER_AGENT_CHARS).collect()),
-        }
-    }
-}
-
 /// What each sealed value is, bound into its seal with the attempt's id.
 const POLL_KEY: &str = "poll-key";
 const REFRESH_TOKEN: &str = "refresh-token";
@@ -142,38 +97,6 @@ fn code_key(code: &LocatedSecret, kind: CodeKind) -> SealingKey {
         CodeKind::Login => "cli-attempt/login-code",
     };
     SealingKey::derive(&code.secret, purpose)
-}
-
-/// How an attempt ended without a token (contract §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// The signed-in browser said no (`complete` with `mode: "deny"`).
-    Denied,
-    /// The CLI gave up (`POST /auth/cli/cancel`).
-    Cancelled,
-}
-
-impl Refusal {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Refusal::Denied => "denied",
-            Refusal::Cancelled => "cancelled",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        [Refusal::Denied, Refusal::Cancelled]
-            .into_iter()
-            .find(|r| r.as_str() == text)
-    }
-}
-
-/// How the one once-only write of `complete` ends a pending attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Ending {
-    /// With the browser's refresh token, sealed for the polling code.
-    Token(String),
-    Refused(Refusal),
 }
 
 /// The state of an attempt at a moment, in the order the contract checks it.
@@ -203,56 +126,6 @@ pub struct AttemptKey {
     pub code_hash: SecretHash,
     /// What a poll proves beyond its code (the bound hand-off's PKCE).
     pub verifier: Verifier,
-}
-
-/// A poll's answer to the attempt's `code_challenge`, part of naming it:
-/// an attempt with a challenge is named only by a poll whose verifier
-/// matches (a wrong or missing one answers as an unknown polling code).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub enum Verifier {
-    /// Not asked: the login code's requests, and cancel.
-    #[default]
-    NotAsked,
-    /// A poll that sent no `code_verifier`.
-    Absent,
-    /// The S256 challenge (base64url SHA-256) of the poll's verifier.
-    Challenge(String),
-}
-
-impl Verifier {
-    /// The verifier a poll sent, as the challenge it answers (RFC 7636
-    /// §4.6: base64url of SHA-256); a malformed one answers nothing.
-    pub fn of(code_verifier: Option<&str>) -> Self {
-        match code_verifier {
-            None => Self::Absent,
-            Some(v) if is_code_verifier(v) => Self::Challenge(s256(v)),
-            // No challenge is 43 characters of nothing.
-            Some(_) => Self::Challenge(String::new()),
-        }
-    }
-}
-
-/// RFC 7636 §4.1: 43 to 128 characters of `[A-Za-z0-9-._~]`.
-fn is_code_verifier(v: &str) -> bool {
-    (43..=128).contains(&v.len())
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b))
-}
-
-/// An S256 code challenge: base64url (unpadded) of SHA-256.
-pub fn s256(verifier: &str) -> String {
-    use base64::Engine as _;
-    use sha2::Digest as _;
-    base64::engine::general_purpose::URL_SAFE_NO_PAD
-        .encode(sha2::Sha256::digest(verifier.as_bytes()))
-}
-
-/// Whether `text` can be an S256 code challenge: 43 base64url characters.
-pub fn is_code_challenge(text: &str) -> bool {
-    text.len() == 43
-        && text
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 impl AttemptKey {
@@ -489,44 +362,6 @@ pub fn open_anon_refresh_token(login_code: &LocatedSecret, sealed: &str) -> Opti
     let key = code_key(login_code, CodeKind::Login);
     let plain = key.open(&context(&login_code.id, ANON_REFRESH_TOKEN), sealed)?;
     String::from_utf8(plain).ok()
-}
-
-/// What a poll answers, decided from the attempt as the store last saw it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PollAnswer {
-    Invalid,
-    Expired,
-    Used,
-    Refused(Refusal),
-    Waiting,
-    Success {
-        refresh_token: String,
-    },
-    /// The bound hand-off: the refresh token as a compact JWE for the CLI's
-    /// public key.
-    Encrypted {
-        jwe: String,
-    },
-}
-
-/// Classifies a poll whose pickup did not happen, from the item the store
-/// returned with its failed condition.
-pub fn classify_failed_poll(
-    attempt: Option<&CliAttempt>,
-    key: &AttemptKey,
-    now: Millis,
-) -> PollAnswer {
-    match attempt {
-        Some(a) if a.is_named_by(key) => match a.state(now) {
-            AttemptState::Expired => PollAnswer::Expired,
-            AttemptState::Used => PollAnswer::Used,
-            AttemptState::Refused(refusal) => PollAnswer::Refused(refusal),
-            // Completed with no token would be a contradiction of the single
-            // write that sets both; "waiting" is the safe answer.
-            AttemptState::Completed | AttemptState::Pending => PollAnswer::Waiting,
-        },
-        _ => PollAnswer::Invalid,
-    }
 }
 
 #[cfg(test)]

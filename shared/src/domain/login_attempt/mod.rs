@@ -12,11 +12,14 @@
 //! and cancel 1 (the once-only write of complete, ending the attempt with a
 //! refusal instead of a token).
 
+mod asker;
 pub mod attempt;
 mod cancel;
 mod complete;
 mod device;
+mod ending;
 mod initiate;
+mod pkce;
 mod poll;
 mod user_code;
 

@@ -1,7 +1,7 @@
 //! poll: the CLI asks for its refresh token; exactly one poll receives it.
 
-use super::attempt::{classify_failed_poll, open_refresh_token};
-use super::{AttemptError, AttemptKey, CodeKind, PollAnswer, Verifier};
+use super::attempt::open_refresh_token;
+use super::{AttemptError, AttemptKey, AttemptState, CliAttempt, CodeKind, Refusal, Verifier};
 use crate::clock::Millis;
 use crate::domain::store::{PickUp, Store, StoreError};
 use crate::secret::LocatedSecret;
@@ -44,4 +44,42 @@ pub async fn poll(
         return Err(AttemptError::InvalidPollingCode);
     }
     Ok(answer)
+}
+
+/// What a poll answers, decided from the attempt as the store last saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PollAnswer {
+    Invalid,
+    Expired,
+    Used,
+    Refused(Refusal),
+    Waiting,
+    Success {
+        refresh_token: String,
+    },
+    /// The bound hand-off: the refresh token as a compact JWE for the CLI's
+    /// public key.
+    Encrypted {
+        jwe: String,
+    },
+}
+
+/// Classifies a poll whose pickup did not happen, from the item the store
+/// returned with its failed condition.
+pub fn classify_failed_poll(
+    attempt: Option<&CliAttempt>,
+    key: &AttemptKey,
+    now: Millis,
+) -> PollAnswer {
+    match attempt {
+        Some(a) if a.is_named_by(key) => match a.state(now) {
+            AttemptState::Expired => PollAnswer::Expired,
+            AttemptState::Used => PollAnswer::Used,
+            AttemptState::Refused(refusal) => PollAnswer::Refused(refusal),
+            // Completed with no token would be a contradiction of the single
+            // write that sets both; "waiting" is the safe answer.
+            AttemptState::Completed | AttemptState::Pending => PollAnswer::Waiting,
+        },
+        _ => PollAnswer::Invalid,
+    }
 }

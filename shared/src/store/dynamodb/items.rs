@@ -10,12 +10,13 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
-use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{StoreError, StoreResult};
 use crate::domain::user::User;
 use crate::secret::SecretHash;
+
+pub(super) use super::attempt_item::{AttemptItem, attempt_from};
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
@@ -291,153 +292,6 @@ impl From<SessionItem> for Session {
             is_impersonation: i.is_impersonation,
         }
     }
-}
-
-#[derive(Serialize, Deserialize)]
-pub(super) struct AttemptItem {
-    pub id: String,
-    project_id: String,
-    polling_code_hash: String,
-    login_code_hash: String,
-    created_at: i64,
-    expires_at: i64,
-    /// Empty on attempts written before tokens were sealed: they cannot be
-    /// completed, and expire.
-    #[serde(default)]
-    sealed_poll_key: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    completed_at: Option<i64>,
-    /// `denied` or `cancelled` ([`Refusal`]).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    refusal: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    used_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    completed_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    used_by: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    anon_refresh_token: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    anon_session_id: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    anon_user_id: Option<String>,
-    /// Who is asking: the CLI's `client` object (a map; present when it
-    /// sent one), the source IP and the user agent.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    client: Option<ClientItem>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    ip: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    user_agent: Option<String>,
-    /// The login code under the server's at-rest key.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    sealed_login_code: Option<String>,
-    /// The bound hand-off: S256 challenge, the CLI's public JWK.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    code_challenge: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    public_key: Option<String>,
-    /// The RFC 8628 grant's pacing.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    next_poll_at: Option<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    poll_interval: Option<i64>,
-    ttl: i64,
-}
-
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct ClientItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    hostname: Option<String>,
-}
-
-impl From<&CliAttempt> for AttemptItem {
-    fn from(a: &CliAttempt) -> Self {
-        Self {
-            id: a.id.clone(),
-            project_id: a.project_id.clone(),
-            polling_code_hash: a.polling_code_hash.as_str().to_owned(),
-            login_code_hash: a.login_code_hash.as_str().to_owned(),
-            created_at: a.created_at_millis,
-            expires_at: a.expires_at_millis,
-            sealed_poll_key: a.sealed_poll_key.clone(),
-            refresh_token: a.refresh_token.clone(),
-            completed_at: a.completed_at_millis,
-            refusal: a.refusal.map(|r| r.as_str().to_owned()),
-            used_at: a.used_at_millis,
-            completed_by: a.completed_by.clone(),
-            used_by: a.used_by.clone(),
-            anon_refresh_token: a.anon_refresh_token.clone(),
-            anon_session_id: a.anon_session_id.clone(),
-            anon_user_id: a.anon_user_id.clone(),
-            client: a.asker.client.as_ref().map(|c| ClientItem {
-                name: c.name.clone(),
-                hostname: c.hostname.clone(),
-            }),
-            ip: a.asker.ip.clone(),
-            user_agent: a.asker.user_agent.clone(),
-            sealed_login_code: a.sealed_login_code.clone(),
-            code_challenge: a.code_challenge.clone(),
-            public_key: a.public_key.clone(),
-            next_poll_at: a.next_poll_at_millis,
-            poll_interval: a.poll_interval_millis,
-            ttl: ttl_seconds(a.retain_until_millis()),
-        }
-    }
-}
-
-impl TryFrom<AttemptItem> for CliAttempt {
-    type Error = StoreError;
-
-    fn try_from(i: AttemptItem) -> StoreResult<Self> {
-        let refusal = match i.refusal.as_deref() {
-            None => None,
-            Some(text) => Some(Refusal::parse(text).ok_or_else(|| {
-                StoreError::Corrupt(format!("attempt {}: unknown refusal {text:?}", i.id))
-            })?),
-        };
-        Ok(Self {
-            id: i.id,
-            project_id: i.project_id,
-            polling_code_hash: SecretHash::from_stored(i.polling_code_hash),
-            login_code_hash: SecretHash::from_stored(i.login_code_hash),
-            created_at_millis: i.created_at,
-            expires_at_millis: i.expires_at,
-            sealed_poll_key: i.sealed_poll_key,
-            refresh_token: i.refresh_token,
-            completed_at_millis: i.completed_at,
-            refusal,
-            used_at_millis: i.used_at,
-            completed_by: i.completed_by,
-            used_by: i.used_by,
-            anon_refresh_token: i.anon_refresh_token,
-            anon_session_id: i.anon_session_id,
-            anon_user_id: i.anon_user_id,
-            asker: Asker {
-                client: i.client.map(|c| ClientDetails {
-                    name: c.name,
-                    hostname: c.hostname,
-                }),
-                ip: i.ip,
-                user_agent: i.user_agent,
-            },
-            sealed_login_code: i.sealed_login_code,
-            code_challenge: i.code_challenge,
-            public_key: i.public_key,
-            next_poll_at_millis: i.next_poll_at,
-            poll_interval_millis: i.poll_interval,
-        })
-    }
-}
-
-pub(super) fn attempt_from(item: Option<Item>) -> StoreResult<Option<CliAttempt>> {
-    item.map(|i| from_item::<AttemptItem>(i).and_then(CliAttempt::try_from))
-        .transpose()
 }
 
 pub(super) fn session_from(item: Option<Item>) -> StoreResult<Option<Session>> {

@@ -15,8 +15,10 @@
 //! - `round_trips.rs`: the request counter the round-trip tests read
 
 mod accounts;
+mod attempt_item;
 mod attempts;
 pub mod client;
+mod counters;
 mod items;
 mod lookup;
 mod provision;

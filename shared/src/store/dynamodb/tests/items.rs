@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::domain::login_attempt::{Asker, ClientDetails, Refusal};
+use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::secret::LocatedSecret;
 
 /// Asserts that `item` carries every attribute in `named`.
