@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use reqwest::{Method, StatusCode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// Where the service is and which project the caller belongs to.
@@ -74,12 +74,101 @@ impl Error {
     }
 }
 
+/// What `POST /auth/cli` is asked for. The last three fields are the
+/// contract's §8 extensions, which a plain Stack Auth server does not know.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct InitiateRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_millis: Option<u64>,
+    /// The CLI's own anonymous session, offered to the browser.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub anon_refresh_token: Option<String>,
+    /// Bound hand-off: the P-256 public JWK the refresh token is encrypted to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_key: Option<Value>,
+    /// Bound hand-off: the S256 challenge every poll's verifier must answer.
+    #[serde(flatten)]
+    pub code_challenge: Option<CodeChallenge>,
+    /// Who is asking, shown on the confirm page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientDetails>,
+}
+
+impl InitiateRequest {
+    /// Whether this asks for anything beyond Stack Auth's own fields.
+    pub fn has_extensions(&self) -> bool {
+        self.public_key.is_some() || self.code_challenge.is_some() || self.client.is_some()
+    }
+
+    /// The same request with Stack Auth's fields only.
+    pub fn without_extensions(&self) -> Self {
+        Self {
+            expires_in_millis: self.expires_in_millis,
+            anon_refresh_token: self.anon_refresh_token.clone(),
+            ..Self::default()
+        }
+    }
+}
+
+/// A PKCE code challenge (RFC 7636), S256 only.
+#[derive(Debug, Clone, Serialize)]
+pub struct CodeChallenge {
+    pub code_challenge: String,
+    /// Always `S256`.
+    pub code_challenge_method: &'static str,
+}
+
+impl CodeChallenge {
+    pub fn s256(challenge: String) -> Self {
+        Self {
+            code_challenge: challenge,
+            code_challenge_method: "S256",
+        }
+    }
+}
+
+/// The longest `name` or `hostname` the service takes (contract §8).
+pub const MAX_CLIENT_FIELD_CHARS: usize = 64;
+
+/// Who is asking: the tool and the machine it runs on, as the confirm page
+/// shows them ("mytool on ada-laptop").
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClientDetails {
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hostname: Option<String>,
+}
+
+impl ClientDetails {
+    /// `name` on this machine (its host name, when it has a readable one),
+    /// each cut to what the service takes.
+    pub fn on_this_machine(name: &str) -> Self {
+        let hostname = gethostname::gethostname()
+            .into_string()
+            .ok()
+            .map(|h| h.trim().to_owned())
+            .filter(|h| !h.is_empty());
+        Self {
+            name: cut(name, MAX_CLIENT_FIELD_CHARS),
+            hostname: hostname.map(|h| cut(&h, MAX_CLIENT_FIELD_CHARS)),
+        }
+    }
+}
+
+fn cut(text: &str, chars: usize) -> String {
+    text.chars().take(chars).collect()
+}
+
 /// What `POST /auth/cli` hands the CLI.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Initiated {
     pub polling_code: String,
     pub login_code: String,
     pub expires_at: String,
+    /// The short code a person compares and can type (contract §8); absent
+    /// from a plain Stack Auth server.
+    #[serde(default)]
+    pub user_code: Option<String>,
 }
 
 /// One poll's answer.
@@ -88,10 +177,26 @@ pub enum PollStatus {
     Waiting,
     /// The refresh token, handed out this once.
     Success(String),
+    /// The refresh token as a compact JWE for the initiate's public key,
+    /// handed out this once.
+    EncryptedSuccess(String),
     Expired,
     Used,
+    /// The person said no on the confirm page.
+    Denied,
+    /// The attempt was cancelled with its polling code.
+    Cancelled,
     /// A status this client does not know.
     Other(String),
+}
+
+/// A pending attempt found by its short code (contract §8).
+#[derive(Debug, Clone, Deserialize)]
+pub struct UserCodeMatch {
+    pub login_code: String,
+    pub expires_at: String,
+    /// Who asked: `name`, `hostname`, `ip`, `user_agent`, `created_at`.
+    pub client: Value,
 }
 
 /// What a confirm page's `check` learns about the CLI's own session.
@@ -158,58 +263,75 @@ impl Client {
         &self.config
     }
 
-    /// The confirm page a person opens for `login_code`, on the app at
-    /// `app_url` (Stack Auth's `/handler/cli-auth-confirm`).
+    /// The confirm page of the app at `app_url` (Stack Auth's
+    /// `/handler/cli-auth-confirm`), where a person can type a short code.
+    pub fn confirm_page(app_url: &str) -> String {
+        format!("{}/handler/cli-auth-confirm", app_url.trim_end_matches('/'))
+    }
+
+    /// The confirm page a person opens for `login_code`.
     pub fn confirm_url(app_url: &str, login_code: &str) -> String {
-        let mut url = format!(
-            "{}/handler/cli-auth-confirm?login_code=",
-            app_url.trim_end_matches('/')
-        );
+        let mut url = format!("{}?login_code=", Self::confirm_page(app_url));
         url.extend(url::form_urlencoded::byte_serialize(login_code.as_bytes()));
         url
     }
 
     /// `POST /auth/cli`: starts a login attempt.
-    pub async fn initiate(
-        &self,
-        expires_in_millis: Option<u64>,
-        anon_refresh_token: Option<&str>,
-    ) -> Result<Initiated, Error> {
-        let mut body = json!({});
-        if let Some(ms) = expires_in_millis {
-            body["expires_in_millis"] = json!(ms);
-        }
-        if let Some(token) = anon_refresh_token {
-            body["anon_refresh_token"] = json!(token);
-        }
+    pub async fn initiate(&self, request: &InitiateRequest) -> Result<Initiated, Error> {
+        let body = serde_json::to_value(request).map_err(|e| Error::Unexpected {
+            status: StatusCode::BAD_REQUEST,
+            detail: format!("unsendable request: {e}"),
+        })?;
         let (status, value) = self
             .call(Method::POST, "/auth/cli", &[], Some(body))
             .await?;
         parse(status, value)
     }
 
-    /// `POST /auth/cli/poll`: the attempt's state; `Success` comes once.
-    pub async fn poll(&self, polling_code: &str) -> Result<PollStatus, Error> {
+    /// `POST /auth/cli/poll`: the attempt's state; a success comes once.
+    /// `code_verifier` answers the initiate's code challenge, if it had one.
+    pub async fn poll(
+        &self,
+        polling_code: &str,
+        code_verifier: Option<&str>,
+    ) -> Result<PollStatus, Error> {
+        let mut body = json!({ "polling_code": polling_code });
+        if let Some(verifier) = code_verifier {
+            body["code_verifier"] = json!(verifier);
+        }
         let (status, value) = self
-            .call(
-                Method::POST,
-                "/auth/cli/poll",
-                &[],
-                Some(json!({ "polling_code": polling_code })),
-            )
+            .call(Method::POST, "/auth/cli/poll", &[], Some(body))
             .await?;
         let text = |key: &str| value.get(key).and_then(Value::as_str).map(str::to_owned);
         Ok(match (status, text("status").as_deref()) {
-            (StatusCode::CREATED, Some("success")) => match text("refresh_token") {
-                Some(token) => PollStatus::Success(token),
-                None => return unexpected(status, "success without a refresh token"),
-            },
+            (StatusCode::CREATED, Some("success")) => {
+                match (text("refresh_token"), text("encrypted_refresh_token")) {
+                    (Some(token), None) => PollStatus::Success(token),
+                    (None, Some(jwe)) => PollStatus::EncryptedSuccess(jwe),
+                    _ => return unexpected(status, "success without one refresh token"),
+                }
+            }
             (_, Some("waiting")) => PollStatus::Waiting,
             (_, Some("expired")) => PollStatus::Expired,
             (_, Some("used")) => PollStatus::Used,
+            (_, Some("denied")) => PollStatus::Denied,
+            (_, Some("cancelled")) => PollStatus::Cancelled,
             (_, Some(other)) => PollStatus::Other(other.to_owned()),
             (_, None) => return unexpected(status, "no status"),
         })
+    }
+
+    /// `POST /auth/cli/cancel`: the CLI gives up on a pending attempt, so
+    /// the confirm page can no longer complete it (contract §8).
+    pub async fn cancel(&self, polling_code: &str) -> Result<(), Error> {
+        self.call(
+            Method::POST,
+            "/auth/cli/cancel",
+            &[],
+            Some(json!({ "polling_code": polling_code })),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `POST /auth/sessions/current/refresh`: a fresh access token.
@@ -299,6 +421,33 @@ impl Client {
             )
             .await?;
         parse(status, value)
+    }
+
+    /// `POST /auth/cli/user-code`: the pending attempt a person's typed
+    /// short code names (contract §8).
+    pub async fn look_up_user_code(&self, user_code: &str) -> Result<UserCodeMatch, Error> {
+        let (status, value) = self
+            .call(
+                Method::POST,
+                "/auth/cli/user-code",
+                &[],
+                Some(json!({ "user_code": user_code })),
+            )
+            .await?;
+        parse(status, value)
+    }
+
+    /// `complete` in `deny` mode: the person said no; the CLI's poll
+    /// answers `denied` (contract §8).
+    pub async fn deny(&self, login_code: &str) -> Result<(), Error> {
+        self.call(
+            Method::POST,
+            "/auth/cli/complete",
+            &[],
+            Some(json!({ "login_code": login_code, "mode": "deny" })),
+        )
+        .await
+        .map(|_| ())
     }
 
     /// `complete`: hands `refresh_token` (a session of the signed-in user)

@@ -1,9 +1,12 @@
 //! Client of the CLI login service.
 //!
 //! - [`api::Client`]: every call of the flow, for a CLI (initiate, poll,
-//!   refresh, `users/me`, revoke) and for an app's confirm page (check,
-//!   claim the CLI's anonymous session, complete).
-//! - [`login::login`]: the CLI's whole login, polling politely.
+//!   cancel, refresh, `users/me`, revoke) and for an app's confirm page
+//!   (look up a short code, check, claim the CLI's anonymous session,
+//!   complete, deny).
+//! - [`login::login`]: the CLI's whole login, polling politely, bound to
+//!   the process by [`handoff::Binding`] and cancelled when stopped.
+//! - [`browser::headless`]: whether a browser can be shown here.
 //! - [`credentials::CredentialsFile`]: the session on disk, owner-only,
 //!   written atomically.
 //!
@@ -11,7 +14,9 @@
 //! these.
 
 pub mod api;
+pub mod browser;
 pub mod credentials;
+pub mod handoff;
 pub mod login;
 
 pub use api::{Client, Config};

@@ -3,157 +3,13 @@
 //! the credentials file, and a browser stood in for by the library's
 //! confirm-page calls.
 
-use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::sync::Arc;
+mod support;
+
 use std::time::Duration;
 
 use cli_auth_client::api::{CliSessionState, Client, Config};
 use cli_auth_client::credentials::{Credentials, CredentialsFile};
-use cli_auth_core::clock::ManualClock;
-use cli_auth_core::domain::store::Store;
-use cli_auth_tests::{SeededUser, StoreKind, T0, TestApp, seed_user, test_app};
-use tokio::io::{AsyncBufReadExt as _, BufReader};
-
-const BIN: &str = env!("CARGO_BIN_EXE_cli-auth");
-const YEAR: i64 = 365 * 24 * 60 * 60 * 1000;
-
-struct World {
-    base_url: String,
-    project_id: String,
-    client_key: String,
-    store: Arc<dyn Store>,
-    clock: Arc<ManualClock>,
-    dir: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-impl World {
-    async fn start() -> Self {
-        let TestApp {
-            store,
-            clock,
-            app,
-            seeded,
-        } = test_app(StoreKind::Memory).await;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().expect("address"));
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(cli_auth_dev::serve(listener, app, None, async move {
-            let _ = stopped.await;
-        }));
-        Self {
-            base_url,
-            project_id: seeded.project.id.clone(),
-            client_key: seeded.client_key,
-            store,
-            clock,
-            dir: tempfile::tempdir().expect("temp dir"),
-            _stop: stop,
-        }
-    }
-
-    fn credentials(&self) -> PathBuf {
-        self.dir.path().join("config").join("credentials.json")
-    }
-
-    fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut command = tokio::process::Command::new(BIN);
-        command
-            .args(args)
-            .env("CLI_AUTH_BASE_URL", &self.base_url)
-            .env("CLI_AUTH_PROJECT_ID", &self.project_id)
-            .env("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", &self.client_key)
-            .env("CLI_AUTH_CREDENTIALS_FILE", self.credentials())
-            .stdin(Stdio::null())
-            .kill_on_drop(true);
-        command
-    }
-
-    async fn run(&self, args: &[&str]) -> (i32, String, String) {
-        self.run_with(args, &[]).await
-    }
-
-    /// Runs `cli-auth` with some of the environment changed.
-    async fn run_with(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String, String) {
-        let out = self
-            .command(args)
-            .envs(env.iter().copied())
-            .output()
-            .await
-            .expect("run cli-auth");
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
-    }
-
-    /// The confirm page's side, through the library.
-    fn browser(&self) -> Client {
-        Client::new(Config {
-            base_url: self.base_url.clone(),
-            project_id: self.project_id.clone(),
-            publishable_client_key: Some(self.client_key.clone()),
-        })
-        .expect("client")
-    }
-
-    async fn user(&self, anonymous: bool) -> SeededUser {
-        seed_user(self.store.as_ref(), &self.project_id, anonymous, T0, YEAR).await
-    }
-}
-
-/// Starts `cli-auth login`, returns the child and the login code it printed.
-async fn start_login(world: &World, extra: &[&str]) -> (tokio::process::Child, String, String) {
-    let mut args = vec!["login", "--no-browser", "--poll-interval-ms", "100"];
-    args.extend_from_slice(extra);
-    let mut child = world
-        .command(&args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start login");
-    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
-    let (mut url, mut code) = (None, None);
-    while url.is_none() || code.is_none() {
-        let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
-            .await
-            .expect("login prints its URL and code")
-            .expect("read stderr")
-            .expect("login printed its URL and code before exiting");
-        if let Some(u) = line.trim().strip_prefix(&world.base_url) {
-            url = Some(u.to_owned());
-        }
-        if let Some(c) = line.strip_prefix("Login code: ") {
-            code = Some(c.to_owned());
-        }
-    }
-    let (url, code) = (url.unwrap_or_default(), code.unwrap_or_default());
-    // Keep draining stderr so the child never blocks on a full pipe.
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    (child, url, code)
-}
-
-async fn exit_code(child: tokio::process::Child) -> i32 {
-    let out = tokio::time::timeout(Duration::from_secs(20), child.wait_with_output())
-        .await
-        .expect("cli-auth exits")
-        .expect("wait");
-    out.status.code().unwrap_or(-1)
-}
-
-#[cfg(unix)]
-fn mode(path: &Path) -> u32 {
-    use std::os::unix::fs::PermissionsExt as _;
-    std::fs::metadata(path)
-        .expect("metadata")
-        .permissions()
-        .mode()
-        & 0o777
-}
+use support::{BIN, World, start_login};
 
 #[tokio::test]
 async fn login_whoami_token_logout() {
@@ -162,34 +18,35 @@ async fn login_whoami_token_logout() {
     assert_eq!(code, 3, "not logged in yet: {err}");
     assert!(err.contains("Not logged in"), "{err}");
 
-    let (child, url, login_code) = start_login(&world, &[]).await;
+    let login = start_login(&world, &[]).await;
+    let (url, login_code) = (&login.url, &login.login_code);
     assert!(
         url.starts_with("/handler/cli-auth-confirm?login_code="),
         "{url}"
     );
     assert!(
-        url.ends_with(&login_code),
-        "the URL carries the printed code"
+        url.ends_with(login_code.as_str()),
+        "the URL carries the login code"
     );
 
     let browser = world.browser();
     assert_eq!(
-        browser.check(&login_code).await.expect("check"),
+        browser.check(login_code).await.expect("check"),
         CliSessionState::None
     );
     let person = world.user(false).await;
     browser
-        .complete(&login_code, &person.refresh_token)
+        .complete(login_code, &person.refresh_token)
         .await
         .expect("complete");
-    assert_eq!(exit_code(child).await, 0);
+    assert_eq!(login.exit_code().await, 0);
 
     let file = world.credentials();
     #[cfg(unix)]
     {
-        assert_eq!(mode(&file), 0o600, "owner-only credentials");
+        assert_eq!(support::mode(&file), 0o600, "owner-only credentials");
         assert_eq!(
-            mode(file.parent().expect("dir")),
+            support::mode(file.parent().expect("dir")),
             0o700,
             "owner-only directory"
         );
@@ -230,26 +87,10 @@ async fn login_whoami_token_logout() {
 #[tokio::test]
 async fn an_expired_login_exits_4_and_saves_nothing() {
     let world = World::start().await;
-    let (child, _, _) = start_login(&world, &["--expires-in", "60"]).await;
+    let login = start_login(&world, &["--expires-in", "60"]).await;
     world.clock.advance(61_000);
-    assert_eq!(exit_code(child).await, 4);
+    assert_eq!(login.exit_code().await, 4);
     assert!(!world.credentials().exists());
-}
-
-#[cfg(unix)]
-#[tokio::test]
-async fn ctrl_c_stops_a_login_cleanly() {
-    let world = World::start().await;
-    let (child, _, _) = start_login(&world, &[]).await;
-    let pid = child.id().expect("pid").to_string();
-    let sent = tokio::process::Command::new("kill")
-        .args(["-INT", &pid])
-        .status()
-        .await
-        .expect("kill -INT");
-    assert!(sent.success());
-    assert_eq!(exit_code(child).await, 130);
-    assert!(!world.credentials().exists(), "nothing saved");
 }
 
 #[tokio::test]
@@ -292,7 +133,8 @@ async fn an_anonymous_session_is_offered_to_the_browser() {
             anonymous: true,
         })
         .expect("save");
-    let (child, _, login_code) = start_login(&world, &[]).await;
+    let login = start_login(&world, &[]).await;
+    let login_code = login.login_code.clone();
     let browser = world.browser();
     assert_eq!(
         browser.check(&login_code).await.expect("check"),
@@ -308,7 +150,7 @@ async fn an_anonymous_session_is_offered_to_the_browser() {
         .complete(&login_code, &person.refresh_token)
         .await
         .expect("complete");
-    assert_eq!(exit_code(child).await, 0);
+    assert_eq!(login.exit_code().await, 0);
     let (_, out, _) = world.run(&["whoami", "--json"]).await;
     let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(json["id"], person.user.id.as_str());
@@ -324,14 +166,15 @@ async fn a_damaged_credentials_file_does_not_block_a_new_login() {
     assert_eq!(code, 1, "whoami reports the damaged file: {err}");
     assert!(err.contains("not a credentials file"), "{err}");
 
-    let (child, _, login_code) = start_login(&world, &[]).await;
+    let login = start_login(&world, &[]).await;
+    let login_code = login.login_code.clone();
     let person = world.user(false).await;
     world
         .browser()
         .complete(&login_code, &person.refresh_token)
         .await
         .expect("complete");
-    assert_eq!(exit_code(child).await, 0);
+    assert_eq!(login.exit_code().await, 0);
     let (code, out, err) = world.run(&["whoami"]).await;
     assert_eq!(code, 0, "{err}");
     assert!(out.contains(&person.user.id));
@@ -402,13 +245,14 @@ async fn a_new_login_ends_the_session_it_replaces() {
     let browser = world.browser();
     let mut people = Vec::new();
     for _ in 0..2 {
-        let (child, _, login_code) = start_login(&world, &[]).await;
+        let login = start_login(&world, &[]).await;
+        let login_code = login.login_code.clone();
         let person = world.user(false).await;
         browser
             .complete(&login_code, &person.refresh_token)
             .await
             .expect("complete");
-        assert_eq!(exit_code(child).await, 0);
+        assert_eq!(login.exit_code().await, 0);
         people.push(person);
     }
     let err = browser

@@ -2,12 +2,13 @@
 //! P-256 public key (a JWK); its refresh token is then handed out only as a
 //! compact JWE (ECDH-ES + A256GCM, RFC 7518 §4.6) that only the CLI's
 //! private key opens. The JOSE work is picky's (Devolutions), on RustCrypto.
+//! The CLI's half (its key pair, opening the JWE) is the client crate's
+//! `handoff` module.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use picky::jose::jwe::{Jwe, JweAlg, JweEnc};
 use picky::jose::jwk::Jwk;
-use picky::key::{EcCurve, PrivateKey, PublicKey};
 use serde_json::Value;
 
 /// `apu` (RFC 7518 §4.6.1.2) of every JWE this service makes: who produced
@@ -67,34 +68,6 @@ pub fn encrypt_for(public_jwk: &str, plaintext: &[u8]) -> Option<String> {
     jwe.header.apu = Some(URL_SAFE_NO_PAD.encode(PRODUCER));
     jwe.header.apv = Some(String::new());
     jwe.encode(&key).ok()
-}
-
-/// A CLI's key pair for the bound hand-off: a fresh P-256 private key and
-/// its public JWK.
-pub struct HandoffKey {
-    private: PrivateKey,
-}
-
-impl HandoffKey {
-    pub fn generate() -> Option<Self> {
-        PrivateKey::generate_ec(EcCurve::NistP256)
-            .ok()
-            .map(|private| Self { private })
-    }
-
-    /// The public half, as the JWK to send to initiate.
-    pub fn public_jwk(&self) -> Option<Value> {
-        let public: PublicKey = self.private.to_public_key().ok()?;
-        let text = Jwk::from_public_key(&public).ok()?.to_json().ok()?;
-        serde_json::from_str(&text).ok()
-    }
-
-    /// Opens a JWE made by [`encrypt_for`] for this key.
-    pub fn decrypt(&self, compact: &str) -> Option<Vec<u8>> {
-        Jwe::decode(compact, &self.private)
-            .ok()
-            .map(|jwe| jwe.payload)
-    }
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, statSync, existsSync, mkdirSync, writeFileSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { createRequire } from "node:module";
 import { chromiumLaunchOptions } from "../js/chromium.mjs";
@@ -65,15 +65,24 @@ function cli(args, credentials, { onStderr } = {}) {
   return { child, done };
 }
 
-/** Starts `cli-auth login` and waits for the URL and code it prints. */
+/**
+ * Starts `cli-auth login` and waits for what it prints: the confirm page's
+ * URL (with the login code) and the short code to compare or type.
+ */
 async function startLogin(credentials, extra = []) {
   let found;
   const printed = new Promise((resolve) => { found = resolve; });
   const run = cli(["login", "--no-browser", "--poll-interval-ms", "200", ...extra], credentials, {
     onStderr: (text) => {
       const url = text.match(/^\s+(http:\/\/\S+\/handler\/cli-auth-confirm\?login_code=\S+)$/m);
-      const code = text.match(/^Login code: (\S+)$/m);
-      if (url && code) found({ url: url[1], code: code[1] });
+      const userCode = text.match(/^\s+([BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4})$/m);
+      if (url && userCode) {
+        found({
+          url: url[1],
+          code: new URL(url[1]).searchParams.get("login_code"),
+          userCode: userCode[1],
+        });
+      }
     },
   });
   const prompt = await Promise.race([printed, run.done.then((r) => {
@@ -123,8 +132,12 @@ test("a person approves in the browser and the CLI ends logged in", async () => 
     assert.equal(headers["cache-control"], "no-store, max-age=0");
     await signInWithKeyboard(page, "ada@example.com", "Ada Lovelace");
     await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
-    assert.equal(await page.locator("#login-code").textContent(), login.code,
-      "the page shows the code the terminal printed");
+    assert.equal(await page.locator("#user-code").textContent(), login.userCode,
+      "the page shows the short code the terminal printed");
+    assert.equal(await page.locator("#login-code").textContent(), login.code);
+    // cli-auth says who it is, so the page shows it before approval.
+    const asker = await page.locator("#asker").textContent();
+    assert.ok(asker.includes(`cli-auth on ${hostname()}`), asker);
     assert.match(await page.locator("#user-name").textContent(), /Ada Lovelace <ada@example.com>/);
     // Keyboard again: Tab from the focused heading reaches Authorize first.
     await page.keyboard.press("Tab");
@@ -268,6 +281,38 @@ test("a link from a CLI that said who it is shows it before approval", async () 
   });
   const done = await pollOnce(attempt.polling_code);
   assert.equal(done.status, "success");
+});
+
+test("on another device: the short code typed in a browser logs the waiting CLI in", async () => {
+  const credentials = tempCredentials();
+  const login = await startLogin(credentials);
+  await withPage("typed", async (page) => {
+    await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
+    await page.getByRole("heading", { name: /enter the code/i }).waitFor();
+    await page.keyboard.type(login.userCode);
+    await page.keyboard.press("Enter");
+    await signInWithKeyboard(page, "grace@example.com", "Grace Hopper");
+    await page.getByRole("button", { name: "Authorize" }).click();
+    await page.getByRole("heading", { name: /is logged in/i }).waitFor();
+  });
+  const result = await login.done;
+  assert.equal(result.code, 0, result.stderr);
+  assert.match(result.stderr, /Logged in as Grace Hopper <grace@example.com>/);
+});
+
+test("Deny on the page stops the waiting CLI at once", async () => {
+  const credentials = tempCredentials();
+  const login = await startLogin(credentials);
+  await withPage("deny-cli", async (page) => {
+    await page.goto(login.url);
+    await signInWithKeyboard(page, "denier@example.com", "Denier");
+    await page.getByRole("button", { name: "Deny" }).click();
+    await page.getByRole("heading", { name: /^denied$/i }).waitFor();
+  });
+  const result = await login.done;
+  assert.equal(result.code, 6, result.stderr);
+  assert.match(result.stderr, /The login was denied in the browser/);
+  assert.ok(!existsSync(credentials), "nothing saved");
 });
 
 test("a CLI's anonymous session is claimed by the browser, then the CLI gets the user", async () => {

@@ -3,8 +3,8 @@
 //! leaked polling code alone gets nothing and the token is never readable
 //! in the store or on the wire without the CLI's private key. On both stores.
 
+use cli_auth_client::handoff::Binding;
 use cli_auth_core::domain::login_attempt::{self, s256};
-use cli_auth_core::jwe::HandoffKey;
 use cli_auth_core::secret::LocatedSecret;
 use cli_auth_tests::{Req, Resp, StoreKind, TestApp, test_app};
 use serde_json::json;
@@ -68,10 +68,7 @@ async fn every_poll_must_answer_the_challenge(kind: StoreKind) {
 
 async fn the_challenge_and_key_are_checked_at_initiate(kind: StoreKind) {
     let e = test_app(kind).await;
-    let key = HandoffKey::generate()
-        .expect("key")
-        .public_jwk()
-        .expect("jwk");
+    let key = Binding::generate().expect("key").public_jwk().clone();
     let mut private = key.clone();
     private["d"] = json!("AAAA");
     for body in [
@@ -89,11 +86,12 @@ async fn the_challenge_and_key_are_checked_at_initiate(kind: StoreKind) {
 
 async fn the_refresh_token_travels_encrypted_to_the_cli(kind: StoreKind) {
     let e = test_app(kind).await;
-    let cli = HandoffKey::generate().expect("key");
+    let cli = Binding::generate().expect("key");
     let r = e
         .initiate(json!({
-            "public_key": cli.public_jwk().expect("jwk"),
-            "code_challenge": s256(VERIFIER),
+            "public_key": cli.public_jwk(),
+            // The client crate's S256, answered by the service's.
+            "code_challenge": cli.code_challenge(),
         }))
         .await;
     let (polling, login) = (r.string("polling_code"), r.string("login_code"));
@@ -117,22 +115,22 @@ async fn the_refresh_token_travels_encrypted_to_the_cli(kind: StoreKind) {
     assert_ne!(waiting, browser.refresh_token);
     assert_eq!(waiting.split('.').count(), 5, "a compact JWE");
 
-    let r = poll(&e, &polling, Some(VERIFIER)).await;
+    let r = poll(&e, &polling, Some(cli.code_verifier())).await;
     assert_eq!(r.status, 201, "{r:?}");
     assert_eq!(r.json["status"], json!("success"));
     assert_eq!(r.json.get("refresh_token"), None, "never in the clear");
     let jwe = r.string("encrypted_refresh_token");
-    let opened = cli.decrypt(&jwe).expect("the CLI's key opens it");
+    let opened = cli.open(&jwe).expect("the CLI's key opens it");
     assert_eq!(
         String::from_utf8(opened).expect("text"),
         browser.refresh_token
     );
     assert!(
-        HandoffKey::generate().expect("key").decrypt(&jwe).is_none(),
+        Binding::generate().expect("key").open(&jwe).is_none(),
         "no other key does"
     );
     assert_eq!(
-        poll(&e, &polling, Some(VERIFIER)).await.json,
+        poll(&e, &polling, Some(cli.code_verifier())).await.json,
         json!({"status": "used"})
     );
 }

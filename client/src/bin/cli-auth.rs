@@ -2,16 +2,21 @@
 //!
 //! Exit codes: 0 done; 1 failed (service or file error); 2 bad usage;
 //! 3 not logged in (no session, or the service ended it); 4 the login
-//! expired before it was approved; 5 the login was already used;
-//! 130 interrupted (Ctrl-C).
+//! expired before it was approved; 5 the login was already used; 6 the
+//! login was denied in the browser, or cancelled; 130 interrupted (Ctrl-C).
+//!
+//! `CLI_AUTH_REFRESH_TOKEN`, when set, is the session `whoami` and `token`
+//! use instead of the credentials file (CI, containers).
 
+use std::future::Future;
 use std::io::IsTerminal as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use cli_auth_client::api::{self, Client, Config};
+use cli_auth_client::api::{self, Client, ClientDetails, Config};
+use cli_auth_client::browser::{self, Headless};
 use cli_auth_client::credentials::{self, Credentials, CredentialsFile};
 use cli_auth_client::login::{LoginError, LoginOptions, Prompt, login};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -58,7 +63,17 @@ enum Command {
         /// Milliseconds between polls.
         #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
         poll_interval_ms: u64,
+        /// The tool's name the confirm page shows ("<name> on <this host>").
+        #[arg(long, env = "CLI_AUTH_CLIENT_NAME", default_value = "cli-auth")]
+        client_name: String,
     },
+    #[command(flatten)]
+    Session(SessionCommand),
+}
+
+/// The commands that use the session.
+#[derive(Debug, Subcommand)]
+enum SessionCommand {
     /// Show the logged-in user.
     Whoami {
         /// Print the user as JSON.
@@ -90,7 +105,12 @@ const FAILED: u8 = 1;
 const NOT_LOGGED_IN: u8 = 3;
 const EXPIRED: u8 = 4;
 const USED: u8 = 5;
+const REFUSED: u8 = 6;
 const INTERRUPTED: u8 = 130;
+
+/// A session given to the process instead of the credentials file, as
+/// Stack Auth's CLI reads `STACK_CLI_REFRESH_TOKEN`.
+const REFRESH_TOKEN_VAR: &str = "CLI_AUTH_REFRESH_TOKEN";
 
 impl From<api::Error> for Failure {
     fn from(e: api::Error) -> Self {
@@ -116,7 +136,20 @@ impl From<LoginError> for Failure {
             LoginError::Api(e) => e.into(),
             LoginError::Expired => Failure::new(EXPIRED, e.to_string()),
             LoginError::Used => Failure::new(USED, e.to_string()),
-            LoginError::UnexpectedStatus(_) => Failure::new(FAILED, e.to_string()),
+            LoginError::Denied => Failure::new(REFUSED, "The login was denied in the browser."),
+            LoginError::Cancelled => Failure::new(REFUSED, "The login was cancelled."),
+            LoginError::Interrupted { cancelled: true } => Failure::new(
+                INTERRUPTED,
+                "Interrupted; the login was cancelled and nothing was saved.",
+            ),
+            LoginError::Interrupted { cancelled: false } => Failure::new(
+                INTERRUPTED,
+                "Interrupted; nothing was saved (the login could not be cancelled and ends when \
+                 it expires).",
+            ),
+            LoginError::NoKey | LoginError::Unreadable | LoginError::UnexpectedStatus(_) => {
+                Failure::new(FAILED, e.to_string())
+            }
         }
     }
 }
@@ -124,9 +157,12 @@ impl From<LoginError> for Failure {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    let outcome = tokio::select! {
-        outcome = run(args) => outcome,
-        _ = tokio::signal::ctrl_c() => Err(Failure::new(INTERRUPTED, "Interrupted; nothing was saved.")),
+    let outcome = match ctrl_c() {
+        Ok(interrupted) => run(args, interrupted).await,
+        Err(e) => Err(Failure::new(
+            FAILED,
+            format!("cannot listen for Ctrl-C: {e}"),
+        )),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -137,7 +173,26 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn run(args: Args) -> Result<(), Failure> {
+/// Completes on Ctrl-C. Listening starts here, not when the future is
+/// first polled, so a Ctrl-C right after the prompt is never missed.
+#[cfg(unix)]
+fn ctrl_c() -> std::io::Result<impl Future<Output = ()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupts = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        interrupts.recv().await;
+    })
+}
+
+#[cfg(windows)]
+fn ctrl_c() -> std::io::Result<impl Future<Output = ()>> {
+    let mut interrupts = tokio::signal::windows::ctrl_c()?;
+    Ok(async move {
+        interrupts.recv().await;
+    })
+}
+
+async fn run(args: Args, interrupted: impl Future<Output = ()>) -> Result<(), Failure> {
     let project_id = args.project_id.clone().ok_or_else(|| {
         Failure::new(
             2,
@@ -153,21 +208,34 @@ async fn run(args: Args) -> Result<(), Failure> {
         project_id,
         publishable_client_key: args.publishable_client_key.clone(),
     })?;
+    let session = Session::new(&client, file);
     match args.command {
         Command::Login {
             no_browser,
             app_url,
             expires_in,
             poll_interval_ms,
+            client_name,
         } => {
             let mut options =
                 LoginOptions::new(app_url.unwrap_or_else(|| client.config().base_url.clone()));
             options.expires_in_millis = expires_in.map(|s| s * 1000);
             options.poll_interval = Duration::from_millis(poll_interval_ms);
-            run_login(&client, &file, options, !no_browser).await
+            options.client = Some(ClientDetails::on_this_machine(&client_name));
+            run_login(&session, options, !no_browser, interrupted).await
         }
-        Command::Whoami { json } => {
-            let user = client.me(&access_token(&client, &file).await?).await?;
+        Command::Session(command) => tokio::select! {
+            outcome = run_command(&session, command) => outcome,
+            () = interrupted => Err(Failure::new(INTERRUPTED, "Interrupted.")),
+        },
+    }
+}
+
+async fn run_command(session: &Session<'_>, command: SessionCommand) -> Result<(), Failure> {
+    let client = session.client;
+    match command {
+        SessionCommand::Whoami { json } => {
+            let user = client.me(&session.access_token().await?).await?;
             if json {
                 println!("{user:#}");
             } else {
@@ -175,43 +243,108 @@ async fn run(args: Args) -> Result<(), Failure> {
             }
             Ok(())
         }
-        Command::Token => {
-            println!("{}", access_token(&client, &file).await?);
+        SessionCommand::Token => {
+            println!("{}", session.access_token().await?);
             Ok(())
         }
-        Command::Logout => {
-            let Some(stored) = usable(&client, &file)? else {
+        SessionCommand::Logout => {
+            if session.from_environment.is_some() {
+                return Err(Failure::new(
+                    2,
+                    format!(
+                        "the session comes from {REFRESH_TOKEN_VAR}, which logout neither ends \
+                         nor deletes; unset it to use the saved login"
+                    ),
+                ));
+            }
+            let Some(stored) = session.stored()? else {
                 eprintln!("Not logged in.");
                 return Ok(());
             };
-            let revoked = match client.access_token(&stored.refresh_token).await {
-                Ok(token) => client.revoke(&token).await,
-                Err(e) => Err(e),
-            };
-            match revoked {
-                Ok(()) => {}
-                // Already ended on the service: nothing left to revoke.
-                Err(e) if e.code() == Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED") => {}
-                Err(e) => return Err(e.into()),
-            }
-            file.delete()?;
+            end(client, &stored.refresh_token).await?;
+            session.file.delete()?;
             eprintln!("Logged out.");
             Ok(())
         }
     }
 }
 
+/// Ends the session of `refresh_token` on the service; one already ended
+/// is fine.
+async fn end(client: &Client, refresh_token: &str) -> Result<(), api::Error> {
+    let ended = match client.access_token(refresh_token).await {
+        Ok(token) => client.revoke(&token).await,
+        Err(e) => Err(e),
+    };
+    match ended {
+        Err(e) if e.code() != Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED") => Err(e),
+        _ => Ok(()),
+    }
+}
+
+/// Where the session comes from: `CLI_AUTH_REFRESH_TOKEN`, else the
+/// credentials file (when it belongs to this service and project).
+struct Session<'a> {
+    client: &'a Client,
+    file: CredentialsFile,
+    from_environment: Option<String>,
+}
+
+impl<'a> Session<'a> {
+    fn new(client: &'a Client, file: CredentialsFile) -> Self {
+        let from_environment = std::env::var(REFRESH_TOKEN_VAR)
+            .ok()
+            .map(|token| token.trim().to_owned())
+            .filter(|token| !token.is_empty());
+        Self {
+            client,
+            file,
+            from_environment,
+        }
+    }
+
+    /// The stored credentials, when they belong to this service and project.
+    fn stored(&self) -> Result<Option<Credentials>, Failure> {
+        let config = self.client.config();
+        Ok(self
+            .file
+            .load()?
+            .filter(|c| c.base_url == config.base_url && c.project_id == config.project_id))
+    }
+
+    async fn access_token(&self) -> Result<String, Failure> {
+        if let Some(refresh_token) = &self.from_environment {
+            return self
+                .client
+                .access_token(refresh_token)
+                .await
+                .map_err(|e| match e.code() {
+                    Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED") => Failure::new(
+                        NOT_LOGGED_IN,
+                        format!("The session in {REFRESH_TOKEN_VAR} has ended; set a current one."),
+                    ),
+                    _ => e.into(),
+                });
+        }
+        let stored = self.stored()?.ok_or_else(|| {
+            Failure::new(NOT_LOGGED_IN, "Not logged in. Run `cli-auth login` first.")
+        })?;
+        Ok(self.client.access_token(&stored.refresh_token).await?)
+    }
+}
+
 async fn run_login(
-    client: &Client,
-    file: &CredentialsFile,
+    session: &Session<'_>,
     mut options: LoginOptions,
     open_browser: bool,
+    interrupted: impl Future<Output = ()>,
 ) -> Result<(), Failure> {
+    let client = session.client;
     // An anonymous session the CLI already holds is offered to the browser,
     // which may take it over (Stack Auth's flow).
     // A damaged file must not stand in the way of logging in again: it is
     // replaced when the login succeeds.
-    let previous = usable(client, file).unwrap_or_else(|failure| {
+    let previous = session.stored().unwrap_or_else(|failure| {
         eprintln!("(Ignoring the stored session: {})", failure.message);
         None
     });
@@ -220,37 +353,33 @@ async fn run_login(
         .filter(|c| c.anonymous)
         .map(|c| c.refresh_token.clone());
 
+    let headless = open_browser
+        .then(|| browser::headless(|name| std::env::var_os(name)))
+        .flatten();
     let interactive = std::io::stderr().is_terminal();
     let spinner = ProgressBar::new_spinner();
     let on_prompt = |prompt: &Prompt| {
-        eprintln!(
-            "To log in, open this page in your browser:\n\n    {}\n",
-            prompt.url
-        );
-        eprintln!("Login code: {}", prompt.login_code);
-        eprintln!(
-            "The page should show the same code. The login expires at {}.",
-            prompt.expires_at
-        );
-        if open_browser && let Err(e) = open::that_detached(&prompt.url) {
-            eprintln!("(Could not open a browser: {e}. Open the page yourself.)");
+        show(prompt, headless);
+        if open_browser && headless.is_none() && open::that_detached(&prompt.url).is_err() {
+            eprintln!("(Could not open a browser; open the page above yourself.)");
         }
+        let waiting = "Waiting for approval in the browser… (Ctrl-C to stop)";
         if interactive {
             spinner.set_style(
                 ProgressStyle::with_template("{spinner} {msg}")
                     .unwrap_or_else(|_| ProgressStyle::default_spinner()),
             );
-            spinner.set_message("Waiting for approval in the browser… (Ctrl-C to stop)");
+            spinner.set_message(waiting);
             spinner.enable_steady_tick(Duration::from_millis(120));
         } else {
-            eprintln!("Waiting for approval in the browser…");
+            eprintln!("{waiting}");
         }
     };
-    let outcome = login(client, &options, on_prompt).await;
+    let outcome = login(client, &options, on_prompt, interrupted).await;
     spinner.finish_and_clear();
     let refresh_token = outcome?;
 
-    file.save(&Credentials {
+    session.file.save(&Credentials {
         base_url: client.config().base_url.clone(),
         project_id: client.config().project_id.clone(),
         refresh_token: refresh_token.clone(),
@@ -259,16 +388,10 @@ async fn run_login(
     // The session this login replaces is ended, not left alive on the
     // service with nobody holding it. Not an anonymous one: it was offered
     // to the browser, which may have taken it over.
-    if let Some(replaced) = previous.filter(|p| !p.anonymous && p.refresh_token != refresh_token) {
-        let ended = match client.access_token(&replaced.refresh_token).await {
-            Ok(token) => client.revoke(&token).await,
-            Err(e) => Err(e),
-        };
-        match ended {
-            Ok(()) => {}
-            Err(e) if e.code() == Some("REFRESH_TOKEN_NOT_FOUND_OR_EXPIRED") => {}
-            Err(e) => eprintln!("(The previous session could not be ended: {e}.)"),
-        }
+    if let Some(replaced) = previous.filter(|p| !p.anonymous && p.refresh_token != refresh_token)
+        && let Err(e) = end(client, &replaced.refresh_token).await
+    {
+        eprintln!("(The previous session could not be ended: {e}.)");
     }
     let who = match client.access_token(&refresh_token).await {
         Ok(token) => client.me(&token).await.map(|user| describe_user(&user)),
@@ -278,21 +401,46 @@ async fn run_login(
         Ok(who) => eprintln!("Logged in as {who}."),
         Err(e) => eprintln!("Logged in (could not fetch the user yet: {e})."),
     }
-    eprintln!("Session saved to {}.", file.path().display());
+    eprintln!("Session saved to {}.", session.file.path().display());
+    if session.from_environment.is_some() {
+        eprintln!(
+            "Note: {REFRESH_TOKEN_VAR} is set, so other commands use it instead of this login \
+             until it is unset."
+        );
+    }
     Ok(())
 }
 
-/// The stored credentials, when they belong to this service and project.
-fn usable(client: &Client, file: &CredentialsFile) -> Result<Option<Credentials>, Failure> {
-    Ok(file.load()?.filter(|c| {
-        c.base_url == client.config().base_url && c.project_id == client.config().project_id
-    }))
-}
-
-async fn access_token(client: &Client, file: &CredentialsFile) -> Result<String, Failure> {
-    let stored = usable(client, file)?
-        .ok_or_else(|| Failure::new(NOT_LOGGED_IN, "Not logged in. Run `cli-auth login` first."))?;
-    Ok(client.access_token(&stored.refresh_token).await?)
+/// Tells the person where to approve, and which short code to compare
+/// (or type, on another device).
+fn show(prompt: &Prompt, headless: Option<Headless>) {
+    if let Some(why) = headless {
+        eprintln!("Not opening a browser: {why}. Finish on any device with a browser.\n");
+    }
+    eprintln!(
+        "To log in, open this page in your browser:\n\n    {}\n",
+        prompt.url
+    );
+    match &prompt.user_code {
+        Some(code) => {
+            eprintln!(
+                "or go to {} and enter this code:\n\n    {code}\n",
+                prompt.entry_url
+            );
+            eprintln!(
+                "Approve only if the page shows the same code. The login expires at {}.",
+                prompt.expires_at
+            );
+        }
+        // A plain Stack Auth server has no short code.
+        None => {
+            eprintln!("Login code: {}", prompt.login_code);
+            eprintln!(
+                "The page should show the same code. The login expires at {}.",
+                prompt.expires_at
+            );
+        }
+    }
 }
 
 fn describe_user(user: &serde_json::Value) -> String {
