@@ -60,17 +60,18 @@ fi
 . scripts/lib/dynamodb-local.sh
 
 # The browser and JS SDK tests: Chromium from Debian, playwright-core and
-# both @stackframe/js releases from npm (aliases, side by side).
+# both @stackframe/js releases from npm (aliases, side by side), and
+# openid-client for the standard device-grant client.
 if ! command -v chromium >/dev/null 2>&1; then
   log "installing Chromium (Debian) for the browser tests"
   as_root apt-get update -qq
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 if [ ! -d "$tools/sdk/node_modules/stackframe-js-2.8.102" ] || [ ! -d "$tools/sdk/node_modules/playwright-core" ] \
-  || ! grep -q '"esbuild"' "$tools/sdk/package.json"; then
-  log "installing playwright-core, esbuild and @stackframe/js (newest and 2.8.102) in $tools/sdk"
+  || ! grep -q '"openid-client"' "$tools/sdk/package.json"; then
+  log "installing playwright-core, esbuild, openid-client and @stackframe/js (newest and 2.8.102) in $tools/sdk"
   npm install --prefix "$tools/sdk" --no-audit --no-fund --loglevel=error \
-    playwright-core esbuild stackframe-js-latest@npm:@stackframe/js@latest \
+    playwright-core esbuild openid-client@6 stackframe-js-latest@npm:@stackframe/js@latest \
     stackframe-js-2.8.102@npm:@stackframe/js@2.8.102 >/dev/null
 fi
 
@@ -104,6 +105,10 @@ CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
 log "Stack Auth's JS SDK bundled for the browser, calling cli-auth-dev from another origin in headless Chromium"
 CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
   node --test tests/browser/sdk-cross-origin.test.mjs
+
+log "openid-client (a standard OpenID client) logs in with the RFC 8628 device grant and discovery, on both stores"
+CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \
+  node --test tests/oidc/device-grant.test.mjs
 
 log "short load run with invariants, on both stores"
 LOAD_FLOWS=100 LOAD_SKIP_BUILD=1 scripts/load.sh debug
