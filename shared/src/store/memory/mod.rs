@@ -1,7 +1,11 @@
 //! The in-memory store: the dev server's default and the tests' workhorse.
 //! Each transition runs under one lock, which makes it as atomic as the
 //! DynamoDB adapter's conditional writes; the conformance suite holds the two
-//! to the same semantics.
+//! to the same semantics. Attempts are kept packed (`attempts.rs`), and
+//! dropped a day after they expire.
+
+mod attempts;
+mod packed;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -24,7 +28,7 @@ struct Tables {
     projects: HashMap<String, Project>,
     users: HashMap<String, User>,
     sessions: HashMap<String, Session>,
-    attempts: HashMap<String, CliAttempt>,
+    attempts: attempts::Attempts,
     /// User-code failure counters: count and window end.
     counters: HashMap<String, (u64, Millis)>,
 }
@@ -217,7 +221,7 @@ impl Store for MemoryStore {
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
         let t = self.tables();
         Ok(Found {
-            attempt: what.attempt_id.and_then(|id| t.attempts.get(id).cloned()),
+            attempt: what.attempt_id.and_then(|id| t.attempts.get(id)),
             session: what.session_id.and_then(|id| t.sessions.get(id).cloned()),
             user: what.user_id.and_then(|id| t.users.get(id).cloned()),
         })
@@ -225,35 +229,37 @@ impl Store for MemoryStore {
 
     async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
         let mut t = self.tables();
-        if t.attempts.contains_key(&attempt.id) {
-            return Err(StoreError::AlreadyExists);
+        t.attempts.drop_expired(attempt.created_at_millis);
+        if t.attempts.insert(attempt) {
+            Ok(())
+        } else {
+            Err(StoreError::AlreadyExists)
         }
-        t.attempts.insert(attempt.id.clone(), attempt.clone());
-        Ok(())
     }
 
     async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         let mut t = self.tables();
-        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
-            return Ok(PickUp::NotTaken(None));
-        };
-        let retried = attempt.was_picked_up_by(key, request);
-        if !retried && !attempt.can_be_picked_up(key, now) {
-            return Ok(PickUp::NotTaken(Some(Box::new(attempt.clone()))));
-        }
-        match attempt.refresh_token.clone() {
-            Some(refresh_token) => {
-                if !retried {
-                    attempt.used_at_millis = Some(now);
-                    attempt.used_by = Some(request.to_owned());
-                }
-                Ok(PickUp::Taken {
-                    refresh_token,
-                    encrypted: attempt.public_key.is_some(),
-                })
+        let picked = t.attempts.update(&key.attempt_id, |attempt| {
+            let retried = attempt.was_picked_up_by(key, request);
+            if !retried && !attempt.can_be_picked_up(key, now) {
+                return (PickUp::NotTaken(Some(Box::new(attempt.clone()))), false);
             }
-            None => Ok(PickUp::NotTaken(Some(Box::new(attempt.clone())))),
-        }
+            match attempt.refresh_token.clone() {
+                Some(refresh_token) => {
+                    if !retried {
+                        attempt.used_at_millis = Some(now);
+                        attempt.used_by = Some(request.to_owned());
+                    }
+                    let taken = PickUp::Taken {
+                        refresh_token,
+                        encrypted: attempt.public_key.is_some(),
+                    };
+                    (taken, !retried)
+                }
+                None => (PickUp::NotTaken(Some(Box::new(attempt.clone()))), false),
+            }
+        });
+        Ok(picked.unwrap_or(PickUp::NotTaken(None)))
     }
 
     async fn complete(
@@ -264,25 +270,25 @@ impl Store for MemoryStore {
         request: &str,
     ) -> StoreResult<Finish> {
         let mut t = self.tables();
-        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
-            return Ok(Finish::NotPending(None));
-        };
-        if attempt.was_completed_by(key, request) {
-            return Ok(Finish::Done);
-        }
-        if !attempt.is_pending_for(key, now) {
-            return Ok(Finish::NotPending(Some(Box::new(attempt.clone()))));
-        }
-        match ending {
-            Ending::Token(sealed) => attempt.refresh_token = Some(sealed.clone()),
-            Ending::Refused(refusal) => attempt.refusal = Some(*refusal),
-        }
-        attempt.completed_at_millis = Some(now);
-        attempt.completed_by = Some(request.to_owned());
-        attempt.anon_refresh_token = None;
-        attempt.anon_session_id = None;
-        attempt.anon_user_id = None;
-        Ok(Finish::Done)
+        let finished = t.attempts.update(&key.attempt_id, |attempt| {
+            if attempt.was_completed_by(key, request) {
+                return (Finish::Done, false);
+            }
+            if !attempt.is_pending_for(key, now) {
+                return (Finish::NotPending(Some(Box::new(attempt.clone()))), false);
+            }
+            match ending {
+                Ending::Token(sealed) => attempt.refresh_token = Some(sealed.clone()),
+                Ending::Refused(refusal) => attempt.refusal = Some(*refusal),
+            }
+            attempt.completed_at_millis = Some(now);
+            attempt.completed_by = Some(request.to_owned());
+            attempt.anon_refresh_token = None;
+            attempt.anon_session_id = None;
+            attempt.anon_user_id = None;
+            (Finish::Done, true)
+        });
+        Ok(finished.unwrap_or(Finish::NotPending(None)))
     }
 
     async fn device_poll(
@@ -292,19 +298,19 @@ impl Store for MemoryStore {
         default_interval_millis: Millis,
     ) -> StoreResult<DevicePoll> {
         let mut t = self.tables();
-        let Some(attempt) = t.attempts.get_mut(&key.attempt_id) else {
-            return Ok(DevicePoll::Refused(None));
-        };
-        let before = Box::new(attempt.clone());
-        let due = attempt.next_poll_at_millis.is_none_or(|at| at <= now);
-        if !(attempt.is_named_by(key) && attempt.expires_at_millis > now && due) {
-            return Ok(DevicePoll::Refused(Some(before)));
-        }
-        let interval = attempt
-            .poll_interval_millis
-            .unwrap_or(default_interval_millis);
-        attempt.next_poll_at_millis = Some(now + interval);
-        Ok(DevicePoll::OnTime(before))
+        let polled = t.attempts.update(&key.attempt_id, |attempt| {
+            let before = Box::new(attempt.clone());
+            let due = attempt.next_poll_at_millis.is_none_or(|at| at <= now);
+            if !(attempt.is_named_by(key) && attempt.expires_at_millis > now && due) {
+                return (DevicePoll::Refused(Some(before)), false);
+            }
+            let interval = attempt
+                .poll_interval_millis
+                .unwrap_or(default_interval_millis);
+            attempt.next_poll_at_millis = Some(now + interval);
+            (DevicePoll::OnTime(before), true)
+        });
+        Ok(polled.unwrap_or(DevicePoll::Refused(None)))
     }
 
     async fn slow_down(
@@ -313,13 +319,14 @@ impl Store for MemoryStore {
         now: Millis,
         interval_millis: Millis,
     ) -> StoreResult<()> {
-        let mut t = self.tables();
-        if let Some(attempt) = t.attempts.get_mut(&key.attempt_id)
-            && attempt.is_named_by(key)
-        {
+        self.tables().attempts.update(&key.attempt_id, |attempt| {
+            if !attempt.is_named_by(key) {
+                return ((), false);
+            }
             attempt.poll_interval_millis = Some(interval_millis);
             attempt.next_poll_at_millis = Some(now + interval_millis);
-        }
+            ((), true)
+        });
         Ok(())
     }
 
@@ -333,10 +340,7 @@ impl Store for MemoryStore {
             .iter()
             .map(|c| t.counters.get(&c.key).map_or(0, |(n, _)| *n))
             .collect();
-        Ok((
-            counts,
-            attempt_id.and_then(|id| t.attempts.get(id).cloned()),
-        ))
+        Ok((counts, attempt_id.and_then(|id| t.attempts.get(id))))
     }
 
     async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
@@ -365,32 +369,33 @@ impl Store for MemoryStore {
             return Ok(Claim::NotPending);
         }
         let (Some(token), Some(session_id), Some(user_id)) = (
-            &attempt.anon_refresh_token,
-            &attempt.anon_session_id,
-            &attempt.anon_user_id,
+            attempt.anon_refresh_token,
+            attempt.anon_session_id,
+            attempt.anon_user_id,
         ) else {
             return Ok(Claim::NoLiveSession);
         };
-        let session_live = t.sessions.get(session_id).is_some_and(|s| {
-            !s.is_expired(now) && s.project_id == key.project_id && &s.user_id == user_id
+        let session_live = t.sessions.get(&session_id).is_some_and(|s| {
+            !s.is_expired(now) && s.project_id == key.project_id && s.user_id == user_id
         });
         let user = t
             .users
-            .get(user_id)
+            .get(&user_id)
             .filter(|u| u.is_anonymous && u.project_id == key.project_id);
         let (true, Some(user)) = (session_live, user) else {
             return Ok(Claim::NoLiveSession);
         };
         let claim = Claim::Claimed {
-            anon_refresh_token: token.clone(),
+            anon_refresh_token: token,
             anon_user: Box::new(user.clone()),
-            session_id: session_id.clone(),
+            session_id,
         };
-        if let Some(attempt) = t.attempts.get_mut(&key.attempt_id) {
+        t.attempts.update(&key.attempt_id, |attempt| {
             attempt.anon_refresh_token = None;
             attempt.anon_session_id = None;
             attempt.anon_user_id = None;
-        }
+            ((), true)
+        });
         Ok(claim)
     }
 }

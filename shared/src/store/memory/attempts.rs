@@ -1,0 +1,123 @@
+//! The in-memory store's attempts: packed (see `packed.rs`) in a hash table
+//! keyed by the id inside each packed attempt, with a queue of when each
+//! may be dropped, so that attempts go a day after they expire, as
+//! DynamoDB's TTL removes them, and a long-running dev server does not grow
+//! without bound.
+//!
+//! Per live attempt this keeps one heap block of about 300 bytes, a 16-byte
+//! slot in the table and a 16-byte entry in the queue.
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+use std::hash::{BuildHasher, RandomState};
+
+use hashbrown::HashTable;
+
+use super::packed::{id_of, pack, unpack};
+use crate::clock::Millis;
+use crate::domain::login_attempt::CliAttempt;
+
+#[derive(Default)]
+pub(super) struct Attempts {
+    table: HashTable<Box<[u8]>>,
+    hasher: RandomState,
+    /// Project ids, each stored once; attempts hold their index.
+    projects: Vec<Box<str>>,
+    project_index: HashMap<Box<str>, u32>,
+    /// When each attempt may be dropped, with the hash of its id; the
+    /// earliest first.
+    drops: BinaryHeap<Reverse<(Millis, u64)>>,
+}
+
+impl Attempts {
+    fn hash(&self, id: &str) -> u64 {
+        self.hasher.hash_one(id)
+    }
+
+    #[cfg(test)]
+    pub(super) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub(super) fn get(&self, id: &str) -> Option<CliAttempt> {
+        let packed = self.table.find(self.hash(id), |p| id_of(p) == Some(id))?;
+        self.unpack(packed)
+    }
+
+    /// Stores a new attempt; false if one with its id is stored.
+    pub(super) fn insert(&mut self, attempt: &CliAttempt) -> bool {
+        let hash = self.hash(&attempt.id);
+        if self
+            .table
+            .find(hash, |p| id_of(p) == Some(&attempt.id))
+            .is_some()
+        {
+            return false;
+        }
+        let packed = pack(attempt, self.project(&attempt.project_id));
+        let hasher = &self.hasher;
+        self.table.insert_unique(hash, packed, |p| {
+            hasher.hash_one(id_of(p).unwrap_or_default())
+        });
+        self.drops
+            .push(Reverse((attempt.retain_until_millis(), hash)));
+        true
+    }
+
+    /// Runs `change` on the attempt `id`, if stored, and keeps what it
+    /// changed. `change` returns its answer and whether it changed anything.
+    pub(super) fn update<R>(
+        &mut self,
+        id: &str,
+        change: impl FnOnce(&mut CliAttempt) -> (R, bool),
+    ) -> Option<R> {
+        let hash = self.hash(id);
+        let packed = self.table.find(hash, |p| id_of(p) == Some(id))?;
+        let mut attempt = self.unpack(packed)?;
+        let (answer, changed) = change(&mut attempt);
+        if changed {
+            let repacked = pack(&attempt, self.project(&attempt.project_id));
+            if let Some(slot) = self.table.find_mut(hash, |p| id_of(p) == Some(id)) {
+                *slot = repacked;
+            }
+        }
+        Some(answer)
+    }
+
+    /// Drops the attempts kept until `now` or earlier.
+    pub(super) fn drop_expired(&mut self, now: Millis) {
+        while let Some(&Reverse((until, hash))) = self.drops.peek() {
+            if until > now {
+                break;
+            }
+            self.drops.pop();
+            // The id may have been taken again since by a newer attempt,
+            // which stays.
+            if let Ok(entry) = self.table.find_entry(hash, |p| {
+                unpack(p).is_some_and(|(a, _)| a.retain_until_millis() <= now)
+            }) {
+                entry.remove();
+            }
+        }
+    }
+
+    fn unpack(&self, packed: &[u8]) -> Option<CliAttempt> {
+        let (mut attempt, project) = unpack(packed)?;
+        attempt.project_id = self.projects.get(project as usize)?.to_string();
+        Some(attempt)
+    }
+
+    fn project(&mut self, id: &str) -> u32 {
+        if let Some(&index) = self.project_index.get(id) {
+            return index;
+        }
+        let index = u32::try_from(self.projects.len()).unwrap_or(u32::MAX);
+        self.projects.push(id.into());
+        self.project_index.insert(id.into(), index);
+        index
+    }
+}
+
+#[cfg(test)]
+#[path = "tests/attempts.rs"]
+mod tests;

@@ -1,0 +1,160 @@
+//! An attempt as the in-memory store keeps it: one heap block of postcard
+//! bytes instead of a `CliAttempt` of two dozen fields (about 600 bytes
+//! inline, plus a heap block per string). Base64url text (hashes, sealed
+//! values) is kept as its bytes, and the project as an index into the
+//! store's project names. The attempt's id comes first, so that the table
+//! can compare ids without unpacking the rest.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::Millis;
+use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
+use crate::secret::SecretHash;
+
+/// Text that is usually unpadded base64url, kept as the bytes it encodes
+/// when it round-trips, and as itself otherwise.
+#[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
+enum Text {
+    Base64(Vec<u8>),
+    Plain(String),
+}
+
+impl Text {
+    fn pack(text: &str) -> Self {
+        match URL_SAFE_NO_PAD.decode(text) {
+            Ok(bytes) if URL_SAFE_NO_PAD.encode(&bytes) == text => Self::Base64(bytes),
+            _ => Self::Plain(text.to_owned()),
+        }
+    }
+
+    fn unpack(self) -> String {
+        match self {
+            Self::Base64(bytes) => URL_SAFE_NO_PAD.encode(bytes),
+            Self::Plain(text) => text,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct Packed {
+    // First: read alone by `id_of`.
+    id: String,
+    project: u32,
+    polling_code_hash: Text,
+    login_code_hash: Text,
+    created_at_millis: Millis,
+    expires_at_millis: Millis,
+    sealed_poll_key: Text,
+    refresh_token: Option<Text>,
+    completed_at_millis: Option<Millis>,
+    refusal: Option<bool>,
+    used_at_millis: Option<Millis>,
+    completed_by: Option<String>,
+    used_by: Option<String>,
+    anon_refresh_token: Option<Text>,
+    anon_session_id: Option<String>,
+    anon_user_id: Option<String>,
+    client: Option<(Option<String>, Option<String>)>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+    sealed_login_code: Option<Text>,
+    code_challenge: Option<Text>,
+    public_key: Option<String>,
+    next_poll_at_millis: Option<Millis>,
+    poll_interval_millis: Option<Millis>,
+}
+
+/// `attempt` as bytes; its project is `project` (the index of its name).
+pub(super) fn pack(attempt: &CliAttempt, project: u32) -> Box<[u8]> {
+    let text = |t: &Option<String>| t.as_deref().map(Text::pack);
+    let packed = Packed {
+        id: attempt.id.clone(),
+        project,
+        polling_code_hash: Text::pack(attempt.polling_code_hash.as_str()),
+        login_code_hash: Text::pack(attempt.login_code_hash.as_str()),
+        created_at_millis: attempt.created_at_millis,
+        expires_at_millis: attempt.expires_at_millis,
+        sealed_poll_key: Text::pack(&attempt.sealed_poll_key),
+        refresh_token: text(&attempt.refresh_token),
+        completed_at_millis: attempt.completed_at_millis,
+        refusal: attempt.refusal.map(|r| r == Refusal::Denied),
+        used_at_millis: attempt.used_at_millis,
+        completed_by: attempt.completed_by.clone(),
+        used_by: attempt.used_by.clone(),
+        anon_refresh_token: text(&attempt.anon_refresh_token),
+        anon_session_id: attempt.anon_session_id.clone(),
+        anon_user_id: attempt.anon_user_id.clone(),
+        client: attempt
+            .asker
+            .client
+            .as_ref()
+            .map(|c| (c.name.clone(), c.hostname.clone())),
+        ip: attempt.asker.ip.clone(),
+        user_agent: attempt.asker.user_agent.clone(),
+        sealed_login_code: text(&attempt.sealed_login_code),
+        code_challenge: text(&attempt.code_challenge),
+        public_key: attempt.public_key.clone(),
+        next_poll_at_millis: attempt.next_poll_at_millis,
+        poll_interval_millis: attempt.poll_interval_millis,
+    };
+    // Serializing plain data to a Vec cannot fail.
+    postcard::to_allocvec(&packed)
+        .unwrap_or_default()
+        .into_boxed_slice()
+}
+
+/// The attempt `bytes` hold (from [`pack`]), and the index of its project.
+pub(super) fn unpack(bytes: &[u8]) -> Option<(CliAttempt, u32)> {
+    let p: Packed = postcard::from_bytes(bytes).ok()?;
+    let text = |t: Option<Text>| t.map(Text::unpack);
+    let attempt = CliAttempt {
+        id: p.id,
+        project_id: String::new(),
+        polling_code_hash: SecretHash::from_stored(p.polling_code_hash.unpack()),
+        login_code_hash: SecretHash::from_stored(p.login_code_hash.unpack()),
+        created_at_millis: p.created_at_millis,
+        expires_at_millis: p.expires_at_millis,
+        sealed_poll_key: p.sealed_poll_key.unpack(),
+        refresh_token: text(p.refresh_token),
+        completed_at_millis: p.completed_at_millis,
+        refusal: p.refusal.map(|denied| {
+            if denied {
+                Refusal::Denied
+            } else {
+                Refusal::Cancelled
+            }
+        }),
+        used_at_millis: p.used_at_millis,
+        completed_by: p.completed_by,
+        used_by: p.used_by,
+        anon_refresh_token: text(p.anon_refresh_token),
+        anon_session_id: p.anon_session_id,
+        anon_user_id: p.anon_user_id,
+        asker: Asker {
+            client: p
+                .client
+                .map(|(name, hostname)| ClientDetails { name, hostname }),
+            ip: p.ip,
+            user_agent: p.user_agent,
+        },
+        sealed_login_code: text(p.sealed_login_code),
+        code_challenge: text(p.code_challenge),
+        public_key: p.public_key,
+        next_poll_at_millis: p.next_poll_at_millis,
+        poll_interval_millis: p.poll_interval_millis,
+    };
+    Some((attempt, p.project))
+}
+
+/// The id of the attempt `bytes` hold, read without unpacking the rest.
+pub(super) fn id_of(bytes: &[u8]) -> Option<&str> {
+    postcard::take_from_bytes::<&str>(bytes)
+        .ok()
+        .map(|(id, _)| id)
+}
+
+#[cfg(test)]
+#[path = "tests/packed.rs"]
+mod tests;
