@@ -1,6 +1,6 @@
 //! DynamoDB round trips per endpoint, counted by an SDK interceptor on the
-//! real adapter against DynamoDB Local: initiate 1, poll 1 in every state,
-//! complete at most 2, and each accounts endpoint at its floor. (A warm function's project lookup is cached, so the
+//! real adapter against DynamoDB Local: initiate 1, poll 1 in every state
+//! but the one that takes the token (2), complete at most 2, and each accounts endpoint at its floor. (A warm function's project lookup is cached, so the
 //! first request of each test warms the cache and is not counted.)
 
 use std::sync::Arc;
@@ -134,15 +134,22 @@ async fn initiate_is_one_round_trip() {
     assert_eq!((r.status, trips), (400, 0));
 }
 
+/// A poll reads the attempt (strongly consistent) and writes only when the
+/// token waits: a waiting, used, expired or refused attempt costs one read
+/// unit instead of the write unit a failed conditional write is charged
+/// (docs/performance.md, "The cost of a login on AWS"); the one poll that
+/// takes the token reads, then writes the pickup that decides, exactly once.
 #[tokio::test]
-async fn poll_is_one_round_trip_in_every_state() {
+async fn poll_reads_and_writes_only_to_take_the_token() {
     let c = Counted::new().await;
     let r = c.call("/api/v1/auth/cli", json!({})).await;
     let (polling, login) = (r.json["polling_code"].clone(), r.json["login_code"].clone());
     let poll = || json!({"polling_code": polling});
+    let operations = |c: &Counted| c.counter.operations();
 
     let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
     assert_eq!((r.json["status"].clone(), trips), (json!("waiting"), 1));
+    assert_eq!(operations(&c), ["GetItem"]);
 
     let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
     c.call(
@@ -153,10 +160,12 @@ async fn poll_is_one_round_trip_in_every_state() {
     let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
     assert_eq!(
         (r.status, r.json["status"].clone(), trips),
-        (201, json!("success"), 1)
+        (201, json!("success"), 2)
     );
+    assert_eq!(operations(&c), ["GetItem", "UpdateItem"]);
     let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
     assert_eq!((r.json["status"].clone(), trips), (json!("used"), 1));
+    assert_eq!(operations(&c), ["GetItem"]);
     c.clock.advance(3 * HOUR);
     let (r, trips) = c.counted("/api/v1/auth/cli/poll", poll()).await;
     assert_eq!((r.json["status"].clone(), trips), (json!("expired"), 1));

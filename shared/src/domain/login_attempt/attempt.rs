@@ -13,7 +13,7 @@ pub use super::asker::{
 };
 pub use super::ending::{Ending, Refusal};
 pub use super::pkce::{Verifier, is_code_challenge, s256};
-pub use super::poll::{PollAnswer, classify_failed_poll};
+pub use super::poll::{PollAnswer, classify_poll};
 use crate::clock::Millis;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 

@@ -3,7 +3,7 @@
 //! with RFC 8628 §3.5 answers, paced by its interval, and shares the Stack
 //! poll's once-only pickup.
 
-use super::attempt::{classify_failed_poll, open_refresh_token};
+use super::attempt::{classify_poll, open_refresh_token};
 use super::{AttemptError, AttemptKey, AttemptState, CodeKind, PollAnswer, Verifier};
 use crate::clock::Millis;
 use crate::domain::store::{DevicePoll, PickUp, Store, StoreError};
@@ -88,7 +88,7 @@ async fn pick_up(
             })?,
         }),
         PickUp::Taken { .. } => Ok(DeviceAnswer::InvalidGrant),
-        PickUp::NotTaken(attempt) => Ok(match classify_failed_poll(attempt.as_deref(), key, now) {
+        PickUp::NotTaken(attempt) => Ok(match classify_poll(attempt.as_deref(), key, now) {
             PollAnswer::Expired => DeviceAnswer::ExpiredToken,
             PollAnswer::Refused(_) => DeviceAnswer::AccessDenied,
             PollAnswer::Waiting => DeviceAnswer::AuthorizationPending,

@@ -6,9 +6,13 @@ use crate::clock::Millis;
 use crate::domain::store::{PickUp, Store, StoreError};
 use crate::secret::LocatedSecret;
 
-/// One conditional write in every state: the pickup, whose failed condition
-/// hands back the attempt to tell waiting, used and expired apart. The token
-/// it takes is sealed for the polling code, opened here.
+/// A strongly consistent read, and the pickup's conditional write only when
+/// that read finds the token waiting. Most polls find the attempt waiting:
+/// a read costs a fifth of the write that would fail its condition
+/// (`docs/performance.md`, "The cost of a login on AWS"). The write still
+/// decides who gets the token, exactly once: a poll that read "ready" but
+/// lost the race hears what the failed condition hands back. The token it
+/// takes is sealed for the polling code, opened here.
 /// `code_verifier`: the bound hand-off's proof (contract §8), required when
 /// the attempt has a challenge; it is part of the write's condition.
 pub async fn poll(
@@ -21,13 +25,33 @@ pub async fn poll(
     let code = LocatedSecret::parse(polling_code).ok_or(AttemptError::InvalidPollingCode)?;
     let key = AttemptKey::new(project_id, &code, CodeKind::Polling)
         .with_verifier(Verifier::of(code_verifier));
+    let seen = store.attempt(&code.id).await?;
+    let answer = match seen {
+        Some(attempt) if attempt.can_be_picked_up(&key, now) => {
+            pick_up(store, &code, &key, now).await?
+        }
+        seen => classify_poll(seen.as_ref(), &key, now),
+    };
+    if answer == PollAnswer::Invalid {
+        return Err(AttemptError::InvalidPollingCode);
+    }
+    Ok(answer)
+}
+
+/// The pickup: one conditional write that takes the waiting token, once.
+async fn pick_up(
+    store: &dyn Store,
+    code: &LocatedSecret,
+    key: &AttemptKey,
+    now: Millis,
+) -> Result<PollAnswer, AttemptError> {
     let request = crate::secret::random_token(16);
-    let answer = match store.pick_up(&key, now, &request).await? {
+    Ok(match store.pick_up(key, now, &request).await? {
         PickUp::Taken {
             refresh_token,
             encrypted,
         } => {
-            let opened = open_refresh_token(&code, &refresh_token).ok_or_else(|| {
+            let opened = open_refresh_token(code, &refresh_token).ok_or_else(|| {
                 StoreError::Corrupt("the picked-up refresh token does not open".into())
             })?;
             if encrypted {
@@ -38,12 +62,8 @@ pub async fn poll(
                 }
             }
         }
-        PickUp::NotTaken(attempt) => classify_failed_poll(attempt.as_deref(), &key, now),
-    };
-    if answer == PollAnswer::Invalid {
-        return Err(AttemptError::InvalidPollingCode);
-    }
-    Ok(answer)
+        PickUp::NotTaken(attempt) => classify_poll(attempt.as_deref(), key, now),
+    })
 }
 
 /// What a poll answers, decided from the attempt as the store last saw it.
@@ -64,13 +84,9 @@ pub enum PollAnswer {
     },
 }
 
-/// Classifies a poll whose pickup did not happen, from the item the store
-/// returned with its failed condition.
-pub fn classify_failed_poll(
-    attempt: Option<&CliAttempt>,
-    key: &AttemptKey,
-    now: Millis,
-) -> PollAnswer {
+/// Classifies a poll that takes nothing, from the attempt as the store
+/// last saw it: read, or handed back by a pickup's failed condition.
+pub fn classify_poll(attempt: Option<&CliAttempt>, key: &AttemptKey, now: Millis) -> PollAnswer {
     match attempt {
         Some(a) if a.is_named_by(key) => match a.state(now) {
             AttemptState::Expired => PollAnswer::Expired,

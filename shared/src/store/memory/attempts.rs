@@ -64,18 +64,18 @@ impl Attempts {
         true
     }
 
-    /// Runs `change` on the attempt `id`, if stored, and keeps what it
-    /// changed. `change` returns its answer and whether it changed anything.
+    /// Hands the attempt `id`, if stored, to `change`, which answers and
+    /// gives back the attempt to keep if it changed it.
     pub(super) fn update<R>(
         &mut self,
         id: &str,
-        change: impl FnOnce(&mut CliAttempt) -> (R, bool),
+        change: impl FnOnce(CliAttempt) -> (R, Option<CliAttempt>),
     ) -> Option<R> {
         let hash = self.hash(id);
         let packed = self.table.find(hash, |p| id_of(p) == Some(id))?;
-        let mut attempt = self.unpack(packed)?;
-        let (answer, changed) = change(&mut attempt);
-        if changed {
+        let attempt = self.unpack(packed)?;
+        let (answer, changed) = change(attempt);
+        if let Some(attempt) = changed {
             let repacked = pack(&attempt, self.project(&attempt.project_id));
             if let Some(slot) = self.table.find_mut(hash, |p| id_of(p) == Some(id)) {
                 *slot = repacked;

@@ -239,25 +239,24 @@ impl Store for MemoryStore {
 
     async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         let mut t = self.tables();
-        let picked = t.attempts.update(&key.attempt_id, |attempt| {
+        let picked = t.attempts.update(&key.attempt_id, |mut attempt| {
             let retried = attempt.was_picked_up_by(key, request);
             if !retried && !attempt.can_be_picked_up(key, now) {
-                return (PickUp::NotTaken(Some(Box::new(attempt.clone()))), false);
+                return (PickUp::NotTaken(Some(Box::new(attempt))), None);
             }
-            match attempt.refresh_token.clone() {
-                Some(refresh_token) => {
-                    if !retried {
-                        attempt.used_at_millis = Some(now);
-                        attempt.used_by = Some(request.to_owned());
-                    }
-                    let taken = PickUp::Taken {
-                        refresh_token,
-                        encrypted: attempt.public_key.is_some(),
-                    };
-                    (taken, !retried)
-                }
-                None => (PickUp::NotTaken(Some(Box::new(attempt.clone()))), false),
+            let Some(refresh_token) = attempt.refresh_token.clone() else {
+                return (PickUp::NotTaken(Some(Box::new(attempt))), None);
+            };
+            let taken = PickUp::Taken {
+                refresh_token,
+                encrypted: attempt.public_key.is_some(),
+            };
+            if retried {
+                return (taken, None);
             }
+            attempt.used_at_millis = Some(now);
+            attempt.used_by = Some(request.to_owned());
+            (taken, Some(attempt))
         });
         Ok(picked.unwrap_or(PickUp::NotTaken(None)))
     }
@@ -270,12 +269,12 @@ impl Store for MemoryStore {
         request: &str,
     ) -> StoreResult<Finish> {
         let mut t = self.tables();
-        let finished = t.attempts.update(&key.attempt_id, |attempt| {
+        let finished = t.attempts.update(&key.attempt_id, |mut attempt| {
             if attempt.was_completed_by(key, request) {
-                return (Finish::Done, false);
+                return (Finish::Done, None);
             }
             if !attempt.is_pending_for(key, now) {
-                return (Finish::NotPending(Some(Box::new(attempt.clone()))), false);
+                return (Finish::NotPending(Some(Box::new(attempt))), None);
             }
             match ending {
                 Ending::Token(sealed) => attempt.refresh_token = Some(sealed.clone()),
@@ -286,7 +285,7 @@ impl Store for MemoryStore {
             attempt.anon_refresh_token = None;
             attempt.anon_session_id = None;
             attempt.anon_user_id = None;
-            (Finish::Done, true)
+            (Finish::Done, Some(attempt))
         });
         Ok(finished.unwrap_or(Finish::NotPending(None)))
     }
@@ -298,17 +297,17 @@ impl Store for MemoryStore {
         default_interval_millis: Millis,
     ) -> StoreResult<DevicePoll> {
         let mut t = self.tables();
-        let polled = t.attempts.update(&key.attempt_id, |attempt| {
-            let before = Box::new(attempt.clone());
+        let polled = t.attempts.update(&key.attempt_id, |mut attempt| {
             let due = attempt.next_poll_at_millis.is_none_or(|at| at <= now);
             if !(attempt.is_named_by(key) && attempt.expires_at_millis > now && due) {
-                return (DevicePoll::Refused(Some(before)), false);
+                return (DevicePoll::Refused(Some(Box::new(attempt))), None);
             }
+            let before = Box::new(attempt.clone());
             let interval = attempt
                 .poll_interval_millis
                 .unwrap_or(default_interval_millis);
             attempt.next_poll_at_millis = Some(now + interval);
-            (DevicePoll::OnTime(before), true)
+            (DevicePoll::OnTime(before), Some(attempt))
         });
         Ok(polled.unwrap_or(DevicePoll::Refused(None)))
     }
@@ -319,14 +318,16 @@ impl Store for MemoryStore {
         now: Millis,
         interval_millis: Millis,
     ) -> StoreResult<()> {
-        self.tables().attempts.update(&key.attempt_id, |attempt| {
-            if !attempt.is_named_by(key) {
-                return ((), false);
-            }
-            attempt.poll_interval_millis = Some(interval_millis);
-            attempt.next_poll_at_millis = Some(now + interval_millis);
-            ((), true)
-        });
+        self.tables()
+            .attempts
+            .update(&key.attempt_id, |mut attempt| {
+                if !attempt.is_named_by(key) {
+                    return ((), None);
+                }
+                attempt.poll_interval_millis = Some(interval_millis);
+                attempt.next_poll_at_millis = Some(now + interval_millis);
+                ((), Some(attempt))
+            });
         Ok(())
     }
 
@@ -390,11 +391,11 @@ impl Store for MemoryStore {
             anon_user: Box::new(user.clone()),
             session_id,
         };
-        t.attempts.update(&key.attempt_id, |attempt| {
+        t.attempts.update(&key.attempt_id, |mut attempt| {
             attempt.anon_refresh_token = None;
             attempt.anon_session_id = None;
             attempt.anon_user_id = None;
-            ((), true)
+            ((), Some(attempt))
         });
         Ok(claim)
     }

@@ -59,7 +59,7 @@ fn a_refused_attempt_is_neither_pending_nor_completed() {
         assert!(!a.is_pending_for(&login, 2));
         assert!(!a.can_be_picked_up(&poll, 2));
         assert_eq!(
-            classify_failed_poll(Some(&a), &poll, 2),
+            classify_poll(Some(&a), &poll, 2),
             PollAnswer::Refused(refusal)
         );
         assert_eq!(a.state(1000), AttemptState::Expired, "expiry first");
@@ -73,19 +73,13 @@ fn failed_polls_are_classified() {
     let n = attempt(0);
     let key = AttemptKey::new("p", &n.polling_code, CodeKind::Polling);
     let mut a = n.attempt.clone();
-    assert_eq!(classify_failed_poll(None, &key, 0), PollAnswer::Invalid);
-    assert_eq!(classify_failed_poll(Some(&a), &key, 0), PollAnswer::Waiting);
-    assert_eq!(
-        classify_failed_poll(Some(&a), &key, 1000),
-        PollAnswer::Expired
-    );
+    assert_eq!(classify_poll(None, &key, 0), PollAnswer::Invalid);
+    assert_eq!(classify_poll(Some(&a), &key, 0), PollAnswer::Waiting);
+    assert_eq!(classify_poll(Some(&a), &key, 1000), PollAnswer::Expired);
     a.used_at_millis = Some(5);
-    assert_eq!(classify_failed_poll(Some(&a), &key, 6), PollAnswer::Used);
+    assert_eq!(classify_poll(Some(&a), &key, 6), PollAnswer::Used);
     let wrong = AttemptKey::new("p", &n.login_code, CodeKind::Polling);
-    assert_eq!(
-        classify_failed_poll(Some(&a), &wrong, 6),
-        PollAnswer::Invalid
-    );
+    assert_eq!(classify_poll(Some(&a), &wrong, 6), PollAnswer::Invalid);
 }
 
 #[test]

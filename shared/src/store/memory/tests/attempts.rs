@@ -22,22 +22,22 @@ fn attempts_are_found_by_id_and_ids_are_unique() {
 }
 
 #[test]
-fn an_update_keeps_only_what_it_says_it_changed() {
+fn an_update_keeps_only_what_it_gives_back() {
     let mut attempts = Attempts::default();
     let a = attempt("p1", 0, 60_000);
     attempts.insert(&a);
-    let answer = attempts.update(&a.id, |stored| {
+    let answer = attempts.update(&a.id, |mut stored| {
         stored.used_at_millis = Some(5);
-        ("looked", false)
+        ("looked", None)
     });
     assert_eq!(answer, Some("looked"));
     assert_eq!(attempts.get(&a.id).and_then(|s| s.used_at_millis), None);
-    attempts.update(&a.id, |stored| {
+    attempts.update(&a.id, |mut stored| {
         stored.used_at_millis = Some(5);
-        ((), true)
+        ((), Some(stored))
     });
     assert_eq!(attempts.get(&a.id).and_then(|s| s.used_at_millis), Some(5));
-    assert_eq!(attempts.update("missing", |_| ((), true)), None);
+    assert_eq!(attempts.update("missing", |a| ((), Some(a))), None);
 }
 
 #[test]
