@@ -19,6 +19,7 @@ mod attempt_item;
 mod attempts;
 pub mod client;
 mod counters;
+mod item_size;
 mod items;
 mod lookup;
 mod provision;
@@ -27,6 +28,7 @@ mod round_trips;
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 
+pub use item_size::{attempt_item_bytes, item_bytes};
 use items::attr;
 pub use provision::{IndexSpec, Provisioned, SESSIONS_BY_USER_INDEX, TableSpec};
 pub use round_trips::RequestCounter;

@@ -17,7 +17,8 @@ use crate::secret::SecretHash;
 /// when it round-trips, and as itself otherwise.
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 enum Text {
-    Base64(Vec<u8>),
+    // As one block of bytes (serde would otherwise write them one by one).
+    Base64(#[serde(with = "serde_bytes")] Vec<u8>),
     Plain(String),
 }
 
@@ -66,8 +67,9 @@ struct Packed {
     poll_interval_millis: Option<Millis>,
 }
 
-/// `attempt` as bytes; its project is `project` (the index of its name).
-pub(super) fn pack(attempt: &CliAttempt, project: u32) -> Box<[u8]> {
+/// `attempt` as bytes, written over `into`; its project is `project` (the
+/// index of its name).
+pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
     let text = |t: &Option<String>| t.as_deref().map(Text::pack);
     let packed = Packed {
         id: attempt.id.clone(),
@@ -99,10 +101,9 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32) -> Box<[u8]> {
         next_poll_at_millis: attempt.next_poll_at_millis,
         poll_interval_millis: attempt.poll_interval_millis,
     };
+    into.clear();
     // Serializing plain data to a Vec cannot fail.
-    postcard::to_allocvec(&packed)
-        .unwrap_or_default()
-        .into_boxed_slice()
+    let _ = postcard::to_extend(&packed, std::mem::take(into)).map(|bytes| *into = bytes);
 }
 
 /// The attempt `bytes` hold (from [`pack`]), and the index of its project.
