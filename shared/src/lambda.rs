@@ -112,14 +112,27 @@ pub async fn serve(
 /// JSON logs for CloudWatch, levels from `RUST_LOG` (default `info`), other
 /// crates never below `info` ([`crate::logging`]).
 pub fn init_json_tracing() {
-    use tracing_subscriber::Layer as _;
     use tracing_subscriber::layer::SubscriberExt as _;
     use tracing_subscriber::util::SubscriberInitExt as _;
-    let layer = tracing_subscriber::fmt::layer()
+    let _ = tracing_subscriber::registry()
+        .with(json_log_layer(std::io::stdout))
+        .try_init();
+}
+
+/// The functions' log lines (JSON, one per event, no timestamp: CloudWatch
+/// stamps each), written to `writer`; the cost model measures their bytes
+/// through it.
+pub fn json_log_layer<S, W>(writer: W) -> impl tracing_subscriber::Layer<S> + Send + Sync
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    W: for<'w> tracing_subscriber::fmt::MakeWriter<'w> + Send + Sync + 'static,
+{
+    use tracing_subscriber::Layer as _;
+    tracing_subscriber::fmt::layer()
         .json()
         .with_current_span(true)
         .with_target(false)
         .without_time()
-        .with_filter(crate::logging::filter_from_env());
-    let _ = tracing_subscriber::registry().with(layer).try_init();
+        .with_writer(writer)
+        .with_filter(crate::logging::filter_from_env())
 }
