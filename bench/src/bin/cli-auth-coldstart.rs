@@ -69,6 +69,16 @@ const EVENTS: &[(&str, &str)] = &[
     ("users-get", "users-get/found"),
     ("users-me", "users-me/me"),
     ("users-update", "users-update/update"),
+    ("cli-cancel", "cli-cancel/cancel"),
+    ("cli-user-code", "cli-user-code/look-up"),
+    ("oauth-device-authorization", "oauth-device-authorization/authorize"),
+    ("oauth-discovery", "oauth-discovery/openid-configuration"),
+    ("oauth-token", "oauth-token/refresh"),
+    ("sessions-delete", "sessions-delete/unknown-session"),
+    ("sessions-list", "sessions-list/own"),
+    // Not `delete`: the fixture world's user is shared by every binary.
+    ("users-me-delete", "users-me-delete/no-token"),
+    ("users-me-update", "users-me-update/update"),
     // The references answer any HTTP API event.
     ("ref-hello-http", "jwks/jwks"),
     ("ref-hello-sdk", "jwks/jwks"),
