@@ -71,7 +71,10 @@ const EVENTS: &[(&str, &str)] = &[
     ("users-update", "users-update/update"),
     ("cli-cancel", "cli-cancel/cancel"),
     ("cli-user-code", "cli-user-code/look-up"),
-    ("oauth-device-authorization", "oauth-device-authorization/authorize"),
+    (
+        "oauth-device-authorization",
+        "oauth-device-authorization/authorize",
+    ),
     ("oauth-discovery", "oauth-discovery/openid-configuration"),
     ("oauth-token", "oauth-token/refresh"),
     ("sessions-delete", "sessions-delete/unknown-session"),

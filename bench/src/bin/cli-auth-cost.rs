@@ -137,7 +137,11 @@ async fn measure(e: &TestApp, sink: &Sink, bound: bool) -> Measured {
     };
     let fresh = size(store.attempt(&id).await.ok().flatten());
     let person = seed_user(store, &e.seeded.project.id, false, T0, 365 * 86_400_000).await;
-    send("/api/v1/auth/cli/complete", json!({"login_code": login, "mode": "check"})).await;
+    send(
+        "/api/v1/auth/cli/complete",
+        json!({"login_code": login, "mode": "check"}),
+    )
+    .await;
     logged(sink);
     send(
         "/api/v1/auth/cli/complete",
@@ -165,24 +169,62 @@ fn model(args: &Args, m: &Measured, approve_after: u32, read_first: bool) -> Vec
     // Polls while waiting: one every `poll_every` seconds until approval.
     let waiting = approve_after.div_ceil(args.poll_every);
     let waiting_poll = if read_first {
-        Step { name: "poll (waiting)", round_trips: 1, read_units: read_units(fresh), write_units: 0.0 }
+        Step {
+            name: "poll (waiting)",
+            round_trips: 1,
+            read_units: read_units(fresh),
+            write_units: 0.0,
+        }
     } else {
         // A conditional write that fails is charged as a write of the item.
-        Step { name: "poll (waiting)", round_trips: 1, read_units: 0.0, write_units: write_units(fresh) }
+        Step {
+            name: "poll (waiting)",
+            round_trips: 1,
+            read_units: 0.0,
+            write_units: write_units(fresh),
+        }
     };
     let success_poll = Step {
         name: "poll (takes the token)",
         round_trips: if read_first { 2 } else { 1 },
-        read_units: if read_first { read_units(completed) } else { 0.0 },
+        read_units: if read_first {
+            read_units(completed)
+        } else {
+            0.0
+        },
         // An update is charged by the larger of the item before and after.
         write_units: write_units(completed),
     };
     vec![
-        (Step { name: "initiate", round_trips: 1, read_units: 0.0, write_units: write_units(fresh) }, 1),
+        (
+            Step {
+                name: "initiate",
+                round_trips: 1,
+                read_units: 0.0,
+                write_units: write_units(fresh),
+            },
+            1,
+        ),
         // The confirm page: check (the attempt), then complete (attempt and
         // the session in one batch, then the conditional write).
-        (Step { name: "complete: check", round_trips: 1, read_units: read_units(fresh), write_units: 0.0 }, 1),
-        (Step { name: "complete", round_trips: 2, read_units: read_units(fresh) + 1.0, write_units: write_units(completed) }, 1),
+        (
+            Step {
+                name: "complete: check",
+                round_trips: 1,
+                read_units: read_units(fresh),
+                write_units: 0.0,
+            },
+            1,
+        ),
+        (
+            Step {
+                name: "complete",
+                round_trips: 2,
+                read_units: read_units(fresh) + 1.0,
+                write_units: write_units(completed),
+            },
+            1,
+        ),
         (waiting_poll, waiting),
         (success_poll, 1),
     ]
@@ -195,7 +237,9 @@ fn print_model(args: &Args, m: &Measured, label: &str) {
          Our log line: {} B per request (largest), plus {} B of Lambda's own lines and metadata.\n",
         m.sizes[0], m.sizes[1], m.sizes[2], m.log_line_bytes, PLATFORM_LOG_BYTES
     );
-    println!("| step (approved after 20 s) | requests per login | round trips each | read units each | write units each |");
+    println!(
+        "| step (approved after 20 s) | requests per login | round trips each | read units each | write units each |"
+    );
     println!("|---|---|---|---|---|");
     for (step, n) in model(args, m, 20, true) {
         println!(
@@ -204,7 +248,9 @@ fn print_model(args: &Args, m: &Measured, label: &str) {
         );
     }
     println!();
-    println!("| per 1,000 logins | approve after 5 s | 20 s | 60 s | 20 s, waiting poll as a failed write |");
+    println!(
+        "| per 1,000 logins | approve after 5 s | 20 s | 60 s | 20 s, waiting poll as a failed write |"
+    );
     println!("|---|---|---|---|---|");
     let cases = [(5, true), (20, true), (60, true), (20, false)];
     let rows: Vec<[f64; 6]> = cases
@@ -219,9 +265,16 @@ fn print_model(args: &Args, m: &Measured, label: &str) {
                     f64::from(*n) * ms / 1000.0 * f64::from(args.memory_mb) / 1024.0
                 })
                 .sum();
-            let reads: f64 = steps.iter().map(|(s, n)| s.read_units * f64::from(*n)).sum();
-            let writes: f64 = steps.iter().map(|(s, n)| s.write_units * f64::from(*n)).sum();
-            let log_bytes = requests * (m.log_line_bytes + LOG_EVENT_OVERHEAD + PLATFORM_LOG_BYTES) as f64;
+            let reads: f64 = steps
+                .iter()
+                .map(|(s, n)| s.read_units * f64::from(*n))
+                .sum();
+            let writes: f64 = steps
+                .iter()
+                .map(|(s, n)| s.write_units * f64::from(*n))
+                .sum();
+            let log_bytes =
+                requests * (m.log_line_bytes + LOG_EVENT_OVERHEAD + PLATFORM_LOG_BYTES) as f64;
             let dollars = requests * (API_GATEWAY_PER_REQUEST + LAMBDA_PER_REQUEST)
                 + gb_seconds * LAMBDA_PER_GB_SECOND_ARM64
                 + reads * DYNAMODB_PER_READ_UNIT
@@ -241,12 +294,10 @@ fn print_model(args: &Args, m: &Measured, label: &str) {
     for (i, name) in names.iter().enumerate() {
         let cells: Vec<String> = rows
             .iter()
-            .map(|r| {
-                match i {
-                    5 => format!("${:.4}", r[i]),
-                    1 => format!("{:.1}", r[i]),
-                    _ => format!("{:.0}", r[i]),
-                }
+            .map(|r| match i {
+                5 => format!("${:.4}", r[i]),
+                1 => format!("{:.1}", r[i]),
+                _ => format!("{:.0}", r[i]),
             })
             .collect();
         println!("| {name} | {} |", cells.join(" | "));
@@ -262,7 +313,9 @@ async fn main() {
         use tracing_subscriber::util::SubscriberInitExt as _;
         let writer = sink.clone();
         tracing_subscriber::registry()
-            .with(cli_auth_core::lambda::json_log_layer(move || writer.clone()))
+            .with(cli_auth_core::lambda::json_log_layer(move || {
+                writer.clone()
+            }))
             .init();
     }
     let e = test_app(StoreKind::Memory).await;
@@ -273,8 +326,16 @@ async fn main() {
         args.memory_mb, args.compute_ms, args.dynamodb_ms, args.poll_every
     );
     let stack = measure(&e, &sink, false).await;
-    print_model(&args, &stack, "Stack's flow (its SDK or template; no §8 fields)");
+    print_model(
+        &args,
+        &stack,
+        "Stack's flow (its SDK or template; no §8 fields)",
+    );
     let bound = measure(&e, &sink, true).await;
-    print_model(&args, &bound, "cli-auth login (bound hand-off, who is asking)");
+    print_model(
+        &args,
+        &bound,
+        "cli-auth login (bound hand-off, who is asking)",
+    );
     let _ = std::io::stdout().flush();
 }
