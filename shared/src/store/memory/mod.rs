@@ -2,10 +2,12 @@
 //! Each transition runs under one lock, which makes it as atomic as the
 //! DynamoDB adapter's conditional writes; the conformance suite holds the two
 //! to the same semantics. Attempts are kept packed (`attempts.rs`), and
-//! dropped a day after they expire.
+//! dropped a day after they expire; their once-only transitions are in
+//! `transitions.rs`.
 
 mod attempts;
 mod packed;
+mod transitions;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -228,37 +230,11 @@ impl Store for MemoryStore {
     }
 
     async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
-        let mut t = self.tables();
-        t.attempts.drop_expired(attempt.created_at_millis);
-        if t.attempts.insert(attempt) {
-            Ok(())
-        } else {
-            Err(StoreError::AlreadyExists)
-        }
+        self.tables().attempts.create(attempt)
     }
 
     async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
-        let mut t = self.tables();
-        let picked = t.attempts.update(&key.attempt_id, |mut attempt| {
-            let retried = attempt.was_picked_up_by(key, request);
-            if !retried && !attempt.can_be_picked_up(key, now) {
-                return (PickUp::NotTaken(Some(Box::new(attempt))), None);
-            }
-            let Some(refresh_token) = attempt.refresh_token.clone() else {
-                return (PickUp::NotTaken(Some(Box::new(attempt))), None);
-            };
-            let taken = PickUp::Taken {
-                refresh_token,
-                encrypted: attempt.public_key.is_some(),
-            };
-            if retried {
-                return (taken, None);
-            }
-            attempt.used_at_millis = Some(now);
-            attempt.used_by = Some(request.to_owned());
-            (taken, Some(attempt))
-        });
-        Ok(picked.unwrap_or(PickUp::NotTaken(None)))
+        Ok(self.tables().attempts.pick_up(key, now, request))
     }
 
     async fn complete(
@@ -268,26 +244,7 @@ impl Store for MemoryStore {
         now: Millis,
         request: &str,
     ) -> StoreResult<Finish> {
-        let mut t = self.tables();
-        let finished = t.attempts.update(&key.attempt_id, |mut attempt| {
-            if attempt.was_completed_by(key, request) {
-                return (Finish::Done, None);
-            }
-            if !attempt.is_pending_for(key, now) {
-                return (Finish::NotPending(Some(Box::new(attempt))), None);
-            }
-            match ending {
-                Ending::Token(sealed) => attempt.refresh_token = Some(sealed.clone()),
-                Ending::Refused(refusal) => attempt.refusal = Some(*refusal),
-            }
-            attempt.completed_at_millis = Some(now);
-            attempt.completed_by = Some(request.to_owned());
-            attempt.anon_refresh_token = None;
-            attempt.anon_session_id = None;
-            attempt.anon_user_id = None;
-            (Finish::Done, Some(attempt))
-        });
-        Ok(finished.unwrap_or(Finish::NotPending(None)))
+        Ok(self.tables().attempts.complete(key, ending, now, request))
     }
 
     async fn device_poll(
@@ -296,20 +253,10 @@ impl Store for MemoryStore {
         now: Millis,
         default_interval_millis: Millis,
     ) -> StoreResult<DevicePoll> {
-        let mut t = self.tables();
-        let polled = t.attempts.update(&key.attempt_id, |mut attempt| {
-            let due = attempt.next_poll_at_millis.is_none_or(|at| at <= now);
-            if !(attempt.is_named_by(key) && attempt.expires_at_millis > now && due) {
-                return (DevicePoll::Refused(Some(Box::new(attempt))), None);
-            }
-            let before = Box::new(attempt.clone());
-            let interval = attempt
-                .poll_interval_millis
-                .unwrap_or(default_interval_millis);
-            attempt.next_poll_at_millis = Some(now + interval);
-            (DevicePoll::OnTime(before), Some(attempt))
-        });
-        Ok(polled.unwrap_or(DevicePoll::Refused(None)))
+        Ok(self
+            .tables()
+            .attempts
+            .device_poll(key, now, default_interval_millis))
     }
 
     async fn slow_down(
@@ -318,16 +265,7 @@ impl Store for MemoryStore {
         now: Millis,
         interval_millis: Millis,
     ) -> StoreResult<()> {
-        self.tables()
-            .attempts
-            .update(&key.attempt_id, |mut attempt| {
-                if !attempt.is_named_by(key) {
-                    return ((), None);
-                }
-                attempt.poll_interval_millis = Some(interval_millis);
-                attempt.next_poll_at_millis = Some(now + interval_millis);
-                ((), Some(attempt))
-            });
+        self.tables().attempts.slow_down(key, now, interval_millis);
         Ok(())
     }
 
@@ -391,12 +329,7 @@ impl Store for MemoryStore {
             anon_user: Box::new(user.clone()),
             session_id,
         };
-        t.attempts.update(&key.attempt_id, |mut attempt| {
-            attempt.anon_refresh_token = None;
-            attempt.anon_session_id = None;
-            attempt.anon_user_id = None;
-            ((), Some(attempt))
-        });
+        t.attempts.detach_anon_session(&key.attempt_id);
         Ok(claim)
     }
 }
