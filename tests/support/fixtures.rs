@@ -63,8 +63,7 @@ pub async fn seed(store: &dyn Store, now: Millis) {
         CliAttempt::with_codes(PROJECT, code('Q'), code('M'), now, 2 * 3_600_000, None).attempt;
     let tokens =
         cli_auth_core::domain::tokens::TokenIssuer::new(FIXTURE_SECRET, 600).expect("issuer");
-    let keys = tokens.at_rest_keys(cli_auth_core::domain::login_attempt::LOGIN_CODE_AT_REST);
-    short.seal_login_code(&keys[0], &code('M'));
+    short.seal_login_code(tokens.login_code_sealing_key(), &code('M'));
     short.asker = cli_auth_core::domain::login_attempt::Asker::new(
         Some(cli_auth_core::domain::login_attempt::ClientDetails {
             name: Some("fixture-tool".into()),

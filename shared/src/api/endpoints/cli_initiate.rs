@@ -9,10 +9,7 @@ use serde_json::Value;
 
 use crate::api::body::{BodyValue, Bounded, describe, request_body, wire_enum};
 use crate::clock::iso_millis;
-use crate::domain::login_attempt::{
-    self, InitiateRequest, LOGIN_CODE_AT_REST, MAX_EXPIRES_IN_MILLIS,
-};
-use crate::domain::tokens::TokenError;
+use crate::domain::login_attempt::{self, InitiateRequest, MAX_EXPIRES_IN_MILLIS};
 
 pub struct CliInitiate;
 
@@ -93,8 +90,7 @@ impl Handler for CliInitiate {
             code_challenge: body.code_challenge.map(|c| c.0),
             public_key: body.public_key.map(|k| k.0),
         };
-        let keys = ctx.minter.tokens.at_rest_keys(LOGIN_CODE_AT_REST);
-        let at_rest = keys.first().ok_or(TokenError::Signing)?;
+        let at_rest = ctx.minter.tokens.login_code_sealing_key();
         let initiated =
             login_attempt::initiate(ctx.store, at_rest, ctx.project_id(), request, ctx.now).await?;
         Ok(response::json(

@@ -8,7 +8,7 @@ use serde_json::json;
 use super::asked_by;
 use crate::api::body::request_body;
 use crate::clock::iso_millis;
-use crate::domain::login_attempt::{self, LOGIN_CODE_AT_REST};
+use crate::domain::login_attempt;
 
 pub struct CliUserCode;
 
@@ -25,7 +25,7 @@ impl Handler for CliUserCode {
     async fn handle(ctx: &Context<'_>, body: UserCodeBody) -> HandlerResult {
         let found = login_attempt::look_up_user_code(
             ctx.store,
-            &ctx.minter.tokens.at_rest_keys(LOGIN_CODE_AT_REST),
+            ctx.minter.tokens.login_code_keys(),
             ctx.project_id(),
             &body.user_code,
             ctx.request.source_ip,

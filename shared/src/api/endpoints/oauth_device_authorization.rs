@@ -12,9 +12,7 @@ use crate::api::body::request_body;
 use crate::api::errors::ApiError;
 use crate::domain::login_attempt::{
     self, DEVICE_CODE_EXPIRES_IN_MILLIS, DEVICE_INTERVAL_MILLIS, InitiateRequest,
-    LOGIN_CODE_AT_REST,
 };
-use crate::domain::tokens::TokenError;
 
 pub struct OAuthDeviceAuthorization;
 
@@ -61,8 +59,7 @@ impl Handler for OAuthDeviceAuthorization {
                         .to_owned(),
             });
         };
-        let keys = ctx.minter.tokens.at_rest_keys(LOGIN_CODE_AT_REST);
-        let at_rest = keys.first().ok_or(TokenError::Signing)?;
+        let at_rest = ctx.minter.tokens.login_code_sealing_key();
         let request = InitiateRequest {
             expires_in_millis: Some(DEVICE_CODE_EXPIRES_IN_MILLIS),
             asker: asked_by::asker(ctx, None),

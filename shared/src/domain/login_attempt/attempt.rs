@@ -76,10 +76,6 @@ pub struct CliAttempt {
     pub poll_interval_millis: Option<Millis>,
 }
 
-/// The purpose of the server-derived key that seals the login code at rest
-/// ([`crate::domain::tokens::TokenIssuer::at_rest_keys`]).
-pub const LOGIN_CODE_AT_REST: &str = "cli-attempt/login-code-at-rest";
-
 /// What each sealed value is, bound into its seal with the attempt's id.
 const POLL_KEY: &str = "poll-key";
 const REFRESH_TOKEN: &str = "refresh-token";

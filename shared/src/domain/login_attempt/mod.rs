@@ -25,9 +25,9 @@ mod user_code;
 
 pub use attempt::{
     AskedBy, Asker, AttemptKey, AttemptState, CliAttempt, ClientDetails, CodeKind,
-    DEFAULT_EXPIRES_IN_MILLIS, Ending, LOGIN_CODE_AT_REST, MAX_CLIENT_FIELD_CHARS,
-    MAX_EXPIRES_IN_MILLIS, NewAttempt, POLL_INTERVAL_SECONDS, PollAnswer,
-    RETAIN_AFTER_EXPIRY_MILLIS, Refusal, Verifier, is_code_challenge, s256,
+    DEFAULT_EXPIRES_IN_MILLIS, Ending, MAX_CLIENT_FIELD_CHARS, MAX_EXPIRES_IN_MILLIS, NewAttempt,
+    POLL_INTERVAL_SECONDS, PollAnswer, RETAIN_AFTER_EXPIRY_MILLIS, Refusal, Verifier,
+    is_code_challenge, s256,
 };
 pub use cancel::cancel;
 pub use complete::{CompleteMode, Completed, complete};

@@ -73,6 +73,11 @@ pub struct AccessClaims {
     pub requires_totp_mfa: bool,
 }
 
+/// The purpose of the server-derived keys that seal the login code on an
+/// attempt, so that the user-code look-up can hand it out while the store
+/// holds nothing usable.
+const LOGIN_CODE_AT_REST: &str = "cli-attempt/login-code-at-rest";
+
 /// Most audiences whose keys a process keeps (two per project it serves);
 /// past it the cache starts over, as the project cache does.
 const MAX_CACHED_AUDIENCES: usize = 4_096;
@@ -83,6 +88,10 @@ pub struct TokenIssuer {
     /// the previous ones, whose keys verify and are published.
     secrets: Vec<Vec<u8>>,
     ttl_seconds: i64,
+    /// The login code's at-rest keys, one per secret, derived once: the
+    /// first (of the signing secret) seals, every one opens (a rotation
+    /// keeps what was sealed before readable).
+    login_code_keys: Vec<SealingKey>,
     /// Keys (by secret, then audience) of the audiences this process signed
     /// for or verified tokens of its requests' own projects: only projects
     /// that exist.
@@ -113,6 +122,7 @@ impl TokenIssuer {
         Ok(Self {
             secrets: vec![secret.to_vec()],
             ttl_seconds,
+            login_code_keys: vec![SealingKey::derive(secret, LOGIN_CODE_AT_REST)],
             keys: Mutex::new(HashMap::new()),
         })
     }
@@ -128,19 +138,23 @@ impl TokenIssuer {
         }
         if !self.secrets.iter().any(|known| known.as_slice() == secret) {
             self.secrets.push(secret.to_vec());
+            self.login_code_keys
+                .push(SealingKey::derive(secret, LOGIN_CODE_AT_REST));
         }
         Ok(self)
     }
 
-    /// Keys derived from the server secrets for what the store keeps but
-    /// must never be able to read (the login code behind a user code);
-    /// `purpose` keeps uses apart. The first, of the signing secret, seals;
-    /// every one opens (a rotation keeps what was sealed before readable).
-    pub fn at_rest_keys(&self, purpose: &str) -> Vec<SealingKey> {
-        self.secrets
-            .iter()
-            .map(|secret| SealingKey::derive(secret, purpose))
-            .collect()
+    /// The key that seals the login code behind a user code at rest (of
+    /// the signing secret).
+    pub fn login_code_sealing_key(&self) -> &SealingKey {
+        // `new` derives the signing secret's key first; it is never removed.
+        &self.login_code_keys[0]
+    }
+
+    /// Every key that opens a sealed login code: the signing secret's, then
+    /// those of the secrets that only verify.
+    pub fn login_code_keys(&self) -> &[SealingKey] {
+        &self.login_code_keys
     }
 
     /// How long an access token lives, in seconds.
