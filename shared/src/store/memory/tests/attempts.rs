@@ -58,17 +58,17 @@ fn attempts_go_a_day_after_they_expire() {
 }
 
 #[test]
-fn a_newer_attempt_with_a_dropped_id_stays() {
+fn an_id_is_free_again_once_its_attempt_is_dropped() {
     let mut attempts = Attempts::default();
     let old = attempt("p1", 0, 60_000);
     attempts.insert(&old);
     let gone = 60_000 + RETAIN_AFTER_EXPIRY_MILLIS;
-    // The old attempt is dropped by the sweep at `gone`; a new attempt then
-    // draws the same user code.
-    attempts.drop_expired(gone);
-    let mut again = attempt("p1", gone, 60_000);
+    // The same user code drawn again while the old attempt is kept: taken.
+    let mut again = attempt("p1", gone - 1, 60_000);
     again.id.clone_from(&old.id);
-    assert!(attempts.insert(&again));
+    assert!(!attempts.insert(&again), "kept until a day past expiry");
+    // Once the old one is dropped, the code can name a new attempt.
     attempts.drop_expired(gone);
+    assert!(attempts.insert(&again));
     assert_eq!(attempts.get(&old.id), Some(again));
 }
