@@ -74,16 +74,17 @@ impl App {
         let response = match result {
             Ok(r) => r,
             Err(e) => {
+                // Both display as the fault itself (`transparent`).
                 let fault = match &e {
-                    ApiError::Store(fault) => Some(("store fault", fault.to_string())),
-                    ApiError::Token(fault) => Some(("token fault", fault.to_string())),
+                    ApiError::Store(_) => Some("store fault"),
+                    ApiError::Token(_) => Some("token fault"),
                     _ => None,
                 };
-                if let Some((what, fault)) = fault {
+                if let Some(what) = fault {
                     tracing::error!(
                         request_id = %request_id,
                         endpoint = endpoint_name,
-                        error = %fault,
+                        error = %e,
                         "{what}"
                     );
                 }
