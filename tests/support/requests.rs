@@ -54,7 +54,7 @@ impl Req {
         self.header("x-stack-access-type", kind.as_str())
             .header("x-stack-project-id", &s.project.id)
             .header(
-                &format!("x-stack-{}", cli_auth_core::api::headers::key_header(kind)),
+                cli_auth_core::api::headers::key_header(kind).stack.as_str(),
                 key,
             )
     }

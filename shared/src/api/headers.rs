@@ -3,28 +3,61 @@
 
 use std::borrow::Cow;
 
-use http::HeaderMap;
+use http::{HeaderMap, HeaderName};
 
 use super::errors::{ApiError, KnownError};
 use crate::domain::access::AccessType;
 use crate::domain::project::Project;
 
-/// Reads an `x-stack-<name>` header, or its `x-hexclave-<name>` alias when the
-/// first is absent. An empty value counts as absent (as in Stack Auth).
-pub fn stack_header<'a>(headers: &'a HeaderMap, name: &str) -> Option<Cow<'a, str>> {
-    ["x-stack-", "x-hexclave-"].iter().find_map(|prefix| {
-        let value = headers.get(format!("{prefix}{name}").as_str())?;
-        let text = String::from_utf8_lossy(value.as_bytes());
-        (!text.is_empty()).then_some(text)
-    })
+/// One of Stack's headers under both its names: `x-stack-<name>` and its
+/// `x-hexclave-<name>` alias. The names are parsed once, at compile time,
+/// so looking one up is a hash probe (each request reads several).
+pub struct StackHeader {
+    pub stack: HeaderName,
+    pub hexclave: HeaderName,
 }
 
-/// The header (below `x-stack-`) that carries a kind of key.
-pub fn key_header(kind: AccessType) -> &'static str {
+macro_rules! stack_headers {
+    ($($(#[$doc:meta])* $constant:ident = $name:literal;)*) => {
+        $($(#[$doc])*
+        pub static $constant: StackHeader = StackHeader {
+            stack: HeaderName::from_static(concat!("x-stack-", $name)),
+            hexclave: HeaderName::from_static(concat!("x-hexclave-", $name)),
+        };)*
+    };
+}
+
+stack_headers! {
+    PROJECT_ID = "project-id";
+    ACCESS_TYPE = "access-type";
+    PUBLISHABLE_CLIENT_KEY = "publishable-client-key";
+    SECRET_SERVER_KEY = "secret-server-key";
+    SUPER_SECRET_ADMIN_KEY = "super-secret-admin-key";
+    ACCESS_TOKEN = "access-token";
+    REFRESH_TOKEN = "refresh-token";
+    ALLOW_ANONYMOUS_USER = "allow-anonymous-user";
+    /// Any value asks for 4xx answers as 200 (contract §2).
+    OVERRIDE_ERROR_STATUS = "override-error-status";
+}
+
+/// Reads an `x-stack-<name>` header, or its `x-hexclave-<name>` alias when the
+/// first is absent. An empty value counts as absent (as in Stack Auth).
+pub fn stack_header<'a>(headers: &'a HeaderMap, header: &StackHeader) -> Option<Cow<'a, str>> {
+    [&header.stack, &header.hexclave]
+        .into_iter()
+        .find_map(|name| {
+            let value = headers.get(name)?;
+            let text = String::from_utf8_lossy(value.as_bytes());
+            (!text.is_empty()).then_some(text)
+        })
+}
+
+/// The header that carries a kind of key.
+pub fn key_header(kind: AccessType) -> &'static StackHeader {
     match kind {
-        AccessType::Client => "publishable-client-key",
-        AccessType::Server => "secret-server-key",
-        AccessType::Admin => "super-secret-admin-key",
+        AccessType::Client => &PUBLISHABLE_CLIENT_KEY,
+        AccessType::Server => &SECRET_SERVER_KEY,
+        AccessType::Admin => &SUPER_SECRET_ADMIN_KEY,
     }
 }
 
@@ -46,7 +79,7 @@ pub struct ClaimedAccess {
 }
 
 pub fn claimed_access(headers: &HeaderMap) -> Result<ClaimedAccess, ApiError> {
-    let access_type = stack_header(headers, "access-type");
+    let access_type = stack_header(headers, &ACCESS_TYPE);
     let Some(access_type) = access_type else {
         let has_key = AccessType::ALL
             .iter()
@@ -60,7 +93,7 @@ pub fn claimed_access(headers: &HeaderMap) -> Result<ClaimedAccess, ApiError> {
     };
     let access_type = AccessType::parse(&access_type)
         .ok_or_else(|| KnownError::InvalidAccessType(access_type.into_owned()))?;
-    let project_id = stack_header(headers, "project-id")
+    let project_id = stack_header(headers, &PROJECT_ID)
         .ok_or(KnownError::AccessTypeWithoutProjectId(access_type))?
         .into_owned();
     Ok(ClaimedAccess {

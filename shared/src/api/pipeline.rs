@@ -163,7 +163,7 @@ impl App {
         // token check knows whether the project exists; answered in the
         // contract's order, token errors first.
         let project = self.projects.get(self.store(), &claimed.project_id).await?;
-        let user = match stack_header(headers, "access-token") {
+        let user = match stack_header(headers, &headers::ACCESS_TOKEN) {
             Some(token) => Some(self.verify_access_token(
                 headers,
                 &token,
@@ -212,7 +212,7 @@ impl App {
                 },
             })?;
         let allow_anonymous =
-            stack_header(headers, "allow-anonymous-user").as_deref() == Some("true");
+            stack_header(headers, &headers::ALLOW_ANONYMOUS_USER).as_deref() == Some("true");
         if claims.is_anonymous && !allow_anonymous {
             return Err(KnownError::AnonymousAuthenticationNotAllowed.into());
         }

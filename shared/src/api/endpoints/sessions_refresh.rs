@@ -5,7 +5,7 @@ use super::prelude::*;
 use serde_json::json;
 
 use crate::api::body::schema_error;
-use crate::api::headers::stack_header;
+use crate::api::headers::{REFRESH_TOKEN, stack_header};
 use crate::domain::accounts;
 
 pub struct SessionsRefresh;
@@ -20,7 +20,7 @@ impl Handler for SessionsRefresh {
 
     async fn handle(ctx: &Context<'_>, _: NoBody) -> HandlerResult {
         let request = &ctx.request;
-        let Some(refresh_token) = stack_header(request.headers, "refresh-token") else {
+        let Some(refresh_token) = stack_header(request.headers, &REFRESH_TOKEN) else {
             return Err(schema_error(
                 request.method,
                 request.path,

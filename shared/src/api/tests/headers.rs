@@ -73,13 +73,13 @@ fn keys_are_checked_per_access_type() {
     let (p, keys) = project(true);
     let all = &AccessType::ALL;
     for (i, kind) in AccessType::ALL.into_iter().enumerate() {
-        let header = format!("x-stack-{}", key_header(kind));
-        assert!(check_key(&headers(&[(&header, &keys[i].text)]), kind, &p, all).is_ok());
-        let wrong = check_key(&headers(&[(&header, "nope")]), kind, &p, all);
+        let header = key_header(kind).stack.as_str();
+        assert!(check_key(&headers(&[(header, &keys[i].text)]), kind, &p, all).is_ok());
+        let wrong = check_key(&headers(&[(header, "nope")]), kind, &p, all);
         assert!(code(wrong).starts_with("INVALID_"));
         // Another kind's key is not this kind's key.
         let other = &keys[(i + 1) % 3].text;
-        assert!(check_key(&headers(&[(&header, other)]), kind, &p, all).is_err());
+        assert!(check_key(&headers(&[(header, other)]), kind, &p, all).is_err());
     }
     assert_eq!(
         code(check_key(&headers(&[]), AccessType::Client, &p, all)),
@@ -138,10 +138,10 @@ fn implausible_project_ids_are_not_looked_up() {
 fn stack_prefix_wins_over_hexclave() {
     let mut h = HeaderMap::new();
     h.insert("x-hexclave-project-id", "b".parse().expect("valid"));
-    assert_eq!(stack_header(&h, "project-id").as_deref(), Some("b"));
+    assert_eq!(stack_header(&h, &PROJECT_ID).as_deref(), Some("b"));
     h.insert("X-Stack-Project-Id", "a".parse().expect("valid"));
-    assert_eq!(stack_header(&h, "project-id").as_deref(), Some("a"));
-    assert_eq!(stack_header(&h, "access-type"), None);
+    assert_eq!(stack_header(&h, &PROJECT_ID).as_deref(), Some("a"));
+    assert_eq!(stack_header(&h, &ACCESS_TYPE), None);
 }
 
 #[test]
@@ -149,5 +149,5 @@ fn empty_values_are_absent() {
     let mut h = HeaderMap::new();
     h.insert("x-stack-access-type", "".parse().expect("valid"));
     h.insert("x-hexclave-access-type", "client".parse().expect("valid"));
-    assert_eq!(stack_header(&h, "access-type").as_deref(), Some("client"));
+    assert_eq!(stack_header(&h, &ACCESS_TYPE).as_deref(), Some("client"));
 }
