@@ -33,6 +33,9 @@ fn match_template(template: &str, path: &str) -> Option<Vec<String>> {
         .strip_suffix('/')
         .filter(|p| !p.is_empty())
         .unwrap_or(path);
+    if !template.contains('{') {
+        return (template == path).then(Vec::new);
+    }
     let mut want = template.split('/');
     let mut got = path.split('/');
     let mut params = Vec::new();
@@ -69,34 +72,37 @@ pub fn api_path(path: &str) -> Option<std::borrow::Cow<'_, str>> {
 }
 
 /// Finds the endpoint for a method and full path: 404 for an unknown path,
-/// 405 for a known path with another method.
+/// 405 for a known path with another method. The first endpoint (in table
+/// order) whose template and method match answers.
 pub fn route(method: &Method, path: &str) -> Result<Route, ApiError> {
     let rest = api_path(path).ok_or(ApiError::RouteNotFound)?;
     let rest = rest.as_ref();
-    let matching: Vec<(&'static Endpoint, Vec<String>)> = endpoints::ALL
-        .iter()
-        .filter_map(|e| match_template(e.route.path, rest).map(|params| (e, params)))
-        .collect();
-    if matching.is_empty() {
+    let mut known_path = false;
+    for e in endpoints::ALL.iter() {
+        let Some(params) = match_template(e.route.path, rest) else {
+            continue;
+        };
+        if method == Method::OPTIONS {
+            return Ok(Route::Preflight);
+        }
+        if e.route.method == method {
+            return Ok(Route::Call(e, params));
+        }
+        known_path = true;
+    }
+    if !known_path {
         return Err(ApiError::RouteNotFound);
     }
-    if method == Method::OPTIONS {
-        return Ok(Route::Preflight);
-    }
-    let mut allow: Vec<String> = Vec::new();
-    for (e, _) in &matching {
-        let method = e.route.method.to_string();
-        if !allow.contains(&method) {
+    let mut allow: Vec<&str> = Vec::new();
+    for e in endpoints::ALL.iter() {
+        let method = e.route.method.as_str();
+        if !allow.contains(&method) && match_template(e.route.path, rest).is_some() {
             allow.push(method);
         }
     }
-    matching
-        .into_iter()
-        .find(|(e, _)| e.route.method == method)
-        .map(|(e, params)| Route::Call(e, params))
-        .ok_or_else(|| ApiError::MethodNotAllowed {
-            allow: format!("{}, OPTIONS", allow.join(", ")),
-        })
+    Err(ApiError::MethodNotAllowed {
+        allow: format!("{}, OPTIONS", allow.join(", ")),
+    })
 }
 
 /// The `{…}` values of `path` under `template`, for a request already known
