@@ -7,6 +7,9 @@
 //! the store's conditional write. API keys are plain prefixed secrets, also
 //! stored only as hashes.
 
+use std::sync::OnceLock;
+
+use aws_lc_rs::aead::{AES_256_GCM, Aad, LessSafeKey, Nonce, UnboundKey};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng as _;
@@ -175,24 +178,40 @@ mod tests;
 /// sealing (AES-256-GCM, random 96-bit nonces) what the store keeps for the
 /// code's holder: at rest, in backups and exports it is unreadable without
 /// the code.
-pub struct SealingKey([u8; 32]);
+pub struct SealingKey {
+    bytes: [u8; 32],
+    /// The AES key schedule, built on first use: a key that seals many
+    /// values (the server's at-rest key) builds it once.
+    aead: OnceLock<LessSafeKey>,
+}
 
 const SEALING_SALT: &[u8] = b"cli-auth/sealing-key/v1";
 const NONCE_BYTES: usize = 12;
+const TAG_BYTES: usize = 16;
 
 impl SealingKey {
     /// HKDF-SHA256 of `secret`, for one `purpose`.
     pub fn derive(secret: impl AsRef<[u8]>, purpose: &str) -> Self {
         let hk = hkdf::Hkdf::<Sha256>::new(Some(SEALING_SALT), secret.as_ref());
-        let mut key = [0u8; 32];
+        let mut bytes = [0u8; 32];
         // 32 bytes is far below HKDF-SHA256's limit: this cannot fail.
-        let _ = hk.expand(purpose.as_bytes(), &mut key);
-        Self(key)
+        let _ = hk.expand(purpose.as_bytes(), &mut bytes);
+        Self::from_bytes(bytes)
     }
 
-    fn aead(&self) -> Option<aws_lc_rs::aead::LessSafeKey> {
-        let key = aws_lc_rs::aead::UnboundKey::new(&aws_lc_rs::aead::AES_256_GCM, &self.0).ok()?;
-        Some(aws_lc_rs::aead::LessSafeKey::new(key))
+    fn from_bytes(bytes: [u8; 32]) -> Self {
+        Self {
+            bytes,
+            aead: OnceLock::new(),
+        }
+    }
+
+    fn aead(&self) -> Option<&LessSafeKey> {
+        if let Some(key) = self.aead.get() {
+            return Some(key);
+        }
+        let key = UnboundKey::new(&AES_256_GCM, &self.bytes).ok()?;
+        Some(self.aead.get_or_init(|| LessSafeKey::new(key)))
     }
 
     /// `plaintext` sealed, bound to `context` (what it is, of which record):
@@ -200,50 +219,50 @@ impl SealingKey {
     pub fn seal(&self, context: &str, plaintext: &[u8]) -> Option<String> {
         let mut nonce = [0u8; NONCE_BYTES];
         rand::rng().fill_bytes(&mut nonce);
-        let mut sealed = plaintext.to_vec();
-        self.aead()?
-            .seal_in_place_append_tag(
-                aws_lc_rs::aead::Nonce::assume_unique_for_key(nonce),
-                aws_lc_rs::aead::Aad::from(context.as_bytes()),
-                &mut sealed,
+        let mut sealed = Vec::with_capacity(NONCE_BYTES + plaintext.len() + TAG_BYTES);
+        sealed.extend_from_slice(&nonce);
+        sealed.extend_from_slice(plaintext);
+        let tag = self
+            .aead()?
+            .seal_in_place_separate_tag(
+                Nonce::assume_unique_for_key(nonce),
+                Aad::from(context.as_bytes()),
+                &mut sealed[NONCE_BYTES..],
             )
             .ok()?;
-        let mut out = nonce.to_vec();
-        out.extend(sealed);
-        Some(URL_SAFE_NO_PAD.encode(out))
+        sealed.extend_from_slice(tag.as_ref());
+        Some(URL_SAFE_NO_PAD.encode(sealed))
     }
 
     /// What [`SealingKey::seal`] sealed under this key and `context`; `None`
     /// for another key, another context, or anything altered.
     pub fn open(&self, context: &str, sealed: &str) -> Option<Vec<u8>> {
-        let bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
-        if bytes.len() < NONCE_BYTES {
-            return None;
-        }
-        let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
-        let nonce = aws_lc_rs::aead::Nonce::try_assume_unique_for_key(nonce).ok()?;
-        let mut buffer = ciphertext.to_vec();
+        let mut bytes = URL_SAFE_NO_PAD.decode(sealed).ok()?;
+        let nonce = Nonce::try_assume_unique_for_key(bytes.get(..NONCE_BYTES)?).ok()?;
         let plaintext = self
             .aead()?
-            .open_in_place(
+            .open_within(
                 nonce,
-                aws_lc_rs::aead::Aad::from(context.as_bytes()),
-                &mut buffer,
+                Aad::from(context.as_bytes()),
+                &mut bytes,
+                NONCE_BYTES..,
             )
-            .ok()?;
-        Some(plaintext.to_vec())
+            .ok()?
+            .len();
+        bytes.truncate(plaintext);
+        Some(bytes)
     }
 
     /// This key sealed under `wrapping` (so that a holder of the other code
     /// can recover it).
     pub fn wrap(&self, wrapping: &SealingKey, context: &str) -> Option<String> {
-        wrapping.seal(context, &self.0)
+        wrapping.seal(context, &self.bytes)
     }
 
     /// A key [`SealingKey::wrap`] sealed under `wrapping`.
     pub fn unwrap(wrapping: &SealingKey, context: &str, sealed: &str) -> Option<Self> {
         let bytes = wrapping.open(context, sealed)?;
-        Some(Self(bytes.try_into().ok()?))
+        Some(Self::from_bytes(bytes.try_into().ok()?))
     }
 }
 
