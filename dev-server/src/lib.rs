@@ -49,16 +49,15 @@ pub async fn serve(
         };
         let app = Arc::clone(&app);
         let pages = pages.clone();
+        // The socket's peer is the caller's address here, as API Gateway's
+        // sourceIp is in AWS; formatted once per connection.
+        let source_ip = peer.ip().to_string();
         tokio::spawn(async move {
             let service = hyper::service::service_fn(
                 move |mut request: hyper::Request<Incoming>| {
                     let app = Arc::clone(&app);
                     let pages = pages.clone();
-                    // The socket's peer is the caller's address here, as API
-                    // Gateway's sourceIp is in AWS.
-                    request
-                        .extensions_mut()
-                        .insert(SourceIp(peer.ip().to_string()));
+                    request.extensions_mut().insert(SourceIp(source_ip.clone()));
                     async move { Ok::<_, Infallible>(handle(&app, pages.as_deref(), request).await) }
                 },
             );
