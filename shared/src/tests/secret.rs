@@ -80,6 +80,22 @@ fn sealed_values_open_only_with_their_key_and_context() {
         None
     );
     assert_eq!(key.open("attempt/1/token", "short"), None);
+    // A nonce and less than a whole tag (12 + 15 bytes).
+    let truncated = URL_SAFE_NO_PAD.encode([7u8; 27]);
+    assert_eq!(key.open("attempt/1/token", &truncated), None);
+    // The key schedule kept from the first seal seals what a key derived
+    // afresh from the same secret opens, and the other way round.
+    let again = key.seal("attempt/1/token", b"second").expect("seal");
+    let fresh = SealingKey::derive("the code's secret half", "purpose");
+    assert_eq!(
+        fresh.open("attempt/1/token", &again).as_deref(),
+        Some(&b"second"[..])
+    );
+    let by_fresh = fresh.seal("attempt/1/token", b"third").expect("seal");
+    assert_eq!(
+        key.open("attempt/1/token", &by_fresh).as_deref(),
+        Some(&b"third"[..])
+    );
     assert_ne!(
         key.seal("attempt/1/token", b"x"),
         key.seal("attempt/1/token", b"x"),
