@@ -6,6 +6,7 @@ pub mod faulty_store;
 pub mod fixtures;
 pub mod iam;
 pub mod lambda_runtime;
+pub mod log_capture;
 pub mod requests;
 pub mod secrets_manager;
 pub mod stores;
@@ -14,6 +15,7 @@ pub mod test_app;
 use cli_auth_core::clock::Millis;
 
 pub use faulty_store::FaultyStore;
+pub use log_capture::CapturedLogs;
 pub use requests::{Req, Resp};
 pub use stores::{StoreKind, dynamo_store, dynamodb_endpoint, store, unique_tables};
 pub use test_app::{

@@ -3,8 +3,7 @@
 //! picked up (or an anonymous CLI session waiting to be claimed), gone once
 //! it is handed out.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use cli_auth_core::App;
 use cli_auth_core::clock::ManualClock;
@@ -12,30 +11,12 @@ use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::store::dynamodb::DynamoStore;
 use cli_auth_core::store::memory::MemoryStore;
-use cli_auth_tests::{FaultyStore, Req, Seeded, T0, app, seed_project, unique_tables};
+use cli_auth_tests::{
+    CapturedLogs, FaultyStore, Req, Seeded, T0, app, seed_project, unique_tables,
+};
 use http::Method;
 use serde_json::{Value, json};
 use tracing_subscriber::util::SubscriberInitExt as _;
-
-/// Log lines written by the subscriber under test.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().expect("lock").extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().expect("lock")).into_owned()
-    }
-}
 
 /// Every secret a flow handed out.
 #[derive(Default)]
@@ -179,11 +160,10 @@ fn assert_no_secret_in(text: &str, secrets: &Secrets, what: &str) {
 
 #[tokio::test(flavor = "current_thread")]
 async fn logs_never_carry_secrets_even_at_trace_level() {
-    let captured = Captured::default();
-    let writer = captured.clone();
+    let captured = CapturedLogs::default();
     let _guard = tracing_subscriber::fmt()
         .with_env_filter("trace")
-        .with_writer(move || writer.clone())
+        .with_writer(captured.clone())
         .with_ansi(false)
         .finish()
         .set_default();
@@ -205,12 +185,11 @@ async fn logs_never_carry_secrets_even_at_trace_level() {
 
 #[tokio::test(flavor = "current_thread")]
 async fn dynamodb_logs_at_info_and_the_items_at_rest() {
-    let captured = Captured::default();
-    let writer = captured.clone();
+    let captured = CapturedLogs::default();
     let _guard = tracing_subscriber::fmt()
         .json()
         .with_env_filter("info,cli_auth_core=trace")
-        .with_writer(move || writer.clone())
+        .with_writer(captured.clone())
         .finish()
         .set_default();
     cli_auth_tests::dynamodb_endpoint();

@@ -15,12 +15,11 @@
 //! warm median on this machine plus `--dynamodb-ms` per round trip.
 
 use std::io::Write as _;
-use std::sync::{Arc, Mutex, PoisonError};
 
 use clap::Parser;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::store::dynamodb::attempt_item_bytes;
-use cli_auth_tests::{Req, StoreKind, T0, TestApp, seed_user, test_app};
+use cli_auth_tests::{CapturedLogs, Req, StoreKind, T0, TestApp, seed_user, test_app};
 use serde_json::{Value, json};
 
 #[derive(Debug, Parser)]
@@ -54,29 +53,6 @@ const CLOUDWATCH_PER_GB_INGESTED: f64 = 0.50;
 const PLATFORM_LOG_BYTES: usize = 255 + 3 * 26;
 const LOG_EVENT_OVERHEAD: usize = 26;
 
-/// A shared in-memory log sink.
-#[derive(Clone, Default)]
-struct Sink(Arc<Mutex<Vec<u8>>>);
-
-impl Sink {
-    fn take(&self) -> Vec<u8> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-}
-
-impl std::io::Write for Sink {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 /// One kind of request of the flow: its DynamoDB reads and writes (in
 /// capacity units) and round trips.
 #[derive(Debug, Clone, Copy)]
@@ -102,7 +78,7 @@ struct Measured {
     log_line_bytes: usize,
 }
 
-async fn measure(e: &TestApp, sink: &Sink, bound: bool) -> Measured {
+async fn measure(e: &TestApp, sink: &CapturedLogs, bound: bool) -> Measured {
     let store: &dyn Store = e.store.as_ref();
     let mut body = json!({});
     if bound {
@@ -127,7 +103,7 @@ async fn measure(e: &TestApp, sink: &Sink, bound: bool) -> Measured {
             .send(&e.app)
     };
     let mut log_line_bytes = 0;
-    let mut logged = |sink: &Sink| log_line_bytes = log_line_bytes.max(sink.take().len());
+    let mut logged = |sink: &CapturedLogs| log_line_bytes = log_line_bytes.max(sink.take().len());
     let r = send("/api/v1/auth/cli", body).await;
     logged(sink);
     let (polling, login) = (r.string("polling_code"), r.string("login_code"));
@@ -307,15 +283,12 @@ fn print_model(args: &Args, m: &Measured, label: &str) {
 #[tokio::main]
 async fn main() {
     let args = Args::parse();
-    let sink = Sink::default();
+    let sink = CapturedLogs::default();
     {
         use tracing_subscriber::layer::SubscriberExt as _;
         use tracing_subscriber::util::SubscriberInitExt as _;
-        let writer = sink.clone();
         tracing_subscriber::registry()
-            .with(cli_auth_core::lambda::json_log_layer(move || {
-                writer.clone()
-            }))
+            .with(cli_auth_core::lambda::json_log_layer(sink.clone()))
             .init();
     }
     let e = test_app(StoreKind::Memory).await;
