@@ -180,6 +180,11 @@ async fn logs_never_carry_secrets_even_at_trace_level() {
         logs.contains("answered") && logs.contains("store fault"),
         "logs were captured: {logs}"
     );
+    // A refused request's line names the known error it was answered with.
+    assert!(
+        logs.contains(r#"known_error="INVALID_POLLING_CODE""#),
+        "known errors are logged: {logs}"
+    );
     assert_no_secret_in(&logs, &secrets, "the logs");
 }
 

@@ -38,6 +38,9 @@ stack_headers! {
     ALLOW_ANONYMOUS_USER = "allow-anonymous-user";
     /// Any value asks for 4xx answers as 200 (contract §2).
     OVERRIDE_ERROR_STATUS = "override-error-status";
+    /// An answer's known-error code (sent under both names, read back for
+    /// the request's log line).
+    KNOWN_ERROR = "known-error";
 }
 
 /// Reads an `x-stack-<name>` header, or its `x-hexclave-<name>` alias when the

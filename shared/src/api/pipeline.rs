@@ -98,7 +98,7 @@ impl App {
             status = response.status().as_u16(),
             known_error = response
                 .headers()
-                .get("x-stack-known-error")
+                .get(&headers::KNOWN_ERROR.stack)
                 .and_then(|v| v.to_str().ok()),
             micros = started.elapsed().as_micros() as u64,
             "answered"

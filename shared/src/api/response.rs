@@ -74,8 +74,9 @@ pub fn error(e: &ApiError) -> HttpResponse {
             let mut response = build(status, JSON, Bytes::from(body.to_string()));
             let value = HeaderValue::from_static(code);
             let h = response.headers_mut();
-            h.insert("x-stack-known-error", value.clone());
-            h.insert("x-hexclave-known-error", value);
+            let names = &super::headers::KNOWN_ERROR;
+            h.insert(names.stack.clone(), value.clone());
+            h.insert(names.hexclave.clone(), value);
             if let ApiError::Known(KnownError::TooManyUserCodeAttempts {
                 retry_after_seconds,
             }) = e
