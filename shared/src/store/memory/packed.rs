@@ -102,8 +102,11 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
         poll_interval_millis: attempt.poll_interval_millis,
     };
     into.clear();
-    // Serializing plain data to a Vec cannot fail.
-    let _ = postcard::to_extend(&packed, std::mem::take(into)).map(|bytes| *into = bytes);
+    // postcard takes the buffer and hands it back filled; serializing plain
+    // data to a Vec cannot fail.
+    if let Ok(bytes) = postcard::to_extend(&packed, std::mem::take(into)) {
+        *into = bytes;
+    }
 }
 
 /// The attempt `bytes` hold (from [`pack`]), and the index of its project.
