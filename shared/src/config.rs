@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use crate::aws::TrustRoots;
 use crate::domain::login_attempt::UserCodeLimits;
 use crate::domain::tokens::DEFAULT_ACCESS_TOKEN_TTL_SECONDS;
 use crate::store::dynamodb::TableNames;
@@ -93,6 +94,20 @@ impl Settings {
             project_cache_ttl: Duration::from_secs(cache),
             tables,
         })
+    }
+}
+
+/// `CLI_AUTH_TLS_ROOTS`: whom a Lambda function's AWS connections trust,
+/// `amazon` (the default: Amazon Trust Services' roots) or `system` (the
+/// machine's store, as the SDK does by default).
+pub fn function_trust_roots() -> Result<TrustRoots, ConfigError> {
+    match var("CLI_AUTH_TLS_ROOTS").as_deref() {
+        None | Some("amazon") => Ok(TrustRoots::AmazonTrustServices),
+        Some("system") => Ok(TrustRoots::System),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "CLI_AUTH_TLS_ROOTS",
+            reason: format!("{other:?} is neither \"amazon\" nor \"system\""),
+        }),
     }
 }
 

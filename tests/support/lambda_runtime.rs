@@ -286,6 +286,41 @@ pub async fn assert_init_stops_without_its_secret(binary: &str, function: &str) 
     );
 }
 
+/// Starts the compiled function with `CLI_AUTH_TLS_ROOTS` set to a value
+/// it does not know: init must stop naming the variable, rather than trust
+/// something other than what was asked.
+pub async fn assert_init_refuses_unknown_trust_roots(binary: &str, function: &str) {
+    let tables = fixture_world().await;
+    let api = RuntimeApi::start().await;
+    let secrets_manager = SecretsManagerStandIn::with_fixture_secret().await;
+    let child = command(
+        binary,
+        function,
+        &api,
+        &tables,
+        Some(&secrets_manager),
+        "info",
+        true,
+    )
+    .env("CLI_AUTH_TLS_ROOTS", "pinned")
+    .spawn()
+    .expect("start the function binary");
+    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
+        .await
+        .expect("init stops")
+        .expect("output");
+    assert!(!output.status.success(), "{function} exits with an error");
+    assert!(
+        api.ready_at().is_none(),
+        "{function} never asked for an invocation"
+    );
+    let said = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    assert!(
+        said.contains("CLI_AUTH_TLS_ROOTS") && said.contains("pinned"),
+        "{function} names the variable and its value: {said}"
+    );
+}
+
 /// Runs every `events/<function>/` fixture through the compiled function
 /// with `RUST_LOG=trace`, on DynamoDB Local, and asserts that nothing the
 /// process printed (its logs: the runtime's, the AWS SDK's, ours) carries a
@@ -416,6 +451,19 @@ fn spawn(
     rust_log: &str,
     capture: bool,
 ) -> std::io::Result<tokio::process::Child> {
+    command(binary, function, api, tables, secrets, rust_log, capture).spawn()
+}
+
+/// The command [`spawn`] runs, for a test to add to its environment.
+fn command(
+    binary: &str,
+    function: &str,
+    api: &RuntimeApi,
+    tables: &cli_auth_core::store::dynamodb::TableNames,
+    secrets: Option<&SecretsManagerStandIn>,
+    rust_log: &str,
+    capture: bool,
+) -> tokio::process::Command {
     let (stdout, stderr) = if capture {
         (std::process::Stdio::piped(), std::process::Stdio::piped())
     } else {
@@ -451,10 +499,15 @@ fn spawn(
         .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
         .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
         .env("RUST_LOG", rust_log)
+        .env_remove("CLI_AUTH_TLS_ROOTS")
+        // Lambda sets neither; a shell's would make the SDK's default
+        // client read a whole certificate directory at every start.
+        .env_remove("SSL_CERT_FILE")
+        .env_remove("SSL_CERT_DIR")
         .stdout(stdout)
         .stderr(stderr)
-        .kill_on_drop(true)
-        .spawn()
+        .kill_on_drop(true);
+    command
 }
 
 /// Fresh tables in DynamoDB Local (from the environment) seeded with the

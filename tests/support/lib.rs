@@ -70,6 +70,13 @@ macro_rules! function_answers_its_fixtures {
             let binary = env!(concat!("CARGO_BIN_EXE_", $function));
             $crate::lambda_runtime::assert_init_stops_without_its_secret(binary, $function).await;
         }
+
+        #[tokio::test]
+        async fn init_refuses_unknown_trust_roots() {
+            let binary = env!(concat!("CARGO_BIN_EXE_", $function));
+            $crate::lambda_runtime::assert_init_refuses_unknown_trust_roots(binary, $function)
+                .await;
+        }
     };
     ($function:literal, and_logs_no_secret_at_trace) => {
         $crate::function_answers_its_fixtures!($function);
