@@ -260,15 +260,14 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
     timings
 }
 
-/// Starts the compiled function with a Secrets Manager that does not hold
-/// its secret: init must stop (the process exits, as Lambda then reports
-/// it) with a message that names the secret.
-pub async fn assert_init_stops_without_its_secret(binary: &str, function: &str) {
-    let tables = fixture_world().await;
-    let api = RuntimeApi::start().await;
-    let empty = SecretsManagerStandIn::start().await;
-    let child = spawn(binary, function, &api, &tables, Some(&empty), "info", true)
-        .expect("start the function binary");
+/// Waits for a function whose init must fail: it exits with an error
+/// without asking for an invocation. Returns what it printed (Lambda sends
+/// both streams to the function's log).
+async fn what_failed_init_said(
+    child: tokio::process::Child,
+    api: &RuntimeApi,
+    function: &str,
+) -> String {
     let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
         .await
         .expect("init stops")
@@ -278,8 +277,20 @@ pub async fn assert_init_stops_without_its_secret(binary: &str, function: &str) 
         api.ready_at().is_none(),
         "{function} never asked for an invocation"
     );
-    // Lambda sends both streams to the function's log.
-    let said = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr)
+}
+
+/// Starts the compiled function with a Secrets Manager that does not hold
+/// its secret: init must stop (the process exits, as Lambda then reports
+/// it) with a message that names the secret.
+pub async fn assert_init_stops_without_its_secret(binary: &str, function: &str) {
+    let tables = fixture_world().await;
+    let api = RuntimeApi::start().await;
+    let empty = SecretsManagerStandIn::start().await;
+    let child = command(binary, function, &api, &tables, Some(&empty), "info", true)
+        .spawn()
+        .expect("start the function binary");
+    let said = what_failed_init_said(child, &api, function).await;
     assert!(
         said.contains(FIXTURE_SECRET_ID) && said.contains("AWSCURRENT"),
         "{function} says which secret: {said}"
@@ -305,16 +316,7 @@ pub async fn assert_init_refuses_unknown_trust_roots(binary: &str, function: &st
     .env("CLI_AUTH_TLS_ROOTS", "pinned")
     .spawn()
     .expect("start the function binary");
-    let output = tokio::time::timeout(Duration::from_secs(30), child.wait_with_output())
-        .await
-        .expect("init stops")
-        .expect("output");
-    assert!(!output.status.success(), "{function} exits with an error");
-    assert!(
-        api.ready_at().is_none(),
-        "{function} never asked for an invocation"
-    );
-    let said = String::from_utf8_lossy(&output.stdout) + String::from_utf8_lossy(&output.stderr);
+    let said = what_failed_init_said(child, &api, function).await;
     assert!(
         said.contains("CLI_AUTH_TLS_ROOTS") && said.contains("pinned"),
         "{function} names the variable and its value: {said}"
@@ -354,7 +356,7 @@ pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
         let tables = fixture_world().await;
         let api = RuntimeApi::start().await;
         let secrets_manager = SecretsManagerStandIn::with_fixture_secret().await;
-        let mut child = spawn(
+        let mut child = command(
             binary,
             function,
             &api,
@@ -363,6 +365,7 @@ pub async fn assert_trace_logs_carry_no_secret(binary: &str, function: &str) {
             "trace",
             true,
         )
+        .spawn()
         .expect("start the function binary");
         // Read the output while the function runs: a full pipe would stall it.
         let stdout = drain(child.stdout.take());
@@ -424,7 +427,7 @@ pub fn spawn_function(
     api: &RuntimeApi,
     tables: &cli_auth_core::store::dynamodb::TableNames,
 ) -> std::io::Result<tokio::process::Child> {
-    spawn(binary, function, api, tables, None, "warn", false)
+    command(binary, function, api, tables, None, "warn", false).spawn()
 }
 
 /// As [`spawn_function`], configured as the template configures it: the
@@ -437,24 +440,12 @@ pub fn spawn_function_with_secrets_manager(
     tables: &cli_auth_core::store::dynamodb::TableNames,
     secrets: &SecretsManagerStandIn,
 ) -> std::io::Result<tokio::process::Child> {
-    spawn(binary, function, api, tables, Some(secrets), "warn", false)
+    command(binary, function, api, tables, Some(secrets), "warn", false).spawn()
 }
 
-/// As [`spawn_function`], at the log level `rust_log`, its output captured
-/// when `capture` (else stdout dropped, stderr inherited).
-fn spawn(
-    binary: &str,
-    function: &str,
-    api: &RuntimeApi,
-    tables: &cli_auth_core::store::dynamodb::TableNames,
-    secrets: Option<&SecretsManagerStandIn>,
-    rust_log: &str,
-    capture: bool,
-) -> std::io::Result<tokio::process::Child> {
-    command(binary, function, api, tables, secrets, rust_log, capture).spawn()
-}
-
-/// The command [`spawn`] runs, for a test to add to its environment.
+/// The command that starts a function as [`spawn_function`] does, at the
+/// log level `rust_log`, its output captured when `capture` (else stdout
+/// dropped, stderr inherited); a test may add to its environment.
 fn command(
     binary: &str,
     function: &str,
