@@ -40,6 +40,17 @@ pub enum TrustRoots {
     AmazonTrustServices,
 }
 
+impl TrustRoots {
+    /// The names `CLI_AUTH_TLS_ROOTS` (and the template's `TlsRoots`) take.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "amazon" => Some(Self::AmazonTrustServices),
+            "system" => Some(Self::System),
+            _ => None,
+        }
+    }
+}
+
 /// The common names of the roots Amazon Trust Services asks custom trust
 /// stores to hold (<https://www.amazontrust.com/repository/>): Amazon Root
 /// CA 1–4, one per key type, and the older Starfield Services root that

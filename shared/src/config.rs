@@ -101,12 +101,11 @@ impl Settings {
 /// `amazon` (the default: Amazon Trust Services' roots) or `system` (the
 /// machine's store, as the SDK does by default).
 pub fn function_trust_roots() -> Result<TrustRoots, ConfigError> {
-    match var("CLI_AUTH_TLS_ROOTS").as_deref() {
-        None | Some("amazon") => Ok(TrustRoots::AmazonTrustServices),
-        Some("system") => Ok(TrustRoots::System),
-        Some(other) => Err(ConfigError::Invalid {
+    match var("CLI_AUTH_TLS_ROOTS") {
+        None => Ok(TrustRoots::AmazonTrustServices),
+        Some(name) => TrustRoots::from_name(&name).ok_or_else(|| ConfigError::Invalid {
             name: "CLI_AUTH_TLS_ROOTS",
-            reason: format!("{other:?} is neither \"amazon\" nor \"system\""),
+            reason: format!("{name:?} is neither \"amazon\" nor \"system\""),
         }),
     }
 }

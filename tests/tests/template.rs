@@ -196,3 +196,32 @@ fn every_route_is_throttled() {
         assert!(default.is_some_and(|d| d > 0), "{parameter} has a default");
     }
 }
+
+/// The functions' trust roots are a parameter whose every allowed value the
+/// functions accept, defaulting to Amazon Trust Services' roots.
+#[test]
+fn the_trust_roots_parameter_offers_what_the_functions_accept() {
+    use cli_auth_core::aws::TrustRoots;
+    let template = template();
+    let parameter = &template["Parameters"]["TlsRoots"];
+    let allowed = parameter["AllowedValues"]
+        .as_sequence()
+        .expect("TlsRoots has AllowedValues");
+    assert!(!allowed.is_empty());
+    for value in allowed {
+        let name = value.as_str().expect("a name");
+        assert!(TrustRoots::from_name(name).is_some(), "{name} is accepted");
+    }
+    assert_eq!(
+        parameter["Default"]
+            .as_str()
+            .and_then(TrustRoots::from_name),
+        Some(TrustRoots::AmazonTrustServices)
+    );
+    let Value::Tagged(reference) =
+        &template["Globals"]["Function"]["Environment"]["Variables"]["CLI_AUTH_TLS_ROOTS"]
+    else {
+        panic!("CLI_AUTH_TLS_ROOTS is !Ref TlsRoots");
+    };
+    assert_eq!(reference.value.as_str(), Some("TlsRoots"));
+}
