@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use aws_config::retry::RetryConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, SdkConfig};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
+use aws_smithy_http_client::HttpClientError;
 use aws_smithy_http_client::tls::rustls_provider::CryptoMode;
 use aws_smithy_http_client::tls::{Provider, TlsContext, TrustStore};
 
@@ -63,9 +64,39 @@ const AMAZON_TRUST_SERVICES_ROOTS: [&str; 5] = [
     "Starfield Services Root Certificate Authority - G2",
 ];
 
-/// The configuration from the environment, loaded once per process.
-pub async fn config_from_env(roots: TrustRoots) -> SdkConfig {
-    let loader = aws_config::defaults(BehaviorVersion::latest())
+/// The configuration from the environment, trusting the machine's store
+/// ([`TrustRoots::System`]), loaded once per process.
+pub async fn config_from_env() -> SdkConfig {
+    loader().load().await
+}
+
+/// A Lambda function's configuration: [`config_from_env`] with the HTTPS
+/// client trusting `roots`. An error only if the TLS context cannot be
+/// built: init then stops rather than trust something else.
+pub async fn function_config_from_env(roots: TrustRoots) -> Result<SdkConfig, HttpClientError> {
+    Ok(match roots {
+        TrustRoots::System => config_from_env().await,
+        TrustRoots::AmazonTrustServices => {
+            let store = amazon_trust_services_roots()
+                .into_iter()
+                .fold(TrustStore::empty(), TrustStore::with_pem_certificate);
+            let tls = TlsContext::builder().with_trust_store(store).build()?;
+            loader()
+                .http_client(
+                    aws_smithy_http_client::Builder::new()
+                        .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
+                        .tls_context(tls)
+                        .build_https(),
+                )
+                .load()
+                .await
+        }
+    })
+}
+
+/// The time budget and retries every client shares.
+fn loader() -> ConfigLoader {
+    aws_config::defaults(BehaviorVersion::latest())
         .timeout_config(
             TimeoutConfig::builder()
                 .connect_timeout(CONNECT_TIMEOUT)
@@ -78,30 +109,7 @@ pub async fn config_from_env(roots: TrustRoots) -> SdkConfig {
                 .with_max_attempts(MAX_ATTEMPTS)
                 .with_initial_backoff(INITIAL_BACKOFF)
                 .with_max_backoff(MAX_BACKOFF),
-        );
-    let loader = match roots {
-        TrustRoots::System => loader,
-        TrustRoots::AmazonTrustServices => loader.http_client(
-            aws_smithy_http_client::Builder::new()
-                .tls_provider(Provider::Rustls(CryptoMode::AwsLc))
-                .tls_context(amazon_trust_services())
-                .build_https(),
-        ),
-    };
-    loader.load().await
-}
-
-/// A TLS context trusting only [`AMAZON_TRUST_SERVICES_ROOTS`].
-fn amazon_trust_services() -> TlsContext {
-    let store = amazon_trust_services_roots()
-        .into_iter()
-        .fold(TrustStore::empty(), TrustStore::with_pem_certificate);
-    // `build` cannot fail: it only moves its parts into the context (were
-    // it to, the default context trusts the system's store).
-    TlsContext::builder()
-        .with_trust_store(store)
-        .build()
-        .unwrap_or_default()
+        )
 }
 
 /// Amazon Trust Services' roots from Mozilla's store, as PEM (the form the
@@ -122,21 +130,5 @@ fn amazon_trust_services_roots() -> Vec<String> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn amazon_trust_services_roots_are_the_five_and_only_them() {
-        let pems = amazon_trust_services_roots();
-        assert_eq!(pems.len(), AMAZON_TRUST_SERVICES_ROOTS.len());
-        // Each is a well-formed certificate, and each name has its own.
-        for name in AMAZON_TRUST_SERVICES_ROOTS {
-            let holders: Vec<_> = pems
-                .iter()
-                .map(|pem| pem_rfc7468::decode_vec(pem.as_bytes()).expect("PEM").1)
-                .filter(|der| memchr::memmem::find(der, name.as_bytes()).is_some())
-                .collect();
-            assert_eq!(holders.len(), 1, "{name}");
-        }
-    }
-}
+#[path = "tests/aws.rs"]
+mod tests;

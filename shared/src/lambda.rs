@@ -47,7 +47,7 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
 /// The app on DynamoDB, configured from the environment.
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
     let settings = Settings::from_env()?;
-    let sdk = crate::aws::config_from_env(crate::config::function_trust_roots()?).await;
+    let sdk = crate::aws::function_config_from_env(crate::config::function_trust_roots()?).await?;
     let tokens = server_secret::from_configured_source(Some(&sdk))
         .await?
         .ok_or(ConfigError::Missing(

@@ -13,7 +13,6 @@ use aws_sdk_secretsmanager::Client;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 
-use crate::aws::{TrustRoots, config_from_env};
 use crate::config::{ConfigError, SecretSource};
 use crate::domain::tokens::{TokenError, TokenIssuer};
 
@@ -86,7 +85,7 @@ pub async fn from_configured_source(
         Some(SecretSource::SecretsManager(id)) => {
             let client = match sdk {
                 Some(sdk) => Client::new(sdk),
-                None => Client::new(&config_from_env(TrustRoots::System).await),
+                None => Client::new(&crate::aws::config_from_env().await),
             };
             from_secrets_manager(&client, &id).await.map(Some)
         }

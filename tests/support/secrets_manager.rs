@@ -117,13 +117,11 @@ impl SecretsManagerStandIn {
     /// (timeouts, retries), with test credentials.
     pub async fn client(&self) -> aws_sdk_secretsmanager::Client {
         use aws_sdk_secretsmanager::config::{Builder, Credentials, Region};
-        let config = Builder::from(
-            &cli_auth_core::aws::config_from_env(cli_auth_core::aws::TrustRoots::System).await,
-        )
-        .endpoint_url(self.endpoint())
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("test", "test", None, None, "stand-in"))
-        .build();
+        let config = Builder::from(&cli_auth_core::aws::config_from_env().await)
+            .endpoint_url(self.endpoint())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("test", "test", None, None, "stand-in"))
+            .build();
         aws_sdk_secretsmanager::Client::from_conf(config)
     }
 }

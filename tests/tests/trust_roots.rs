@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aws_sdk_dynamodb::config::{Builder, Credentials, Region};
 use aws_sdk_dynamodb::error::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
-use cli_auth_core::aws::{TrustRoots, config_from_env};
+use cli_auth_core::aws::{TrustRoots, function_config_from_env};
 use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 
@@ -74,7 +74,8 @@ async fn list_tables(
     roots: TrustRoots,
     endpoint: &str,
 ) -> Result<(), SdkError<aws_sdk_dynamodb::operation::list_tables::ListTablesError>> {
-    let config = Builder::from(&config_from_env(roots).await)
+    let sdk = function_config_from_env(roots).await.expect("TLS context");
+    let config = Builder::from(&sdk)
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
         .credentials_provider(Credentials::new("test", "test", None, None, "test"))

@@ -5,8 +5,6 @@ use aws_config::SdkConfig;
 use aws_sdk_dynamodb::Client;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 
-use crate::aws::TrustRoots;
-
 /// A client from the environment, with `interceptors` watching its requests
 /// (the tests count round trips and record what each endpoint does; none in
 /// production).
@@ -17,9 +15,7 @@ pub async fn from_env(interceptors: Vec<SharedInterceptor>) -> Client {
 /// As [`from_env`], with an explicit endpoint (tests point it at fakes that
 /// throttle or hang).
 pub async fn with_endpoint(endpoint: Option<&str>, interceptors: Vec<SharedInterceptor>) -> Client {
-    let mut builder = aws_sdk_dynamodb::config::Builder::from(
-        &crate::aws::config_from_env(TrustRoots::System).await,
-    );
+    let mut builder = aws_sdk_dynamodb::config::Builder::from(&crate::aws::config_from_env().await);
     if let Some(url) = endpoint {
         builder = builder.endpoint_url(url);
     }
