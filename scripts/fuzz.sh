@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export FUZZ_CASES="${FUZZ_CASES:-1000000}"
-cargo test --release -p cli-auth-tests --test fuzz -- --nocapture 2>&1 | grep -E '^fuzz:|test result|panicked|FAILED'
+cargo test --release -p cli-auth-tests --test suites -- fuzz:: --nocapture 2>&1 | grep -E '^fuzz:|test result|panicked|FAILED'

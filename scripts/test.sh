@@ -5,6 +5,7 @@
 #     CLI, Chromium, playwright-core, esbuild and @stackframe/js,
 #     cargo-lambda and the aarch64 Rust target),
 #   - starts DynamoDB Local on a free port and stops it however the run ends,
+#   - checks formatting (cargo fmt) and the manifest's lints (cargo clippy),
 #   - runs the whole workspace's tests (unit, store conformance on both stores,
 #     events/ fixtures through their handlers, faults, fuzzing, secret
 #     hygiene, end-to-end HTTP against a started cli-auth-dev on both stores),
@@ -80,6 +81,13 @@ fi
 # (tests/support/iam.rs); the IAM test then holds the template to it.
 export CLI_AUTH_IAM_RECORDS="${CARGO_TARGET_DIR:-$root/target}/iam-records"
 rm -rf "$CLI_AUTH_IAM_RECORDS" && mkdir -p "$CLI_AUTH_IAM_RECORDS"
+
+# The manifest's rules (`[workspace.lints]`: no unsafe, no unwrap, expect or
+# panic outside tests) and the formatting hold on every target, or CI fails.
+log "cargo fmt --check"
+cargo fmt --all -- --check
+log "cargo clippy --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
 
 log "cargo test --workspace"
 cargo test --workspace "$@"

@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 //! `cli-auth-admin` against DynamoDB Local: tables, a project whose printed
 //! keys are the stored hashes' keys, listing, and key rotation.
 

@@ -1,6 +1,7 @@
 //! Time per request of header validation and of each handler, through the
 //! whole pipeline (`App::handle`) on the in-memory store.
 //! `cargo bench -p cli-auth-bench --bench handlers`
+#![allow(clippy::expect_used)] // a benchmark: a failed setup should stop it loudly
 
 use std::sync::Arc;
 

@@ -4,12 +4,10 @@
 //! session from `CLI_AUTH_REFRESH_TOKEN`, and falling back to Stack's own
 //! fields against a plain Stack Auth server.
 
-mod support;
-
+use crate::support::plain_stack::PlainStack;
+use crate::support::{World, start_login, start_login_with};
 use cli_auth_client::api::{ClientDetails, MAX_CLIENT_FIELD_CHARS};
 use cli_auth_client::credentials::CredentialsFile;
-use support::plain_stack::PlainStack;
-use support::{World, start_login, start_login_with};
 
 fn saved_token(world: &World) -> Option<String> {
     CredentialsFile::at(world.credentials())
@@ -123,7 +121,7 @@ async fn a_denied_login_stops_at_once_and_saves_nothing() {
 async fn ctrl_c_cancels_the_attempt() {
     let world = World::start().await;
     let login = start_login(&world, &[]).await;
-    support::interrupt(&login.child).await;
+    crate::support::interrupt(&login.child).await;
     let login_code = login.login_code.clone();
     let (code, _, err) = login.finish().await;
     assert_eq!(code, 130, "{err}");

@@ -3,13 +3,11 @@
 //! the credentials file, and a browser stood in for by the library's
 //! confirm-page calls.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::support::{BIN, World, start_login};
 use cli_auth_client::api::{CliSessionState, Client, Config};
 use cli_auth_client::credentials::{Credentials, CredentialsFile};
-use support::{BIN, World, start_login};
 
 #[tokio::test]
 async fn login_whoami_token_logout() {
@@ -44,9 +42,9 @@ async fn login_whoami_token_logout() {
     let file = world.credentials();
     #[cfg(unix)]
     {
-        assert_eq!(support::mode(&file), 0o600, "owner-only credentials");
+        assert_eq!(crate::support::mode(&file), 0o600, "owner-only credentials");
         assert_eq!(
-            support::mode(file.parent().expect("dir")),
+            crate::support::mode(file.parent().expect("dir")),
             0o700,
             "owner-only directory"
         );

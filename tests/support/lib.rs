@@ -10,6 +10,7 @@ pub mod log_capture;
 pub mod requests;
 pub mod secrets_manager;
 pub mod stores;
+pub mod template;
 pub mod test_app;
 
 use cli_auth_core::clock::Millis;
@@ -51,12 +52,30 @@ macro_rules! on_both_stores {
     };
 }
 
-/// The test of each function crate (`functions/<name>/tests/runtime.rs`):
-/// its `events/` fixtures answered by its compiled binary, started as
-/// Lambda starts it, under the Runtime API stand-in.
+/// The runtime test of the functions package (`functions/tests/runtime.rs`),
+/// one module per function: its `events/` fixtures answered by its compiled
+/// binary, started as Lambda starts it, under the Runtime API stand-in.
 #[macro_export]
 macro_rules! function_answers_its_fixtures {
-    ($function:literal) => {
+    ($module:ident: $function:literal) => {
+        mod $module {
+            $crate::function_answers_its_fixtures!(@tests $function);
+        }
+    };
+    ($module:ident: $function:literal, and_logs_no_secret_at_trace) => {
+        mod $module {
+            $crate::function_answers_its_fixtures!(@tests $function);
+
+            /// At `RUST_LOG=trace` the runtime and the AWS SDK would log raw
+            /// events and request bodies; the service holds them at `info`.
+            #[tokio::test]
+            async fn logs_no_secret_even_at_trace_level() {
+                let binary = env!(concat!("CARGO_BIN_EXE_", $function));
+                $crate::lambda_runtime::assert_trace_logs_carry_no_secret(binary, $function).await;
+            }
+        }
+    };
+    (@tests $function:literal) => {
         #[tokio::test]
         async fn answers_its_fixtures_through_the_runtime_api() {
             let binary = env!(concat!("CARGO_BIN_EXE_", $function));
@@ -76,17 +95,6 @@ macro_rules! function_answers_its_fixtures {
             let binary = env!(concat!("CARGO_BIN_EXE_", $function));
             $crate::lambda_runtime::assert_init_refuses_unknown_trust_roots(binary, $function)
                 .await;
-        }
-    };
-    ($function:literal, and_logs_no_secret_at_trace) => {
-        $crate::function_answers_its_fixtures!($function);
-
-        /// At `RUST_LOG=trace` the runtime and the AWS SDK would log raw
-        /// events and request bodies; the service holds them at `info`.
-        #[tokio::test]
-        async fn logs_no_secret_even_at_trace_level() {
-            let binary = env!(concat!("CARGO_BIN_EXE_", $function));
-            $crate::lambda_runtime::assert_trace_logs_carry_no_secret(binary, $function).await;
         }
     };
 }

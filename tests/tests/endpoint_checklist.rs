@@ -1,138 +1,140 @@
 //! What every endpoint needs besides its module, checked for every entry of
 //! the endpoint table (`cli_auth_core::api::endpoints::ALL`). Adding an
 //! endpoint is: its module, one line in the table, then this test names
-//! each missing piece (function crate, template function with routes under
-//! both prefixes and a log group, `cargo lambda watch` routes, `events/`
-//! fixtures, OpenAPI operation) until there are none.
-
-use std::path::PathBuf;
+//! each missing piece (a binary of the functions package, a template
+//! function with routes under both prefixes and a log group, `cargo lambda
+//! watch` routes, `events/` fixtures, OpenAPI operation) until there are none.
+//! The template and the manifests are read with parsers
+//! (`cli_auth_tests::template`).
 
 use cli_auth_core::api::endpoint::{Endpoint, Route};
 use cli_auth_core::api::endpoints;
 use cli_auth_core::api::router::PREFIXES;
+use cli_auth_tests::template::{self, functions, log_groups_of_functions, manifest, read};
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+/// Everything the checklist reads, parsed once.
+struct Layout {
+    template: serde_yaml_ng::Value,
+    /// The root manifest (its `cargo lambda watch` router).
+    workspace: toml::Table,
+    /// `functions/Cargo.toml`.
+    functions: toml::Table,
+    openapi: Value,
 }
 
-fn read(path: &str) -> String {
-    std::fs::read_to_string(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
-}
-
-/// The template's resources: (logical id, block text), each block running
-/// from its `  Name:` line to the next resource.
-fn resources(template: &str) -> Vec<(String, String)> {
-    let mut blocks: Vec<(String, String)> = Vec::new();
-    let mut in_resources = false;
-    for line in template.lines() {
-        if !line.starts_with(' ') && !line.is_empty() {
-            in_resources = line.trim_end() == "Resources:";
-            continue;
-        }
-        if !in_resources {
-            continue;
-        }
-        let is_resource =
-            line.starts_with("  ") && !line.starts_with("   ") && line.trim_end().ends_with(':');
-        if is_resource {
-            let name = line.trim().trim_end_matches(':').to_owned();
-            blocks.push((name, String::new()));
-        }
-        if let Some((_, block)) = blocks.last_mut() {
-            block.push_str(line);
-            block.push('\n');
+impl Layout {
+    fn read() -> Self {
+        Self {
+            template: template::template(),
+            workspace: manifest("Cargo.toml"),
+            functions: manifest("functions/Cargo.toml"),
+            openapi: serde_json::from_str(&read("docs/openapi.json")).expect("openapi JSON"),
         }
     }
-    blocks
+
+    /// The functions package's binaries: (name, path, built for tests).
+    fn binaries(&self) -> Vec<(String, String, bool)> {
+        self.functions["bin"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|b| {
+                (
+                    b["name"].as_str().unwrap_or_default().to_owned(),
+                    b["path"].as_str().unwrap_or_default().to_owned(),
+                    b.get("test").and_then(toml::Value::as_bool).unwrap_or(true),
+                )
+            })
+            .collect()
+    }
 }
 
 /// The pieces `e` lacks, each named so that the message says what to add.
-fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec<String> {
+fn missing(e: &Endpoint, layout: &Layout) -> Vec<String> {
     let name = e.route.function;
     let module = name.replace('-', "_");
     let mut missing = Vec::new();
 
-    // A thin function crate whose main runs this endpoint.
-    let main = std::fs::read_to_string(root().join(format!("functions/{name}/src/main.rs")));
-    match main {
-        Err(_) => missing.push(format!("the crate functions/{name} (with src/main.rs)")),
-        Ok(main) if !main.contains(&format!("endpoints::{module}::")) => missing.push(format!(
-            "functions/{name}/src/main.rs running a handler of endpoints::{module}"
+    // A binary of the functions package that runs this endpoint.
+    match layout.binaries().into_iter().find(|(bin, ..)| bin == name) {
+        None => missing.push(format!(
+            "a [[bin]] named \"{name}\" in functions/Cargo.toml (src/bin/{name}.rs)"
         )),
-        Ok(_) => {}
+        Some((_, path, test)) => {
+            let main =
+                std::fs::read_to_string(template::repository_root().join("functions").join(&path))
+                    .unwrap_or_default();
+            if !main.contains(&format!("endpoints::{module}::")) {
+                missing.push(format!(
+                    "functions/{path} running a handler of endpoints::{module}"
+                ));
+            }
+            if test {
+                missing.push(format!(
+                    "test = false on the [[bin]] \"{name}\" (functions/tests/runtime.rs tests it)"
+                ));
+            }
+        }
     }
-    let manifest_of_crate =
-        std::fs::read_to_string(root().join(format!("functions/{name}/Cargo.toml")))
-            .unwrap_or_default();
-    if !manifest_of_crate.contains(&format!("name = \"{name}\"")) {
+    let runtime_test = read("functions/tests/runtime.rs");
+    if !runtime_test.contains(&format!("{module}: \"{name}\"")) {
         missing.push(format!(
-            "functions/{name}/Cargo.toml with name = \"{name}\""
+            "function_answers_its_fixtures!({module}: \"{name}\") in functions/tests/runtime.rs"
         ));
     }
 
     // A template function building this binary, with both routes, and its log group.
-    let resources = resources(template);
-    let function = resources.iter().find(|(_, block)| {
-        block.contains("Type: AWS::Serverless::Function")
-            && block.contains(&format!("Binary: {name}\n"))
-    });
-    match function {
+    let functions = functions(&layout.template);
+    match functions.iter().find(|f| f.binary.as_deref() == Some(name)) {
         None => missing.push(format!(
             "a function in template.yaml with `BuildProperties: Binary: {name}`"
         )),
-        Some((id, block)) => {
+        Some(f) => {
             for prefix in PREFIXES {
-                let route = format!(
-                    "Method: {}\n              Path: {prefix}{}\n",
-                    e.route.method, e.route.path
+                let route = (
+                    e.route.method.to_string(),
+                    format!("{prefix}{}", e.route.path),
                 );
-                let alt = format!(
-                    "Method: {}\n            Path: {prefix}{}\n",
-                    e.route.method, e.route.path
-                );
-                if !block.contains(&route) && !block.contains(&alt) {
+                if !f.routes.contains(&route) {
                     missing.push(format!(
-                        "an HttpApi event of {id} with Method: {} and Path: {prefix}{}",
-                        e.route.method, e.route.path
+                        "an HttpApi event of {} with Method: {} and Path: {}",
+                        f.id, route.0, route.1
                     ));
                 }
             }
-            let log_group = resources.iter().any(|(_, b)| {
-                b.contains("Type: AWS::Logs::LogGroup")
-                    && b.contains(&format!("LogGroupName: !Sub \"/aws/lambda/${{{id}}}\""))
-            });
-            if !log_group {
+            if !log_groups_of_functions(&layout.template).contains(&f.id) {
                 missing.push(format!(
-                    "a log group in template.yaml named \"/aws/lambda/${{{id}}}\""
+                    "a log group in template.yaml named \"/aws/lambda/${{{}}}\"",
+                    f.id
                 ));
             }
         }
     }
 
     // `cargo lambda watch` routes, under both prefixes.
-    let router = manifest
-        .split("[workspace.metadata.lambda.watch.router]")
-        .nth(1)
-        .unwrap_or_default();
+    let router = &layout.workspace["workspace"]["metadata"]["lambda"]["watch"]["router"];
     for prefix in PREFIXES {
-        let entry = format!(
-            "{{ method = \"{}\", function = \"{name}\" }}",
-            e.route.method
-        );
-        let routed = router.lines().any(|l| {
-            l.starts_with(&format!("\"{prefix}{}\" = ", e.route.path)) && l.contains(&entry)
-        });
+        let path = format!("{prefix}{}", e.route.path);
+        let routed = router
+            .get(&path)
+            .and_then(toml::Value::as_array)
+            .into_iter()
+            .flatten()
+            .any(|r| {
+                r["method"].as_str() == Some(e.route.method.as_str())
+                    && r["function"].as_str() == Some(name)
+            });
         if !routed {
             missing.push(format!(
-                "the watch router line \"{prefix}{}\" = [{entry}] in Cargo.toml",
-                e.route.path
+                "the watch router line \"{path}\" = [{{ method = \"{}\", function = \"{name}\" }}] in Cargo.toml",
+                e.route.method
             ));
         }
     }
 
     // Fixtures (tests/tests/fixtures.rs runs each, and wants an expectation for each).
-    let fixtures = std::fs::read_dir(root().join(format!("events/{name}")))
+    let fixtures = std::fs::read_dir(template::repository_root().join(format!("events/{name}")))
         .map(|dir| {
             dir.filter_map(Result::ok)
                 .filter(|f| f.path().extension().is_some_and(|x| x == "json"))
@@ -147,7 +149,7 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
     }
 
     // An OpenAPI operation.
-    let operation = &openapi["paths"][e.route.path][e.route.method.as_str().to_lowercase()];
+    let operation = &layout.openapi["paths"][e.route.path][e.route.method.as_str().to_lowercase()];
     if !operation.is_object() {
         missing.push(format!(
             "the operation {} {} in docs/openapi.json",
@@ -160,13 +162,11 @@ fn missing(e: &Endpoint, template: &str, manifest: &str, openapi: &Value) -> Vec
 
 #[test]
 fn every_endpoint_has_everything_it_needs() {
-    let template = read("template.yaml");
-    let manifest = read("Cargo.toml");
-    let openapi: Value = serde_json::from_str(&read("docs/openapi.json")).expect("openapi JSON");
+    let layout = Layout::read();
     let report: Vec<String> = endpoints::ALL
         .iter()
         .flat_map(|e| {
-            missing(e, &template, &manifest, &openapi)
+            missing(e, &layout)
                 .into_iter()
                 .map(move |m| format!("{}: missing {m}", e.route.function))
         })
@@ -176,30 +176,40 @@ fn every_endpoint_has_everything_it_needs() {
 
 #[test]
 fn every_function_is_an_endpoint() {
-    let crates: Vec<String> = std::fs::read_dir(root().join("functions"))
-        .expect("functions/")
-        .map(|d| d.expect("entry").file_name().to_string_lossy().into_owned())
-        .collect();
-    for c in &crates {
+    let layout = Layout::read();
+    let binaries = layout.binaries();
+    for (bin, ..) in &binaries {
         assert!(
-            endpoints::by_function(c).is_some(),
-            "functions/{c} serves no endpoint"
+            endpoints::by_function(bin).is_some(),
+            "the binary {bin} of functions/Cargo.toml serves no endpoint"
         );
     }
-    let template = read("template.yaml");
-    let functions = resources(&template)
-        .into_iter()
-        .filter(|(_, b)| b.contains("Type: AWS::Serverless::Function"))
+    let in_folder = std::fs::read_dir(template::repository_root().join("functions/src/bin"))
+        .expect("functions/src/bin")
         .count();
     assert_eq!(
-        functions,
+        in_folder,
+        binaries.len(),
+        "every file of functions/src/bin is a [[bin]]"
+    );
+    let template_functions = functions(&layout.template);
+    for f in &template_functions {
+        let binary = f.binary.as_deref().unwrap_or_default();
+        assert!(
+            endpoints::by_function(binary).is_some(),
+            "{} builds {binary:?}, which serves no endpoint",
+            f.id
+        );
+    }
+    assert_eq!(
+        template_functions.len(),
         endpoints::ALL.len(),
         "one template function per endpoint"
     );
     assert_eq!(
-        crates.len(),
+        binaries.len(),
         endpoints::ALL.len(),
-        "one function crate per endpoint"
+        "one binary per endpoint"
     );
 }
 
@@ -219,11 +229,10 @@ fn an_unwired_endpoint_is_reported_piece_by_piece() {
         }
     }
     let e = Endpoint::of::<Unwired>();
-    let openapi: Value = serde_json::from_str(&read("docs/openapi.json")).expect("openapi JSON");
-    let missing = missing(&e, &read("template.yaml"), &read("Cargo.toml"), &openapi);
-    let text = missing.join("\n");
+    let text = missing(&e, &Layout::read()).join("\n");
     for piece in [
-        "functions/not-wired",
+        "[[bin]] named \"not-wired\"",
+        "function_answers_its_fixtures!(not_wired: \"not-wired\")",
         "Binary: not-wired",
         "watch router line \"/api/v1/not/wired\"",
         "watch router line \"/api/latest/not/wired\"",

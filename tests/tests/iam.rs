@@ -18,42 +18,10 @@ use cli_auth_core::clock::Clock;
 
 use cli_auth_core::api::endpoints;
 use cli_auth_tests::iam::{Needs, Permission, recorded_by_the_suite, recorder};
+use cli_auth_tests::template::{list, resource, template};
 use cli_auth_tests::{BASE_URL, Req, StoreKind, TestApp, test_app, token_issuer};
 use http::Method;
 use serde_json::json;
-use serde_yaml_ng::Value;
-
-/// A policy resource as the recorder names it: `!GetAtt SessionsTable.Arn`
-/// is `SessionsTable`, `!Sub "${SessionsTable.Arn}/index/x"` is
-/// `SessionsTable/index/x`.
-fn resource(v: &Value) -> String {
-    match v {
-        Value::Tagged(t) => {
-            let text = t.value.as_str().unwrap_or_default();
-            match t.tag.to_string().trim_start_matches('!') {
-                "GetAtt" => text.trim_end_matches(".Arn").to_owned(),
-                "Ref" => text.to_owned(),
-                "Sub" => text.replace("${", "").replace(".Arn}", ""),
-                other => format!("!{other} {text}"),
-            }
-        }
-        other => format!("{other:?}"),
-    }
-}
-
-fn list(v: &Value) -> Vec<&Value> {
-    match v {
-        Value::Sequence(items) => items.iter().collect(),
-        Value::Null => Vec::new(),
-        single => vec![single],
-    }
-}
-
-fn template() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
-        .expect("template.yaml is YAML")
-}
 
 /// What every function does at init, whatever its endpoint: read the
 /// server secret the template names, one GetSecretValue per version stage

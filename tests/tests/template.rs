@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 
 use aws_sdk_dynamodb::types::TimeToLiveStatus;
 use cli_auth_tests::dynamo_store;
+use cli_auth_tests::template::template;
 use serde_yaml_ng::Value;
 
 /// A table's shape, as comparable text: its key, attribute types, TTL
@@ -139,12 +140,6 @@ async fn the_template_deploys_the_tables_create_tables_makes() {
         assert!(local.keys == ["id HASH"], "{name}: {local:?}");
         assert_eq!(template_shape(&template, logical_id), local, "{logical_id}");
     }
-}
-
-fn template() -> Value {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../template.yaml");
-    serde_yaml_ng::from_str(&std::fs::read_to_string(path).expect("template.yaml"))
-        .expect("template.yaml is YAML")
 }
 
 fn names(list: &Value) -> BTreeSet<String> {

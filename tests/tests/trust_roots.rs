@@ -92,8 +92,9 @@ async fn amazon_roots_refuse_a_ca_the_system_store_accepts() {
     let (ca_pem, server_config) = ca_and_server();
     let ca_file = std::env::temp_dir().join(format!("cli-auth-test-ca-{}.pem", std::process::id()));
     std::fs::write(&ca_file, ca_pem).expect("write the CA");
-    // SAFETY: this test is alone in its process and sets these before any
+    // SAFETY (hence the one `allow` of the workspace): this test is alone in its process and sets these before any
     // thread reads the environment's certificate settings.
+    #[allow(unsafe_code)]
     unsafe {
         std::env::set_var("SSL_CERT_FILE", &ca_file);
         std::env::remove_var("SSL_CERT_DIR");

@@ -1,3 +1,0 @@
-//! `cli-cancel` answers its `events/` fixtures through the Lambda Runtime API.
-
-cli_auth_tests::function_answers_its_fixtures!("cli-cancel", and_logs_no_secret_at_trace);

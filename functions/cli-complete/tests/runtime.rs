@@ -1,3 +1,0 @@
-//! `cli-complete` answers its `events/` fixtures through the Lambda Runtime API.
-
-cli_auth_tests::function_answers_its_fixtures!("cli-complete", and_logs_no_secret_at_trace);

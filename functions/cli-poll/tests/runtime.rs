@@ -1,3 +1,0 @@
-//! `cli-poll` answers its `events/` fixtures through the Lambda Runtime API.
-
-cli_auth_tests::function_answers_its_fixtures!("cli-poll", and_logs_no_secret_at_trace);

@@ -1,3 +1,0 @@
-//! `sessions-delete` answers its `events/` fixtures through the Lambda Runtime API.
-
-cli_auth_tests::function_answers_its_fixtures!("sessions-delete");

@@ -1,3 +1,0 @@
-//! `sessions-refresh` answers its `events/` fixtures through the Lambda Runtime API.
-
-cli_auth_tests::function_answers_its_fixtures!("sessions-refresh", and_logs_no_secret_at_trace);

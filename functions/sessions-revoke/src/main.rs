@@ -1,9 +1,0 @@
-//! Lambda function serving `sessions-revoke`; the endpoint lives in the core crate
-//! (`shared/src/api/endpoints/sessions_revoke.rs`).
-
-use cli_auth_core::api::endpoints::sessions_revoke::SessionsRevoke;
-
-#[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    cli_auth_core::lambda::run::<SessionsRevoke>().await
-}

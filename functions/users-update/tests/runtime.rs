@@ -1,3 +1,0 @@
-//! `users-update` answers its `events/` fixtures through the Lambda Runtime API.
-
-cli_auth_tests::function_answers_its_fixtures!("users-update");
