@@ -11,7 +11,7 @@ use cli_auth_core::clock::{Clock as _, SystemClock};
 use cli_auth_core::config::Settings;
 use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
-use cli_auth_core::domain::store::Store as _;
+use cli_auth_core::domain::store::ProjectStore as _;
 use cli_auth_core::store::dynamodb::{DynamoStore, Provisioned};
 
 #[derive(Debug, Parser)]

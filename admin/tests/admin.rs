@@ -5,7 +5,7 @@
 use std::process::Command;
 
 use cli_auth_core::domain::access::AccessType;
-use cli_auth_core::domain::store::Store as _;
+use cli_auth_core::domain::store::ProjectStore as _;
 use cli_auth_core::store::dynamodb::{DynamoStore, TableNames};
 
 fn admin(prefix: &str, args: &[&str]) -> (bool, String, String) {

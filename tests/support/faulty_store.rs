@@ -1,5 +1,6 @@
 //! A store that fails on demand, to prove that a fault at any step leaves
-//! no partial state.
+//! no partial state. It wraps another store and implements each trait of
+//! the port as that store does, after one check for an injected fault.
 
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{
-    Claim, Counter, DevicePoll, Finish, Found, Lookup, PickUp, Store, StoreError, StoreResult,
+    AccountStore, AttemptStore, Claim, Counter, CounterStore, DevicePoll, Finish, Found, Lookup,
+    PickUp, ProjectStore, Store, StoreError, StoreResult,
 };
 use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
@@ -64,7 +66,7 @@ impl FaultyStore {
 }
 
 #[async_trait::async_trait]
-impl Store for FaultyStore {
+impl ProjectStore for FaultyStore {
     async fn get_project(&self, id: &str) -> StoreResult<Option<Project>> {
         self.check()?;
         self.inner.get_project(id).await
@@ -94,6 +96,10 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.list_projects().await
     }
+}
+
+#[async_trait::async_trait]
+impl AccountStore for FaultyStore {
     async fn put_user(&self, u: &User) -> StoreResult<()> {
         self.check()?;
         self.inner.put_user(u).await
@@ -131,10 +137,10 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.sessions_of_user(p, u, now).await
     }
-    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
-        self.check()?;
-        self.inner.lookup(what).await
-    }
+}
+
+#[async_trait::async_trait]
+impl AttemptStore for FaultyStore {
     async fn create_attempt(&self, a: &CliAttempt) -> StoreResult<()> {
         self.check()?;
         self.inner.create_attempt(a).await
@@ -173,6 +179,14 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.slow_down(key, now, interval_millis).await
     }
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+        self.check()?;
+        self.inner.claim_anon_session(key, now).await
+    }
+}
+
+#[async_trait::async_trait]
+impl CounterStore for FaultyStore {
     async fn counters_and_attempt(
         &self,
         counters: &[Counter],
@@ -185,8 +199,12 @@ impl Store for FaultyStore {
         self.check()?;
         self.inner.add_to_counters(counters).await
     }
-    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+}
+
+#[async_trait::async_trait]
+impl Store for FaultyStore {
+    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
         self.check()?;
-        self.inner.claim_anon_session(key, now).await
+        self.inner.lookup(what).await
     }
 }

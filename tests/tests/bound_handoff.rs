@@ -107,11 +107,9 @@ async fn the_refresh_token_travels_encrypted_to_the_cli(kind: StoreKind) {
         .await
         .expect("read")
         .expect("attempt");
-    let waiting = login_attempt::attempt::open_refresh_token(
-        &code,
-        stored.refresh_token.as_deref().expect("sealed"),
-    )
-    .expect("opens");
+    let waiting =
+        login_attempt::open_refresh_token(&code, stored.refresh_token.as_deref().expect("sealed"))
+            .expect("opens");
     assert_ne!(waiting, browser.refresh_token);
     assert_eq!(waiting.split('.').count(), 5, "a compact JWE");
 

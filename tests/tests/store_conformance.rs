@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use cli_auth_core::domain::login_attempt::attempt::open_anon_refresh_token;
+use cli_auth_core::domain::login_attempt::open_anon_refresh_token;
 use cli_auth_core::domain::login_attempt::{
     AttemptKey, AttemptState, CliAttempt, CodeKind, Ending, NewAttempt, Refusal,
 };

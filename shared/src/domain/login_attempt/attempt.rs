@@ -8,12 +8,9 @@
 //! attempt the way completing does (the same once-only write, with a
 //! refusal instead of a token), so every condition on "pending" covers them.
 
-pub use super::asker::{
-    AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS,
-};
-pub use super::ending::{Ending, Refusal};
-pub use super::pkce::{Verifier, is_code_challenge, s256};
-pub use super::poll::{PollAnswer, classify_poll};
+use super::asker::{AskedBy, Asker};
+use super::ending::Refusal;
+use super::pkce::Verifier;
 use crate::clock::Millis;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 

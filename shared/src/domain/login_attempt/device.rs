@@ -3,7 +3,8 @@
 //! with RFC 8628 §3.5 answers, paced by its interval, and shares the Stack
 //! poll's once-only pickup.
 
-use super::attempt::{classify_poll, open_refresh_token};
+use super::attempt::open_refresh_token;
+use super::poll::classify_poll;
 use super::{AttemptError, AttemptKey, AttemptState, CodeKind, PollAnswer, Verifier};
 use crate::clock::Millis;
 use crate::domain::store::{DevicePoll, PickUp, Store, StoreError};

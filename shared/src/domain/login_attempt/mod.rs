@@ -13,7 +13,7 @@
 //! refusal instead of a token).
 
 mod asker;
-pub mod attempt;
+mod attempt;
 mod cancel;
 mod complete;
 mod device;
@@ -23,11 +23,12 @@ mod pkce;
 mod poll;
 mod user_code;
 
+// Each type of the flow has this one path: `domain::login_attempt::<Name>`.
+pub use asker::{AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS};
 pub use attempt::{
-    AskedBy, Asker, AttemptKey, AttemptState, CliAttempt, ClientDetails, CodeKind,
-    DEFAULT_EXPIRES_IN_MILLIS, Ending, MAX_CLIENT_FIELD_CHARS, MAX_EXPIRES_IN_MILLIS, NewAttempt,
-    POLL_INTERVAL_SECONDS, PollAnswer, RETAIN_AFTER_EXPIRY_MILLIS, Refusal, Verifier,
-    is_code_challenge, s256,
+    AttemptKey, AttemptState, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS,
+    MAX_EXPIRES_IN_MILLIS, NewAttempt, POLL_INTERVAL_SECONDS, RETAIN_AFTER_EXPIRY_MILLIS,
+    open_anon_refresh_token, open_refresh_token,
 };
 pub use cancel::cancel;
 pub use complete::{CompleteMode, Completed, complete};
@@ -35,8 +36,10 @@ pub use device::{
     DEVICE_CODE_EXPIRES_IN_MILLIS, DEVICE_INTERVAL_MILLIS, DeviceAnswer, SLOW_DOWN_MILLIS,
     device_poll,
 };
+pub use ending::{Ending, Refusal};
 pub use initiate::{InitiateRequest, Initiated, initiate};
-pub use poll::poll;
+pub use pkce::{Verifier, is_code_challenge, s256};
+pub use poll::{PollAnswer, classify_poll, poll};
 pub use user_code::{
     IP_WINDOW_MILLIS, LookedUp, PROJECT_WINDOW_MILLIS, UserCodeLimits, look_up as look_up_user_code,
 };

@@ -1,171 +1,39 @@
-//! Projects, users and sessions: plain puts, the user-and-session
-//! transaction of anonymous sign-up, the user patch, the session delete.
+//! Users and sessions: plain puts, the user-and-session transaction of
+//! anonymous sign-up, the user patch, the session's use, a user's sessions
+//! (one `Query` of the sessions-by-user index), the conditional deletes.
 
 use std::collections::HashMap;
 
+use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 
 use super::DynamoStore;
 use super::items::{
-    Item, ProjectItem, SessionItem, UserItem, attr, from_item, n, project_from, s, session_from,
-    to_item, unavailable, user_from,
+    Item, SESSIONS_BY_USER, SessionItem, UserItem, attr, from_item, n, s, session_from, to_item,
+    unavailable, user_from,
 };
 use crate::clock::Millis;
-use crate::domain::access::AccessType;
-use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{StoreError, StoreResult};
+use crate::domain::store::{AccountStore, Store, StoreError, StoreResult};
 use crate::domain::user::{User, UserPatch};
-use crate::secret::{LocatedSecret, SecretHash};
+use crate::secret::LocatedSecret;
 
-impl DynamoStore {
-    /// Puts an item; with `only_if_new`, [`StoreError::AlreadyExists`] if
-    /// its key is taken.
-    pub(super) async fn put(&self, table: &str, item: Item, only_if_new: bool) -> StoreResult<()> {
-        let mut request = self
-            .client
-            .put_item()
-            .table_name(table)
-            .set_item(Some(item));
-        if only_if_new {
-            request = request.condition_expression(format!("attribute_not_exists({})", attr::ID));
-        }
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::AlreadyExists)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
-    pub(super) async fn get_project_item(&self, id: &str) -> StoreResult<Option<Project>> {
-        let out = self
-            .client
-            .get_item()
-            .table_name(&self.tables.projects)
-            .key(attr::ID, s(id))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(unavailable)?;
-        project_from(out.item)
-    }
-
-    pub(super) async fn put_project(
-        &self,
-        project: &Project,
-        only_if_new: bool,
-    ) -> StoreResult<()> {
-        let item = to_item(&ProjectItem::from(project))?;
-        self.put(&self.tables.projects, item, only_if_new).await
-    }
-
-    /// One `UpdateItem` that sets the one key hash, if the project exists.
-    pub(super) async fn update_project_key(
-        &self,
-        project_id: &str,
-        kind: AccessType,
-        hash: &SecretHash,
-    ) -> StoreResult<bool> {
-        let name = match kind {
-            AccessType::Client => attr::PUBLISHABLE_CLIENT_KEY_HASH,
-            AccessType::Server => attr::SECRET_SERVER_KEY_HASH,
-            AccessType::Admin => attr::SUPER_SECRET_ADMIN_KEY_HASH,
-        };
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.projects)
-            .key(attr::ID, s(project_id))
-            .condition_expression(format!("attribute_exists({})", attr::ID))
-            .update_expression(format!("SET {name} = :h"))
-            .expression_attribute_values(":h", s(hash.as_str()))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
-    /// Sets or removes the project's app URL, only if the project exists.
-    pub(super) async fn update_project_app_url(
-        &self,
-        project_id: &str,
-        url: Option<&str>,
-    ) -> StoreResult<bool> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.tables.projects)
-            .key(attr::ID, s(project_id))
-            .condition_expression(format!("attribute_exists({})", attr::ID));
-        request = match url {
-            Some(url) => request
-                .update_expression(format!("SET {} = :u", attr::APP_URL))
-                .expression_attribute_values(":u", s(url)),
-            None => request.update_expression(format!("REMOVE {}", attr::APP_URL)),
-        };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
-    /// Every project, by id (admin only: a consistent scan, page by page).
-    pub(super) async fn scan_projects(&self) -> StoreResult<Vec<Project>> {
-        let mut projects = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .scan()
-                .table_name(&self.tables.projects)
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                projects.push(Project::from(from_item::<ProjectItem>(item)?));
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
-        projects.sort_by(|a, b| a.id.cmp(&b.id));
-        Ok(projects)
-    }
-
-    pub(super) async fn put_user_item(&self, user: &User) -> StoreResult<()> {
+#[async_trait]
+impl AccountStore for DynamoStore {
+    async fn put_user(&self, user: &User) -> StoreResult<()> {
         let item = to_item(&UserItem::from(user))?;
         self.put(&self.tables.users, item, false).await
     }
 
-    pub(super) async fn put_session_item(&self, session: &Session) -> StoreResult<()> {
+    async fn put_session(&self, session: &Session) -> StoreResult<()> {
         let item = to_item(&SessionItem::from(session))?;
         self.put(&self.tables.sessions, item, false).await
     }
 
     /// Both puts in one transaction, each only if its key is new.
-    pub(super) async fn put_user_with_session(
-        &self,
-        user: &User,
-        session: &Session,
-    ) -> StoreResult<()> {
+    async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()> {
         let put = |table: &str, item: Item| -> StoreResult<TransactWriteItem> {
             let put = Put::builder()
                 .table_name(table)
@@ -203,7 +71,7 @@ impl DynamoStore {
 
     /// One `UpdateItem` conditional on the project: SET what the patch sets,
     /// REMOVE what it clears.
-    pub(super) async fn patch_user(
+    async fn update_user(
         &self,
         project_id: &str,
         user_id: &str,
@@ -250,7 +118,7 @@ impl DynamoStore {
         }
         if update.is_empty() {
             // Nothing to change: a consistent read answers the same question.
-            let user = self.get_user_item(user_id).await?;
+            let user = self.user(user_id).await?;
             return Ok(user.filter(|u| u.project_id == project_id));
         }
         let result = self
@@ -273,10 +141,28 @@ impl DynamoStore {
         }
     }
 
+    async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool> {
+        let table = &self.tables.users;
+        self.delete_in_project(table, project_id, user_id, None)
+            .await
+    }
+
+    async fn delete_session(
+        &self,
+        project_id: &str,
+        session_id: &str,
+        user_id: Option<&str>,
+    ) -> StoreResult<bool> {
+        let table = &self.tables.sessions;
+        let owner = user_id.map(|u| (attr::USER_ID, u));
+        self.delete_in_project(table, project_id, session_id, owner)
+            .await
+    }
+
     /// One `UpdateItem` that sets the session's last use only if the token
     /// is its refresh token (by hash), it is in `project_id` and unexpired;
     /// it returns the session as it now is.
-    pub(super) async fn touch_session(
+    async fn use_session(
         &self,
         project_id: &str,
         token: &LocatedSecret,
@@ -309,6 +195,49 @@ impl DynamoStore {
         }
     }
 
+    /// The user's live sessions of the project, newest first: one Query
+    /// (more only past DynamoDB's 1 MB page, some thousands of sessions).
+    async fn sessions_of_user(
+        &self,
+        project_id: &str,
+        user_id: &str,
+        now: Millis,
+    ) -> StoreResult<Vec<Session>> {
+        let mut sessions = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .query()
+                .table_name(&self.tables.sessions)
+                .index_name(SESSIONS_BY_USER)
+                .key_condition_expression(format!("{} = :u", attr::USER_ID))
+                .filter_expression(format!(
+                    "{} = :p AND {} > :now",
+                    attr::PROJECT_ID,
+                    attr::EXPIRES_AT
+                ))
+                .expression_attribute_values(":u", s(user_id))
+                .expression_attribute_values(":p", s(project_id))
+                .expression_attribute_values(":now", n(now))
+                .scan_index_forward(false)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                sessions.push(Session::from(from_item::<SessionItem>(item)?));
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        Ok(sessions)
+    }
+}
+
+impl DynamoStore {
     /// Deletes the item `id` of `table` if it is in `project_id` (and, with
     /// `also`, if its attribute `also.0` is `also.1`): one conditional
     /// delete, so of racing deletes exactly one succeeds.

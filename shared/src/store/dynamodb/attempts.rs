@@ -14,11 +14,15 @@ use aws_sdk_dynamodb::types::{
     TransactWriteItem, Update,
 };
 
+use async_trait::async_trait;
+
 use super::DynamoStore;
 use super::items::{AttemptItem, Item, attempt_from, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
-use crate::domain::store::{Claim, DevicePoll, Finish, Lookup, PickUp, StoreError, StoreResult};
+use crate::domain::store::{
+    AttemptStore, Claim, DevicePoll, Finish, PickUp, Store, StoreError, StoreResult,
+};
 
 /// How often a claim re-reads its attempt after losing a race.
 const CLAIM_CONFLICT_RETRIES: usize = 5;
@@ -66,62 +70,17 @@ fn absent(attribute: &str) -> String {
     format!("attribute_not_exists({attribute})")
 }
 
-impl DynamoStore {
-    pub(super) async fn put_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
+#[async_trait]
+impl AttemptStore for DynamoStore {
+    async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
         let item = to_item(&AttemptItem::from(attempt))?;
         self.put(&self.tables.attempts, item, true).await
-    }
-
-    /// Runs a conditional `UpdateItem` on the attempt `key` names.
-    async fn transition(
-        &self,
-        key: &AttemptKey,
-        condition: &str,
-        update: &str,
-        mut values: Vec<(&str, AttributeValue)>,
-        now: Millis,
-    ) -> StoreResult<Transition> {
-        values.extend([
-            (":p", s(&key.project_id)),
-            (":h", s(key.code_hash.as_str())),
-            (":now", n(now)),
-        ]);
-        if let Verifier::Challenge(challenge) = &key.verifier {
-            values.push((":cc", s(challenge)));
-        }
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.attempts)
-            .key(attr::ID, s(&key.attempt_id))
-            .condition_expression(format!("{} AND {condition}", names_attempt(key)))
-            .update_expression(update)
-            .set_expression_attribute_values(Some(
-                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-            ))
-            .return_values(ReturnValue::AllOld)
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
-            .send()
-            .await;
-        match result {
-            Ok(out) => Ok(Ok(out.attributes)),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Err(failed.item)),
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
-        }
     }
 
     /// Completed and unused: mark used by this request and return the
     /// (sealed) token, which stays on the item so that a retry of this very
     /// write, whose first answer was lost, finds its nonce and gets it too.
-    pub(super) async fn pick_up_token(
-        &self,
-        key: &AttemptKey,
-        now: Millis,
-        request: &str,
-    ) -> StoreResult<PickUp> {
+    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         let condition = [exists(attr::REFRESH_TOKEN), absent(attr::USED_AT)].join(" AND ");
         let update = format!("SET {} = :now, {} = :req", attr::USED_AT, attr::USED_BY);
         let (won, item) = match self
@@ -153,7 +112,7 @@ impl DynamoStore {
     /// Pending: set the token (or the refusal), mark completed by this
     /// request, detach any anonymous session. A retry of this very write
     /// that finds its own nonce completed it.
-    pub(super) async fn complete_attempt(
+    async fn complete(
         &self,
         key: &AttemptKey,
         ending: &Ending,
@@ -193,7 +152,7 @@ impl DynamoStore {
 
     /// The RFC 8628 grant's poll: named, unexpired and due → record it,
     /// the next due one interval later (arithmetic in the update itself).
-    pub(super) async fn device_poll_write(
+    async fn device_poll(
         &self,
         key: &AttemptKey,
         now: Millis,
@@ -225,7 +184,7 @@ impl DynamoStore {
     }
 
     /// `slow_down`: a longer interval, the next poll due that long from now.
-    pub(super) async fn slow_down_write(
+    async fn slow_down(
         &self,
         key: &AttemptKey,
         now: Millis,
@@ -250,15 +209,10 @@ impl DynamoStore {
     /// Reads the attempt to learn which session and user to check, reads the
     /// user, then checks both and detaches in one transaction; re-reads after
     /// a race.
-    pub(super) async fn claim_anon(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
         for _ in 0..CLAIM_CONFLICT_RETRIES {
-            let found = self
-                .read(Lookup {
-                    attempt_id: Some(&key.attempt_id),
-                    ..Lookup::default()
-                })
-                .await?;
-            let Some(attempt) = found.attempt.filter(|a| a.is_pending_for(key, now)) else {
+            let found = self.attempt(&key.attempt_id).await?;
+            let Some(attempt) = found.filter(|a| a.is_pending_for(key, now)) else {
                 return Ok(Claim::NotPending);
             };
             let (Some(token), Some(session_id), Some(user_id)) = (
@@ -271,7 +225,7 @@ impl DynamoStore {
             // The user is read before the detach, so that nothing can fail
             // after it: the transaction below still checks it is anonymous.
             let Some(user) = self
-                .get_user_item(&user_id)
+                .user(&user_id)
                 .await?
                 .filter(|u| u.is_anonymous && u.project_id == key.project_id)
             else {
@@ -299,6 +253,49 @@ impl DynamoStore {
         Err(StoreError::Unavailable(
             "claim kept conflicting with concurrent transactions".into(),
         ))
+    }
+}
+
+impl DynamoStore {
+    /// Runs a conditional `UpdateItem` on the attempt `key` names.
+    async fn transition(
+        &self,
+        key: &AttemptKey,
+        condition: &str,
+        update: &str,
+        mut values: Vec<(&str, AttributeValue)>,
+        now: Millis,
+    ) -> StoreResult<Transition> {
+        values.extend([
+            (":p", s(&key.project_id)),
+            (":h", s(key.code_hash.as_str())),
+            (":now", n(now)),
+        ]);
+        if let Verifier::Challenge(challenge) = &key.verifier {
+            values.push((":cc", s(challenge)));
+        }
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.attempts)
+            .key(attr::ID, s(&key.attempt_id))
+            .condition_expression(format!("{} AND {condition}", names_attempt(key)))
+            .update_expression(update)
+            .set_expression_attribute_values(Some(
+                values.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+            ))
+            .return_values(ReturnValue::AllOld)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(out) => Ok(Ok(out.attributes)),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Err(failed.item)),
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
     /// Detaches the anonymous session from the attempt, on condition that the

@@ -2,16 +2,19 @@
 //! keyed `user-code-failures/…` (never a code's id), each with a TTL at the
 //! end of its window.
 
+use async_trait::async_trait;
+
 use super::DynamoStore;
 use super::items::{Item, attempt_from, attr, n, s, ttl_seconds, unavailable};
 use crate::domain::login_attempt::CliAttempt;
-use crate::domain::store::{Counter, StoreResult};
+use crate::domain::store::{Counter, CounterStore, StoreResult};
 
-impl DynamoStore {
+#[async_trait]
+impl CounterStore for DynamoStore {
     /// The user-code failure counters (items of the attempts table keyed
     /// `user-code-failures/…`, never a code's id) and the attempt, in one
     /// strongly consistent BatchGetItem.
-    pub(super) async fn read_counters_and_attempt(
+    async fn counters_and_attempt(
         &self,
         counters: &[Counter],
         attempt_id: Option<&str>,
@@ -59,7 +62,7 @@ impl DynamoStore {
     /// Adds one to each counter (`ADD`, so concurrent failures all count),
     /// its TTL set on creation to its window's end: one UpdateItem each,
     /// sent together.
-    pub(super) async fn add_to_counter_items(&self, counters: &[Counter]) -> StoreResult<()> {
+    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
         let updates = counters.iter().map(|c| {
             self.client
                 .update_item()

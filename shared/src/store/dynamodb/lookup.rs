@@ -7,21 +7,18 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 
+use async_trait::async_trait;
+
 use super::DynamoStore;
-use super::items::{
-    Item, SESSIONS_BY_USER, SessionItem, attempt_from, attr, from_item, n, s, session_from,
-    unavailable, user_from,
-};
-use crate::clock::Millis;
-use crate::domain::session::Session;
-use crate::domain::store::{Found, Lookup, StoreError, StoreResult};
-use crate::domain::user::User;
+use super::items::{Item, attempt_from, attr, s, session_from, unavailable, user_from};
+use crate::domain::store::{Found, Lookup, Store, StoreError, StoreResult};
 
 /// How often a batch read retries keys DynamoDB left unprocessed.
 const BATCH_RETRIES: u32 = 4;
 
-impl DynamoStore {
-    pub(super) async fn read(&self, what: Lookup<'_>) -> StoreResult<Found> {
+#[async_trait]
+impl Store for DynamoStore {
+    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
         let wanted: Vec<(&str, &str)> = [
             (self.tables.attempts.as_str(), what.attempt_id),
             (self.tables.sessions.as_str(), what.session_id),
@@ -43,56 +40,9 @@ impl DynamoStore {
             user: user_from(take(&self.tables.users))?,
         })
     }
+}
 
-    pub(super) async fn get_user_item(&self, id: &str) -> StoreResult<Option<User>> {
-        let what = Lookup {
-            user_id: Some(id),
-            ..Lookup::default()
-        };
-        Ok(self.read(what).await?.user)
-    }
-
-    /// The user's live sessions of the project, newest first: one Query
-    /// (more only past DynamoDB's 1 MB page, some thousands of sessions).
-    pub(super) async fn query_sessions_of_user(
-        &self,
-        project_id: &str,
-        user_id: &str,
-        now: Millis,
-    ) -> StoreResult<Vec<Session>> {
-        let mut sessions = Vec::new();
-        let mut start: Option<Item> = None;
-        loop {
-            let out = self
-                .client
-                .query()
-                .table_name(&self.tables.sessions)
-                .index_name(SESSIONS_BY_USER)
-                .key_condition_expression(format!("{} = :u", attr::USER_ID))
-                .filter_expression(format!(
-                    "{} = :p AND {} > :now",
-                    attr::PROJECT_ID,
-                    attr::EXPIRES_AT
-                ))
-                .expression_attribute_values(":u", s(user_id))
-                .expression_attribute_values(":p", s(project_id))
-                .expression_attribute_values(":now", n(now))
-                .scan_index_forward(false)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in out.items.unwrap_or_default() {
-                sessions.push(Session::from(from_item::<SessionItem>(item)?));
-            }
-            match out.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
-        Ok(sessions)
-    }
-
+impl DynamoStore {
     async fn get_one(&self, table: &str, id: &str) -> StoreResult<HashMap<String, Vec<Item>>> {
         let out = self
             .client

@@ -6,11 +6,19 @@
 //! seconds) and the tables have TTL enabled; expiry is still checked in
 //! code, since DynamoDB deletes late.
 //!
+//! Each trait of the port is implemented in the file of its aggregate,
+//! under the trait's own method names:
+//!
+//! - `projects.rs`: [`ProjectStore`](crate::domain::store::ProjectStore)
+//! - `accounts.rs`: [`AccountStore`](crate::domain::store::AccountStore), users and sessions
+//! - `attempts.rs`: [`AttemptStore`](crate::domain::store::AttemptStore), login attempts and their transitions
+//! - `counters.rs`: [`CounterStore`](crate::domain::store::CounterStore)
+//! - `lookup.rs`: [`Store`](crate::domain::store::Store)'s read by key, batched
+//!
+//! and beside them:
+//!
 //! - `client.rs`: the SDK client, its timeouts and retries
-//! - `items.rs`: item shapes and attribute names
-//! - `attempts.rs`: login attempts and their transitions
-//! - `accounts.rs`: projects, users, sessions
-//! - `lookup.rs`: reads by key, batched
+//! - `items.rs`, `attempt_item.rs`: item shapes and attribute names
 //! - `provision.rs`: creating the tables
 //! - `round_trips.rs`: the request counter the round-trip tests read
 
@@ -22,10 +30,10 @@ mod counters;
 mod item_size;
 mod items;
 mod lookup;
+mod projects;
 mod provision;
 mod round_trips;
 
-use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
 
 pub use item_size::{attempt_item_bytes, item_bytes};
@@ -33,16 +41,8 @@ use items::attr;
 pub use provision::{IndexSpec, Provisioned, SESSIONS_BY_USER_INDEX, TableSpec};
 pub use round_trips::RequestCounter;
 
-use crate::clock::Millis;
-use crate::domain::access::AccessType;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
-use crate::domain::project::Project;
-use crate::domain::session::Session;
-use crate::domain::store::{
-    Claim, Counter, DevicePoll, Finish, Found, Lookup, PickUp, Store, StoreResult,
-};
-use crate::domain::user::{User, UserPatch};
-use crate::secret::{LocatedSecret, SecretHash};
+use crate::domain::store::{StoreError, StoreResult};
+use items::{Item, unavailable};
 
 /// The four table names (from the environment in Lambda; see [`crate::config`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,149 +80,27 @@ impl DynamoStore {
     }
 }
 
-/// The port, method by method, onto the modules that implement it.
-#[async_trait]
-impl Store for DynamoStore {
-    async fn get_project(&self, id: &str) -> StoreResult<Option<Project>> {
-        self.get_project_item(id).await
-    }
-
-    async fn create_project(&self, project: &Project) -> StoreResult<()> {
-        self.put_project(project, true).await
-    }
-
-    async fn save_project(&self, project: &Project) -> StoreResult<()> {
-        self.put_project(project, false).await
-    }
-
-    async fn set_project_key(
-        &self,
-        project_id: &str,
-        kind: AccessType,
-        hash: &SecretHash,
-    ) -> StoreResult<bool> {
-        self.update_project_key(project_id, kind, hash).await
-    }
-
-    async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool> {
-        self.update_project_app_url(project_id, url).await
-    }
-
-    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
-        self.scan_projects().await
-    }
-
-    async fn put_user(&self, user: &User) -> StoreResult<()> {
-        self.put_user_item(user).await
-    }
-
-    async fn put_session(&self, session: &Session) -> StoreResult<()> {
-        self.put_session_item(session).await
-    }
-
-    async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()> {
-        self.put_user_with_session(user, session).await
-    }
-
-    async fn update_user(
-        &self,
-        project: &str,
-        id: &str,
-        patch: &UserPatch,
-    ) -> StoreResult<Option<User>> {
-        self.patch_user(project, id, patch).await
-    }
-
-    async fn delete_user(&self, project_id: &str, user_id: &str) -> StoreResult<bool> {
-        let table = &self.tables.users;
-        self.delete_in_project(table, project_id, user_id, None)
-            .await
-    }
-
-    async fn delete_session(
-        &self,
-        project_id: &str,
-        session_id: &str,
-        user_id: Option<&str>,
-    ) -> StoreResult<bool> {
-        let table = &self.tables.sessions;
-        let owner = user_id.map(|u| (attr::USER_ID, u));
-        self.delete_in_project(table, project_id, session_id, owner)
-            .await
-    }
-
-    async fn use_session(
-        &self,
-        project_id: &str,
-        token: &LocatedSecret,
-        now: Millis,
-    ) -> StoreResult<Option<Session>> {
-        self.touch_session(project_id, token, now).await
-    }
-
-    async fn sessions_of_user(
-        &self,
-        project_id: &str,
-        user_id: &str,
-        now: Millis,
-    ) -> StoreResult<Vec<Session>> {
-        self.query_sessions_of_user(project_id, user_id, now).await
-    }
-
-    async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
-        self.read(what).await
-    }
-
-    async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
-        self.put_attempt(attempt).await
-    }
-
-    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
-        self.pick_up_token(key, now, request).await
-    }
-
-    async fn complete(
-        &self,
-        key: &AttemptKey,
-        ending: &Ending,
-        now: Millis,
-        request: &str,
-    ) -> StoreResult<Finish> {
-        self.complete_attempt(key, ending, now, request).await
-    }
-
-    async fn device_poll(
-        &self,
-        key: &AttemptKey,
-        now: Millis,
-        default_interval_millis: Millis,
-    ) -> StoreResult<DevicePoll> {
-        self.device_poll_write(key, now, default_interval_millis)
-            .await
-    }
-
-    async fn slow_down(
-        &self,
-        key: &AttemptKey,
-        now: Millis,
-        interval_millis: Millis,
-    ) -> StoreResult<()> {
-        self.slow_down_write(key, now, interval_millis).await
-    }
-
-    async fn counters_and_attempt(
-        &self,
-        counters: &[Counter],
-        attempt_id: Option<&str>,
-    ) -> StoreResult<(Vec<u64>, Option<CliAttempt>)> {
-        self.read_counters_and_attempt(counters, attempt_id).await
-    }
-
-    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
-        self.add_to_counter_items(counters).await
-    }
-
-    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
-        self.claim_anon(key, now).await
+impl DynamoStore {
+    /// Puts an item; with `only_if_new`, [`StoreError::AlreadyExists`] if
+    /// its key is taken.
+    pub(super) async fn put(&self, table: &str, item: Item, only_if_new: bool) -> StoreResult<()> {
+        let mut request = self
+            .client
+            .put_item()
+            .table_name(table)
+            .set_item(Some(item));
+        if only_if_new {
+            request = request.condition_expression(format!("attribute_not_exists({})", attr::ID));
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::AlreadyExists)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }

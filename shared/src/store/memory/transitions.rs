@@ -1,12 +1,95 @@
 //! The attempts' transitions on the in-memory store, each the counterpart of
 //! one conditional write of the DynamoDB adapter: it reads the attempt,
 //! checks the same condition, and keeps the change only when the condition
-//! holds. The store's lock makes each one atomic.
+//! holds. The store's lock makes each one atomic ([`AttemptStore`] takes it).
 
+use async_trait::async_trait;
+
+use super::MemoryStore;
 use super::attempts::Attempts;
 use crate::clock::Millis;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
-use crate::domain::store::{DevicePoll, Finish, PickUp, StoreError, StoreResult};
+use crate::domain::store::{
+    AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
+};
+
+/// The port: each transition under the store's one lock.
+#[async_trait]
+impl AttemptStore for MemoryStore {
+    async fn create_attempt(&self, attempt: &CliAttempt) -> StoreResult<()> {
+        self.tables().attempts.create(attempt)
+    }
+
+    async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
+        Ok(self.tables().attempts.pick_up(key, now, request))
+    }
+
+    async fn complete(
+        &self,
+        key: &AttemptKey,
+        ending: &Ending,
+        now: Millis,
+        request: &str,
+    ) -> StoreResult<Finish> {
+        Ok(self.tables().attempts.complete(key, ending, now, request))
+    }
+
+    async fn device_poll(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        default_interval_millis: Millis,
+    ) -> StoreResult<DevicePoll> {
+        Ok(self
+            .tables()
+            .attempts
+            .device_poll(key, now, default_interval_millis))
+    }
+
+    async fn slow_down(
+        &self,
+        key: &AttemptKey,
+        now: Millis,
+        interval_millis: Millis,
+    ) -> StoreResult<()> {
+        self.tables().attempts.slow_down(key, now, interval_millis);
+        Ok(())
+    }
+
+    async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
+        let mut t = self.tables();
+        let Some(attempt) = t.attempts.get(&key.attempt_id) else {
+            return Ok(Claim::NotPending);
+        };
+        if !attempt.is_pending_for(key, now) {
+            return Ok(Claim::NotPending);
+        }
+        let (Some(token), Some(session_id), Some(user_id)) = (
+            attempt.anon_refresh_token,
+            attempt.anon_session_id,
+            attempt.anon_user_id,
+        ) else {
+            return Ok(Claim::NoLiveSession);
+        };
+        let session_live = t.sessions.get(&session_id).is_some_and(|s| {
+            !s.is_expired(now) && s.project_id == key.project_id && s.user_id == user_id
+        });
+        let user = t
+            .users
+            .get(&user_id)
+            .filter(|u| u.is_anonymous && u.project_id == key.project_id);
+        let (true, Some(user)) = (session_live, user) else {
+            return Ok(Claim::NoLiveSession);
+        };
+        let claim = Claim::Claimed {
+            anon_refresh_token: token,
+            anon_user: Box::new(user.clone()),
+            session_id,
+        };
+        t.attempts.detach_anon_session(&key.attempt_id);
+        Ok(claim)
+    }
+}
 
 impl Attempts {
     /// Stores a new attempt (first dropping those a day past expiry).

@@ -1,6 +1,7 @@
 //! Unit tests of `domain/login_attempt/attempt.rs`.
 
 use super::*;
+use crate::domain::login_attempt::{PollAnswer, classify_poll};
 
 fn attempt(now: Millis) -> NewAttempt {
     CliAttempt::create("p", now, 1000, None)

@@ -1,0 +1,117 @@
+//! Projects: plain puts, the one-key updates of a rotation, the admin scan.
+
+use async_trait::async_trait;
+use aws_sdk_dynamodb::error::SdkError;
+
+use super::DynamoStore;
+use super::items::{Item, ProjectItem, attr, from_item, project_from, s, to_item, unavailable};
+use crate::domain::access::AccessType;
+use crate::domain::project::Project;
+use crate::domain::store::{ProjectStore, StoreResult};
+use crate::secret::SecretHash;
+
+#[async_trait]
+impl ProjectStore for DynamoStore {
+    async fn get_project(&self, id: &str) -> StoreResult<Option<Project>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(id))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        project_from(out.item)
+    }
+
+    async fn create_project(&self, project: &Project) -> StoreResult<()> {
+        let item = to_item(&ProjectItem::from(project))?;
+        self.put(&self.tables.projects, item, true).await
+    }
+
+    async fn save_project(&self, project: &Project) -> StoreResult<()> {
+        let item = to_item(&ProjectItem::from(project))?;
+        self.put(&self.tables.projects, item, false).await
+    }
+
+    /// One `UpdateItem` that sets the one key hash, if the project exists.
+    async fn set_project_key(
+        &self,
+        project_id: &str,
+        kind: AccessType,
+        hash: &SecretHash,
+    ) -> StoreResult<bool> {
+        let name = match kind {
+            AccessType::Client => attr::PUBLISHABLE_CLIENT_KEY_HASH,
+            AccessType::Server => attr::SECRET_SERVER_KEY_HASH,
+            AccessType::Admin => attr::SUPER_SECRET_ADMIN_KEY_HASH,
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(project_id))
+            .condition_expression(format!("attribute_exists({})", attr::ID))
+            .update_expression(format!("SET {name} = :h"))
+            .expression_attribute_values(":h", s(hash.as_str()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Sets or removes the project's app URL, only if the project exists.
+    async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(project_id))
+            .condition_expression(format!("attribute_exists({})", attr::ID));
+        request = match url {
+            Some(url) => request
+                .update_expression(format!("SET {} = :u", attr::APP_URL))
+                .expression_attribute_values(":u", s(url)),
+            None => request.update_expression(format!("REMOVE {}", attr::APP_URL)),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Every project, by id (admin only: a consistent scan, page by page).
+    async fn list_projects(&self) -> StoreResult<Vec<Project>> {
+        let mut projects = Vec::new();
+        let mut start: Option<Item> = None;
+        loop {
+            let out = self
+                .client
+                .scan()
+                .table_name(&self.tables.projects)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in out.items.unwrap_or_default() {
+                projects.push(Project::from(from_item::<ProjectItem>(item)?));
+            }
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        projects.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(projects)
+    }
+}
