@@ -70,36 +70,69 @@ pub(super) struct ClientItem {
     hostname: Option<String>,
 }
 
+// Both conversions destructure without `..`: a field added to `CliAttempt`
+// (or to the item) fails to compile here until it is stored and read back.
 impl From<&CliAttempt> for AttemptItem {
     fn from(a: &CliAttempt) -> Self {
+        let CliAttempt {
+            id,
+            project_id,
+            polling_code_hash,
+            login_code_hash,
+            created_at_millis,
+            expires_at_millis,
+            sealed_poll_key,
+            refresh_token,
+            completed_at_millis,
+            refusal,
+            used_at_millis,
+            completed_by,
+            used_by,
+            anon_refresh_token,
+            anon_session_id,
+            anon_user_id,
+            asker:
+                Asker {
+                    client,
+                    ip,
+                    user_agent,
+                },
+            sealed_login_code,
+            code_challenge,
+            public_key,
+            next_poll_at_millis,
+            poll_interval_millis,
+        } = a;
         Self {
-            id: a.id.clone(),
-            project_id: a.project_id.clone(),
-            polling_code_hash: a.polling_code_hash.as_str().to_owned(),
-            login_code_hash: a.login_code_hash.as_str().to_owned(),
-            created_at: a.created_at_millis,
-            expires_at: a.expires_at_millis,
-            sealed_poll_key: a.sealed_poll_key.clone(),
-            refresh_token: a.refresh_token.clone(),
-            completed_at: a.completed_at_millis,
-            refusal: a.refusal.map(|r| r.as_str().to_owned()),
-            used_at: a.used_at_millis,
-            completed_by: a.completed_by.clone(),
-            used_by: a.used_by.clone(),
-            anon_refresh_token: a.anon_refresh_token.clone(),
-            anon_session_id: a.anon_session_id.clone(),
-            anon_user_id: a.anon_user_id.clone(),
-            client: a.asker.client.as_ref().map(|c| ClientItem {
-                name: c.name.clone(),
-                hostname: c.hostname.clone(),
-            }),
-            ip: a.asker.ip.clone(),
-            user_agent: a.asker.user_agent.clone(),
-            sealed_login_code: a.sealed_login_code.clone(),
-            code_challenge: a.code_challenge.clone(),
-            public_key: a.public_key.clone(),
-            next_poll_at: a.next_poll_at_millis,
-            poll_interval: a.poll_interval_millis,
+            id: id.clone(),
+            project_id: project_id.clone(),
+            polling_code_hash: polling_code_hash.as_str().to_owned(),
+            login_code_hash: login_code_hash.as_str().to_owned(),
+            created_at: *created_at_millis,
+            expires_at: *expires_at_millis,
+            sealed_poll_key: sealed_poll_key.clone(),
+            refresh_token: refresh_token.clone(),
+            completed_at: *completed_at_millis,
+            refusal: refusal.map(|r| r.as_str().to_owned()),
+            used_at: *used_at_millis,
+            completed_by: completed_by.clone(),
+            used_by: used_by.clone(),
+            anon_refresh_token: anon_refresh_token.clone(),
+            anon_session_id: anon_session_id.clone(),
+            anon_user_id: anon_user_id.clone(),
+            client: client
+                .as_ref()
+                .map(|ClientDetails { name, hostname }| ClientItem {
+                    name: name.clone(),
+                    hostname: hostname.clone(),
+                }),
+            ip: ip.clone(),
+            user_agent: user_agent.clone(),
+            sealed_login_code: sealed_login_code.clone(),
+            code_challenge: code_challenge.clone(),
+            public_key: public_key.clone(),
+            next_poll_at: *next_poll_at_millis,
+            poll_interval: *poll_interval_millis,
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
@@ -108,43 +141,69 @@ impl From<&CliAttempt> for AttemptItem {
 impl TryFrom<AttemptItem> for CliAttempt {
     type Error = StoreError;
 
-    fn try_from(i: AttemptItem) -> StoreResult<Self> {
-        let refusal = match i.refusal.as_deref() {
+    fn try_from(item: AttemptItem) -> StoreResult<Self> {
+        let AttemptItem {
+            id,
+            project_id,
+            polling_code_hash,
+            login_code_hash,
+            created_at,
+            expires_at,
+            sealed_poll_key,
+            refresh_token,
+            completed_at,
+            refusal,
+            used_at,
+            completed_by,
+            used_by,
+            anon_refresh_token,
+            anon_session_id,
+            anon_user_id,
+            client,
+            ip,
+            user_agent,
+            sealed_login_code,
+            code_challenge,
+            public_key,
+            next_poll_at,
+            poll_interval,
+            // Derived from the expiry: DynamoDB's deletion time, not the attempt's.
+            ttl: _,
+        } = item;
+        let refusal = match refusal.as_deref() {
             None => None,
             Some(text) => Some(Refusal::parse(text).ok_or_else(|| {
-                StoreError::Corrupt(format!("attempt {}: unknown refusal {text:?}", i.id))
+                StoreError::Corrupt(format!("attempt {id}: unknown refusal {text:?}"))
             })?),
         };
         Ok(Self {
-            id: i.id,
-            project_id: i.project_id,
-            polling_code_hash: SecretHash::from_stored(i.polling_code_hash),
-            login_code_hash: SecretHash::from_stored(i.login_code_hash),
-            created_at_millis: i.created_at,
-            expires_at_millis: i.expires_at,
-            sealed_poll_key: i.sealed_poll_key,
-            refresh_token: i.refresh_token,
-            completed_at_millis: i.completed_at,
+            id,
+            project_id,
+            polling_code_hash: SecretHash::from_stored(polling_code_hash),
+            login_code_hash: SecretHash::from_stored(login_code_hash),
+            created_at_millis: created_at,
+            expires_at_millis: expires_at,
+            sealed_poll_key,
+            refresh_token,
+            completed_at_millis: completed_at,
             refusal,
-            used_at_millis: i.used_at,
-            completed_by: i.completed_by,
-            used_by: i.used_by,
-            anon_refresh_token: i.anon_refresh_token,
-            anon_session_id: i.anon_session_id,
-            anon_user_id: i.anon_user_id,
+            used_at_millis: used_at,
+            completed_by,
+            used_by,
+            anon_refresh_token,
+            anon_session_id,
+            anon_user_id,
             asker: Asker {
-                client: i.client.map(|c| ClientDetails {
-                    name: c.name,
-                    hostname: c.hostname,
-                }),
-                ip: i.ip,
-                user_agent: i.user_agent,
+                client: client
+                    .map(|ClientItem { name, hostname }| ClientDetails { name, hostname }),
+                ip,
+                user_agent,
             },
-            sealed_login_code: i.sealed_login_code,
-            code_challenge: i.code_challenge,
-            public_key: i.public_key,
-            next_poll_at_millis: i.next_poll_at,
-            poll_interval_millis: i.poll_interval,
+            sealed_login_code,
+            code_challenge,
+            public_key,
+            next_poll_at_millis: next_poll_at,
+            poll_interval_millis: poll_interval,
         })
     }
 }

@@ -163,18 +163,30 @@ pub(super) struct ProjectItem {
     app_url: Option<String>,
 }
 
+// The write conversions destructure without `..`: a field added to a record
+// fails to compile here until it is stored (attempts: `attempt_item.rs`).
 impl From<&Project> for ProjectItem {
     fn from(p: &Project) -> Self {
+        let Project {
+            id,
+            display_name,
+            requires_publishable_client_key,
+            publishable_client_key_hash,
+            secret_server_key_hash,
+            super_secret_admin_key_hash,
+            created_at_millis,
+            app_url,
+        } = p;
         let text = |h: &Option<SecretHash>| h.as_ref().map(|h| h.as_str().to_owned());
         Self {
-            id: p.id.clone(),
-            display_name: p.display_name.clone(),
-            requires_publishable_client_key: p.requires_publishable_client_key,
-            publishable_client_key_hash: text(&p.publishable_client_key_hash),
-            secret_server_key_hash: text(&p.secret_server_key_hash),
-            super_secret_admin_key_hash: text(&p.super_secret_admin_key_hash),
-            created_at: p.created_at_millis,
-            app_url: p.app_url.clone(),
+            id: id.clone(),
+            display_name: display_name.clone(),
+            requires_publishable_client_key: *requires_publishable_client_key,
+            publishable_client_key_hash: text(publishable_client_key_hash),
+            secret_server_key_hash: text(secret_server_key_hash),
+            super_secret_admin_key_hash: text(super_secret_admin_key_hash),
+            created_at: *created_at_millis,
+            app_url: app_url.clone(),
         }
     }
 }
@@ -213,16 +225,27 @@ pub(super) struct UserItem {
 
 impl From<&User> for UserItem {
     fn from(u: &User) -> Self {
+        let User {
+            id,
+            project_id,
+            display_name,
+            primary_email,
+            profile_image_url,
+            is_anonymous,
+            signed_up_at_millis,
+            client_metadata,
+            server_metadata,
+        } = u;
         Self {
-            id: u.id.clone(),
-            project_id: u.project_id.clone(),
-            display_name: u.display_name.clone(),
-            primary_email: u.primary_email.clone(),
-            profile_image_url: u.profile_image_url.clone(),
-            is_anonymous: u.is_anonymous,
-            signed_up_at: u.signed_up_at_millis,
-            client_metadata: u.client_metadata.to_string(),
-            server_metadata: u.server_metadata.to_string(),
+            id: id.clone(),
+            project_id: project_id.clone(),
+            display_name: display_name.clone(),
+            primary_email: primary_email.clone(),
+            profile_image_url: profile_image_url.clone(),
+            is_anonymous: *is_anonymous,
+            signed_up_at: *signed_up_at_millis,
+            client_metadata: client_metadata.to_string(),
+            server_metadata: server_metadata.to_string(),
         }
     }
 }
@@ -265,16 +288,26 @@ pub(super) struct SessionItem {
 
 impl From<&Session> for SessionItem {
     fn from(s: &Session) -> Self {
+        let Session {
+            id,
+            project_id,
+            user_id,
+            refresh_token_hash,
+            created_at_millis,
+            last_used_at_millis,
+            expires_at_millis,
+            is_impersonation,
+        } = s;
         Self {
-            id: s.id.clone(),
-            project_id: s.project_id.clone(),
-            user_id: s.user_id.clone(),
-            refresh_token_hash: s.refresh_token_hash.as_str().to_owned(),
-            created_at: s.created_at_millis,
-            last_used_at: Some(s.last_used_at_millis),
-            expires_at: s.expires_at_millis,
-            is_impersonation: s.is_impersonation,
-            ttl: ttl_seconds(s.expires_at_millis),
+            id: id.clone(),
+            project_id: project_id.clone(),
+            user_id: user_id.clone(),
+            refresh_token_hash: refresh_token_hash.as_str().to_owned(),
+            created_at: *created_at_millis,
+            last_used_at: Some(*last_used_at_millis),
+            expires_at: *expires_at_millis,
+            is_impersonation: *is_impersonation,
+            ttl: ttl_seconds(*expires_at_millis),
         }
     }
 }

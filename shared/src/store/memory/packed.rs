@@ -67,39 +67,69 @@ struct Packed {
     poll_interval_millis: Option<Millis>,
 }
 
+// Both conversions destructure without `..`: a field added to `CliAttempt`
+// (or to `Packed`) fails to compile here until it is kept and read back.
+
 /// `attempt` as bytes, written over `into`; its project is `project` (the
 /// index of its name).
 pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
+    let CliAttempt {
+        id,
+        // Kept as `project`, the index of its name.
+        project_id: _,
+        polling_code_hash,
+        login_code_hash,
+        created_at_millis,
+        expires_at_millis,
+        sealed_poll_key,
+        refresh_token,
+        completed_at_millis,
+        refusal,
+        used_at_millis,
+        completed_by,
+        used_by,
+        anon_refresh_token,
+        anon_session_id,
+        anon_user_id,
+        asker: Asker {
+            client,
+            ip,
+            user_agent,
+        },
+        sealed_login_code,
+        code_challenge,
+        public_key,
+        next_poll_at_millis,
+        poll_interval_millis,
+    } = attempt;
     let text = |t: &Option<String>| t.as_deref().map(Text::pack);
     let packed = Packed {
-        id: attempt.id.clone(),
+        id: id.clone(),
         project,
-        polling_code_hash: Text::pack(attempt.polling_code_hash.as_str()),
-        login_code_hash: Text::pack(attempt.login_code_hash.as_str()),
-        created_at_millis: attempt.created_at_millis,
-        expires_at_millis: attempt.expires_at_millis,
-        sealed_poll_key: Text::pack(&attempt.sealed_poll_key),
-        refresh_token: text(&attempt.refresh_token),
-        completed_at_millis: attempt.completed_at_millis,
-        refusal: attempt.refusal.map(|r| r == Refusal::Denied),
-        used_at_millis: attempt.used_at_millis,
-        completed_by: attempt.completed_by.clone(),
-        used_by: attempt.used_by.clone(),
-        anon_refresh_token: text(&attempt.anon_refresh_token),
-        anon_session_id: attempt.anon_session_id.clone(),
-        anon_user_id: attempt.anon_user_id.clone(),
-        client: attempt
-            .asker
-            .client
+        polling_code_hash: Text::pack(polling_code_hash.as_str()),
+        login_code_hash: Text::pack(login_code_hash.as_str()),
+        created_at_millis: *created_at_millis,
+        expires_at_millis: *expires_at_millis,
+        sealed_poll_key: Text::pack(sealed_poll_key),
+        refresh_token: text(refresh_token),
+        completed_at_millis: *completed_at_millis,
+        refusal: refusal.map(|r| r == Refusal::Denied),
+        used_at_millis: *used_at_millis,
+        completed_by: completed_by.clone(),
+        used_by: used_by.clone(),
+        anon_refresh_token: text(anon_refresh_token),
+        anon_session_id: anon_session_id.clone(),
+        anon_user_id: anon_user_id.clone(),
+        client: client
             .as_ref()
-            .map(|c| (c.name.clone(), c.hostname.clone())),
-        ip: attempt.asker.ip.clone(),
-        user_agent: attempt.asker.user_agent.clone(),
-        sealed_login_code: text(&attempt.sealed_login_code),
-        code_challenge: text(&attempt.code_challenge),
-        public_key: attempt.public_key.clone(),
-        next_poll_at_millis: attempt.next_poll_at_millis,
-        poll_interval_millis: attempt.poll_interval_millis,
+            .map(|ClientDetails { name, hostname }| (name.clone(), hostname.clone())),
+        ip: ip.clone(),
+        user_agent: user_agent.clone(),
+        sealed_login_code: text(sealed_login_code),
+        code_challenge: text(code_challenge),
+        public_key: public_key.clone(),
+        next_poll_at_millis: *next_poll_at_millis,
+        poll_interval_millis: *poll_interval_millis,
     };
     into.clear();
     // postcard takes the buffer and hands it back filled; serializing plain
@@ -111,45 +141,69 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
 
 /// The attempt `bytes` hold (from [`pack`]), and the index of its project.
 pub(super) fn unpack(bytes: &[u8]) -> Option<(CliAttempt, u32)> {
-    let p: Packed = postcard::from_bytes(bytes).ok()?;
+    let Packed {
+        id,
+        project,
+        polling_code_hash,
+        login_code_hash,
+        created_at_millis,
+        expires_at_millis,
+        sealed_poll_key,
+        refresh_token,
+        completed_at_millis,
+        refusal,
+        used_at_millis,
+        completed_by,
+        used_by,
+        anon_refresh_token,
+        anon_session_id,
+        anon_user_id,
+        client,
+        ip,
+        user_agent,
+        sealed_login_code,
+        code_challenge,
+        public_key,
+        next_poll_at_millis,
+        poll_interval_millis,
+    } = postcard::from_bytes(bytes).ok()?;
     let text = |t: Option<Text>| t.map(Text::unpack);
     let attempt = CliAttempt {
-        id: p.id,
+        id,
+        // The caller names the project from `project`.
         project_id: String::new(),
-        polling_code_hash: SecretHash::from_stored(p.polling_code_hash.unpack()),
-        login_code_hash: SecretHash::from_stored(p.login_code_hash.unpack()),
-        created_at_millis: p.created_at_millis,
-        expires_at_millis: p.expires_at_millis,
-        sealed_poll_key: p.sealed_poll_key.unpack(),
-        refresh_token: text(p.refresh_token),
-        completed_at_millis: p.completed_at_millis,
-        refusal: p.refusal.map(|denied| {
+        polling_code_hash: SecretHash::from_stored(polling_code_hash.unpack()),
+        login_code_hash: SecretHash::from_stored(login_code_hash.unpack()),
+        created_at_millis,
+        expires_at_millis,
+        sealed_poll_key: sealed_poll_key.unpack(),
+        refresh_token: text(refresh_token),
+        completed_at_millis,
+        refusal: refusal.map(|denied| {
             if denied {
                 Refusal::Denied
             } else {
                 Refusal::Cancelled
             }
         }),
-        used_at_millis: p.used_at_millis,
-        completed_by: p.completed_by,
-        used_by: p.used_by,
-        anon_refresh_token: text(p.anon_refresh_token),
-        anon_session_id: p.anon_session_id,
-        anon_user_id: p.anon_user_id,
+        used_at_millis,
+        completed_by,
+        used_by,
+        anon_refresh_token: text(anon_refresh_token),
+        anon_session_id,
+        anon_user_id,
         asker: Asker {
-            client: p
-                .client
-                .map(|(name, hostname)| ClientDetails { name, hostname }),
-            ip: p.ip,
-            user_agent: p.user_agent,
+            client: client.map(|(name, hostname)| ClientDetails { name, hostname }),
+            ip,
+            user_agent,
         },
-        sealed_login_code: text(p.sealed_login_code),
-        code_challenge: text(p.code_challenge),
-        public_key: p.public_key,
-        next_poll_at_millis: p.next_poll_at_millis,
-        poll_interval_millis: p.poll_interval_millis,
+        sealed_login_code: text(sealed_login_code),
+        code_challenge: text(code_challenge),
+        public_key,
+        next_poll_at_millis,
+        poll_interval_millis,
     };
-    Some((attempt, p.project))
+    Some((attempt, project))
 }
 
 /// The id of the attempt `bytes` hold, read without unpacking the rest.
