@@ -12,7 +12,8 @@ use cli_auth_core::config::Settings;
 use cli_auth_core::domain::access::AccessType;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::store::ProjectStore as _;
-use cli_auth_core::store::dynamodb::{DynamoStore, Provisioned};
+use cli_auth_core::store::dynamodb::DynamoStore;
+use cli_auth_core::store::dynamodb::provision::Provisioned;
 
 #[derive(Debug, Parser)]
 #[command(version, about = "Operate the CLI login service's DynamoDB tables")]

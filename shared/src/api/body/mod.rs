@@ -14,9 +14,7 @@ use serde_json::{Map, Value};
 
 use super::errors::{ApiError, KnownError, echo};
 
-mod values;
-
-pub use values::{Bounded, Email, Json};
+pub mod values;
 
 /// Longest string field accepted: far above any code, token or name, far
 /// below what the store can hold.

@@ -7,7 +7,8 @@ use serde::Serialize;
 use super::asked_by::{self, ClientObject};
 use serde_json::Value;
 
-use crate::api::body::{BodyValue, Bounded, describe, request_body, wire_enum};
+use crate::api::body::values::Bounded;
+use crate::api::body::{BodyValue, describe, request_body, wire_enum};
 use crate::clock::iso_millis;
 use crate::domain::login_attempt::{self, InitiateRequest, MAX_EXPIRES_IN_MILLIS};
 

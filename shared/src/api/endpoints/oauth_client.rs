@@ -10,7 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use http::header::{self, HeaderMap};
 
 use super::prelude::*;
-use crate::api::body::Json;
+use crate::api::body::values::Json;
 use crate::api::errors::ApiError;
 use crate::domain::access::AccessType;
 use crate::domain::project::Project;

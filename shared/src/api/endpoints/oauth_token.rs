@@ -8,7 +8,8 @@ use serde::Serialize;
 
 use super::oauth_client::{client_project, oauth_parameter};
 use super::prelude::*;
-use crate::api::body::{Json, request_body};
+use crate::api::body::request_body;
+use crate::api::body::values::Json;
 use crate::api::errors::ApiError;
 use crate::domain::accounts;
 use crate::domain::login_attempt::{self, DeviceAnswer};

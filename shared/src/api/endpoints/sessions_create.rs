@@ -3,7 +3,8 @@
 use super::prelude::*;
 use serde_json::json;
 
-use crate::api::body::{Bounded, request_body};
+use crate::api::body::request_body;
+use crate::api::body::values::Bounded;
 use crate::domain::accounts::{self, MAX_SESSION_MILLIS, SessionRequest};
 
 pub struct SessionsCreate;

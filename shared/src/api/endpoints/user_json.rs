@@ -3,7 +3,8 @@
 
 use serde_json::{Value, json};
 
-use crate::api::body::{Email, Json, Nullable, ServerOnly, request_body};
+use crate::api::body::values::{Email, Json};
+use crate::api::body::{Nullable, ServerOnly, request_body};
 use crate::api::context::Context;
 use crate::domain::user::{User, UserPatch};
 

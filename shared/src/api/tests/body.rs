@@ -1,5 +1,6 @@
 //! Unit tests of `api/body.rs`.
 
+use super::values::*;
 use super::*;
 
 /// Decodes and reads a body as client access would send it.

@@ -17,7 +17,8 @@ use aws_sdk_dynamodb::types::{
 use async_trait::async_trait;
 
 use super::DynamoStore;
-use super::items::{AttemptItem, Item, attempt_from, attr, n, s, to_item, unavailable};
+use super::attempt_item::{AttemptItem, attempt_from};
+use super::items::{Item, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
 use crate::domain::store::{

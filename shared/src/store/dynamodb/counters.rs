@@ -5,7 +5,8 @@
 use async_trait::async_trait;
 
 use super::DynamoStore;
-use super::items::{Item, attempt_from, attr, n, s, ttl_seconds, unavailable};
+use super::attempt_item::attempt_from;
+use super::items::{Item, attr, n, s, ttl_seconds, unavailable};
 use crate::domain::login_attempt::CliAttempt;
 use crate::domain::store::{Counter, CounterStore, StoreResult};
 

@@ -16,8 +16,6 @@ use crate::domain::store::{StoreError, StoreResult};
 use crate::domain::user::User;
 use crate::secret::SecretHash;
 
-pub(super) use super::attempt_item::{AttemptItem, attempt_from};
-
 pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// The sessions table's index of sessions by user, newest first.

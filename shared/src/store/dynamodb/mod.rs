@@ -31,14 +31,13 @@ mod item_size;
 mod items;
 mod lookup;
 mod projects;
-mod provision;
+pub mod provision;
 mod round_trips;
 
 use aws_sdk_dynamodb::Client;
 
 pub use item_size::{attempt_item_bytes, item_bytes};
 use items::attr;
-pub use provision::{IndexSpec, Provisioned, SESSIONS_BY_USER_INDEX, TableSpec};
 pub use round_trips::RequestCounter;
 
 use crate::domain::store::{StoreError, StoreResult};

@@ -6,6 +6,7 @@ use serde_json::json;
 use super::*;
 use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::secret::LocatedSecret;
+use crate::store::dynamodb::attempt_item::{AttemptItem, attempt_from};
 
 /// Asserts that `item` carries every attribute in `named`.
 fn assert_carries(item: &Item, named: &[&str]) {

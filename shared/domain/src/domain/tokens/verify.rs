@@ -9,8 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 use serde::Deserialize;
 
+use super::claims::{AccessClaims, audience};
+use super::issuer::TokenIssuer;
 use super::keys::{SigningKey, VerifyingKey, derive_secret_key, verifying_key};
-use super::{AccessClaims, TokenIssuer, audience};
 use crate::clock::Millis;
 
 /// A verifying key found for a token: cached, or derived for it alone.

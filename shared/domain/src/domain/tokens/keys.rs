@@ -10,7 +10,7 @@ use p256::pkcs8::EncodePrivateKey as _;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::TokenError;
+use super::claims::TokenError;
 
 const HKDF_SALT: &[u8] = b"cli-auth/access-token-signing-key/v1";
 

@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::StoreResult;
+use super::error::StoreResult;
 use crate::clock::Millis;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::user::User;

@@ -10,6 +10,7 @@
 mod accounts;
 mod attempts;
 mod counters;
+mod error;
 mod projects;
 
 use async_trait::async_trait;
@@ -17,27 +18,12 @@ use async_trait::async_trait;
 pub use accounts::AccountStore;
 pub use attempts::{AttemptStore, Claim, DevicePoll, Finish, PickUp};
 pub use counters::{Counter, CounterStore};
+pub use error::{StoreError, StoreResult};
 pub use projects::ProjectStore;
 
 use crate::domain::login_attempt::CliAttempt;
 use crate::domain::session::Session;
 use crate::domain::user::User;
-
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The store could not be reached, timed out, or throttled: try again later.
-    /// The text is for logs only, never for a response.
-    #[error("store unavailable: {0}")]
-    Unavailable(String),
-    /// A create found the record already there.
-    #[error("record already exists")]
-    AlreadyExists,
-    /// An item in the store could not be read as a domain record.
-    #[error("corrupt record: {0}")]
-    Corrupt(String),
-}
-
-pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Records to read together, in one round trip where the store allows it.
 #[derive(Debug, Default, Clone, Copy)]

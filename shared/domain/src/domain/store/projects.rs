@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::StoreResult;
+use super::error::StoreResult;
 use crate::domain::access::AccessType;
 use crate::domain::project::Project;
 use crate::secret::SecretHash;
@@ -10,7 +10,7 @@ use crate::secret::SecretHash;
 #[async_trait]
 pub trait ProjectStore: Send + Sync {
     async fn get_project(&self, id: &str) -> StoreResult<Option<Project>>;
-    /// Creates a project; [`StoreError::AlreadyExists`] if the id is taken.
+    /// Creates a project; [`StoreError::AlreadyExists`](super::StoreError::AlreadyExists) if the id is taken.
     async fn create_project(&self, project: &Project) -> StoreResult<()>;
     /// Writes a whole project, created or replaced (the dev server's own).
     async fn save_project(&self, project: &Project) -> StoreResult<()>;

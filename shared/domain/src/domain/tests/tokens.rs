@@ -1,7 +1,12 @@
 //! Unit tests of `domain/tokens/`.
 
 use super::*;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde_json::{Value, json};
+
 use crate::domain::session::Session;
+use crate::domain::user::User;
 use jsonwebtoken::{Algorithm, Validation};
 
 fn user(anon: bool) -> User {

@@ -1,10 +1,4 @@
-//! Access tokens: ES256 JWTs whose signing keys are derived, per audience,
-//! from one server secret (HKDF-SHA256), so every function computes the same
-//! keys without a key store and the JWKS endpoint publishes the public halves.
-//! Rotating the server secret rotates every key (and every `kid`).
-
-mod keys;
-mod verify;
+//! The issuer: derives the keys, mints access tokens, publishes the JWKS.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -12,68 +6,14 @@ use std::sync::{Arc, Mutex};
 use aws_lc_rs::rand::SystemRandom;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-pub use keys::decoding_key_from_jwk;
-use keys::{SigningKey, derive_key};
-pub use verify::VerifyError;
-
+use super::claims::{AccessClaims, MIN_SERVER_SECRET_BYTES, TokenError, audience};
+use super::keys::{SigningKey, derive_key};
 use crate::clock::Millis;
-use crate::domain::user::{RestrictedReason, User};
+use crate::domain::user::User;
 use crate::secret::SealingKey;
 
-/// Default lifetime of an access token: 10 minutes.
-pub const DEFAULT_ACCESS_TOKEN_TTL_SECONDS: i64 = 600;
-/// The shortest server secret accepted: 32 bytes.
-pub const MIN_SERVER_SECRET_BYTES: usize = 32;
-
-#[derive(Debug, thiserror::Error)]
-pub enum TokenError {
-    #[error("the server secret must be at least {MIN_SERVER_SECRET_BYTES} bytes")]
-    SecretTooShort,
-    #[error("could not sign an access token")]
-    Signing,
-}
-
-/// The claims of an access token (contract §4): the JWT's own, Stack's,
-/// and the user's values Stack's SDK validates before it uses a token (its
-/// `accessTokenPayloadSchema`). The user claims default when absent, so a
-/// token minted before they existed still verifies until it expires.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AccessClaims {
-    pub sub: String,
-    pub iss: String,
-    pub aud: String,
-    pub iat: i64,
-    pub exp: i64,
-    pub project_id: String,
-    pub branch_id: String,
-    pub refresh_token_id: String,
-    pub role: String,
-    pub is_anonymous: bool,
-    /// The display name, or null.
-    #[serde(default)]
-    pub name: Option<String>,
-    /// The primary e-mail, or null.
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub email_verified: bool,
-    #[serde(default)]
-    pub selected_team_id: Option<String>,
-    /// Epoch seconds.
-    #[serde(default)]
-    pub signed_up_at: i64,
-    #[serde(default)]
-    pub is_restricted: bool,
-    #[serde(default)]
-    pub restricted_reason: Option<RestrictedReason>,
-    #[serde(default)]
-    pub requires_totp_mfa: bool,
-}
-
-/// The purpose of the server-derived keys that seal the login code on an
 /// attempt, so that the user-code look-up can hand it out while the store
 /// holds nothing usable.
 const LOGIN_CODE_AT_REST: &str = "cli-attempt/login-code-at-rest";
@@ -86,7 +26,7 @@ const MAX_CACHED_AUDIENCES: usize = 4_096;
 pub struct TokenIssuer {
     /// The server secret that signs, then (during a rotation) the next and
     /// the previous ones, whose keys verify and are published.
-    secrets: Vec<Vec<u8>>,
+    pub(super) secrets: Vec<Vec<u8>>,
     ttl_seconds: i64,
     /// The login code's at-rest keys, one per secret, derived once: the
     /// first (of the signing secret) seals, every one opens (a rotation
@@ -95,7 +35,7 @@ pub struct TokenIssuer {
     /// Keys (by secret, then audience) of the audiences this process signed
     /// for or verified tokens of its requests' own projects: only projects
     /// that exist.
-    keys: Mutex<HashMap<(usize, String), Arc<SigningKey>>>,
+    pub(super) keys: Mutex<HashMap<(usize, String), Arc<SigningKey>>>,
 }
 
 impl std::fmt::Debug for TokenIssuer {
@@ -103,14 +43,6 @@ impl std::fmt::Debug for TokenIssuer {
         f.debug_struct("TokenIssuer")
             .field("ttl_seconds", &self.ttl_seconds)
             .finish_non_exhaustive()
-    }
-}
-
-pub fn audience(project_id: &str, is_anonymous: bool) -> String {
-    if is_anonymous {
-        format!("{project_id}:anon")
-    } else {
-        project_id.to_owned()
     }
 }
 
@@ -183,7 +115,11 @@ impl TokenIssuer {
     }
 
     /// The key of one audience under the secret `generation` (0: current).
-    fn key_of(&self, generation: usize, audience: &str) -> Result<Arc<SigningKey>, TokenError> {
+    pub(super) fn key_of(
+        &self,
+        generation: usize,
+        audience: &str,
+    ) -> Result<Arc<SigningKey>, TokenError> {
         let id = (generation, audience.to_owned());
         if let Some(k) = self.keys.lock().unwrap_or_else(|p| p.into_inner()).get(&id) {
             return Ok(Arc::clone(k));
@@ -288,7 +224,3 @@ impl Minter<'_> {
             .access_token(self.base_url, user, session_id, now)
     }
 }
-
-#[cfg(test)]
-#[path = "../tests/tokens.rs"]
-mod tests;
