@@ -45,6 +45,8 @@ const CORE_RULES: &[(&str, &[&str])] = &[
             "serde_dynamo",
         ],
     ),
+    // What endpoints share sits below them.
+    ("api/shapes/", &["crate::api::endpoints"]),
     ("aws.rs", &["crate::"]),
     (
         "server_secret.rs",
@@ -503,6 +505,41 @@ fn no_two_files_import_each_other() {
     let domain = graph(&domain());
     let poll = &domain["domain/login_attempt/poll.rs"];
     assert!(poll.contains("domain/store/attempts.rs"), "{poll:?}");
+}
+
+/// `api/endpoints/` is one module per endpoint: every file but the table
+/// and the prelude implements `Handler`; what endpoints share goes in
+/// `api/shapes/`.
+#[test]
+fn the_endpoints_folder_holds_one_module_per_endpoint() {
+    let core = core();
+    let mut endpoints = 0;
+    for (name, file) in &core.files {
+        let Some(module) = name.strip_prefix("api/endpoints/") else {
+            continue;
+        };
+        if module == "mod.rs" || module == "prelude.rs" {
+            continue;
+        }
+        let handlers = file
+            .items
+            .iter()
+            .filter(|item| match item {
+                syn::Item::Impl(i) => i
+                    .trait_
+                    .as_ref()
+                    .and_then(|(_, path, _)| path.segments.last())
+                    .is_some_and(|s| s.ident == "Handler"),
+                _ => false,
+            })
+            .count();
+        assert_eq!(
+            handlers, 1,
+            "{name}: a module of endpoints/ implements Handler once"
+        );
+        endpoints += 1;
+    }
+    assert!(endpoints >= 20, "only {endpoints} endpoint modules read");
 }
 
 /// The checks see what a text match missed: an inline path in code, a path

@@ -17,6 +17,7 @@ pub mod pipeline;
 pub mod project_cache;
 pub mod response;
 pub mod router;
+pub mod shapes;
 
 pub use app::App;
 pub use errors::{ApiError, KnownError};

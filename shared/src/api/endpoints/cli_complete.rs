@@ -5,8 +5,8 @@
 use super::prelude::*;
 use serde_json::json;
 
-use super::asked_by;
 use crate::api::body::{request_body, wire_enum};
+use crate::api::shapes::asked_by;
 use crate::domain::login_attempt::{self, CompleteMode, Completed};
 
 pub struct CliComplete;

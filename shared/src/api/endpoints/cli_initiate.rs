@@ -4,7 +4,7 @@
 use super::prelude::*;
 use serde::Serialize;
 
-use super::asked_by::{self, ClientObject};
+use crate::api::shapes::asked_by::{self, ClientObject};
 use serde_json::Value;
 
 use crate::api::body::values::Bounded;

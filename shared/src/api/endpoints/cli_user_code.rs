@@ -5,8 +5,8 @@
 use super::prelude::*;
 use serde_json::json;
 
-use super::asked_by;
 use crate::api::body::request_body;
+use crate::api::shapes::asked_by;
 use crate::clock::iso_millis;
 use crate::domain::login_attempt;
 

@@ -3,14 +3,12 @@
 //! [`ALL`] is the one table of them.
 
 pub mod anonymous_sign_up;
-pub mod asked_by;
 pub mod cli_cancel;
 pub mod cli_complete;
 pub mod cli_initiate;
 pub mod cli_poll;
 pub mod cli_user_code;
 pub mod jwks;
-pub mod oauth_client;
 pub mod oauth_device_authorization;
 pub mod oauth_discovery;
 pub mod oauth_token;
@@ -20,7 +18,6 @@ pub mod sessions_delete;
 pub mod sessions_list;
 pub mod sessions_refresh;
 pub mod sessions_revoke;
-pub mod user_json;
 pub mod users_create;
 pub mod users_get;
 pub mod users_me;

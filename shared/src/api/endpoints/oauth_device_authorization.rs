@@ -5,11 +5,11 @@
 
 use serde::Serialize;
 
-use super::asked_by;
-use super::oauth_client::client_project;
 use super::prelude::*;
 use crate::api::body::request_body;
 use crate::api::errors::ApiError;
+use crate::api::shapes::asked_by;
+use crate::api::shapes::oauth_client::client_project;
 use crate::domain::login_attempt::{
     self, DEVICE_CODE_EXPIRES_IN_MILLIS, DEVICE_INTERVAL_MILLIS, InitiateRequest,
 };

@@ -6,11 +6,11 @@
 use http::header::{self, HeaderValue};
 use serde::Serialize;
 
-use super::oauth_client::{client_project, oauth_parameter};
 use super::prelude::*;
 use crate::api::body::request_body;
 use crate::api::body::values::Json;
 use crate::api::errors::ApiError;
+use crate::api::shapes::oauth_client::{client_project, oauth_parameter};
 use crate::domain::accounts;
 use crate::domain::login_attempt::{self, DeviceAnswer};
 

@@ -2,7 +2,7 @@
 
 use super::prelude::*;
 
-use super::user_json::{UserBody, user_json};
+use crate::api::shapes::user_json::{UserBody, user_json};
 use crate::domain::accounts;
 
 pub struct UsersCreate;

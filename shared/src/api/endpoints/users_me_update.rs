@@ -3,7 +3,7 @@
 //! metadata (contract §4: the body's `ServerOnly` fields).
 
 use super::prelude::*;
-use super::user_json::{MeBody, user_json};
+use crate::api::shapes::user_json::{MeBody, user_json};
 use crate::domain::accounts;
 
 pub struct UsersMeUpdate;

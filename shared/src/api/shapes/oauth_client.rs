@@ -9,9 +9,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http::header::{self, HeaderMap};
 
-use super::prelude::*;
 use crate::api::body::values::Json;
-use crate::api::errors::ApiError;
+use crate::api::context::Context;
+use crate::api::errors::{ApiError, KnownError};
 use crate::domain::access::AccessType;
 use crate::domain::project::Project;
 
