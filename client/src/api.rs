@@ -75,7 +75,7 @@ impl Error {
 }
 
 /// What `POST /auth/cli` is asked for. The last three fields are the
-/// contract's §8 extensions, which a plain Stack Auth server does not know.
+/// extensions of api.md §8, which a plain Stack Auth server does not know.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct InitiateRequest {
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -127,7 +127,7 @@ impl CodeChallenge {
     }
 }
 
-/// The longest `name` or `hostname` the service takes (contract §8).
+/// The longest `name` or `hostname` the service takes (api.md §8).
 pub const MAX_CLIENT_FIELD_CHARS: usize = 64;
 
 /// Who is asking: the tool and the machine it runs on, as the confirm page
@@ -165,7 +165,7 @@ pub struct Initiated {
     pub polling_code: String,
     pub login_code: String,
     pub expires_at: String,
-    /// The short code a person compares and can type (contract §8); absent
+    /// The short code a person compares and can type (api.md §8); absent
     /// from a plain Stack Auth server.
     #[serde(default)]
     pub user_code: Option<String>,
@@ -190,7 +190,7 @@ pub enum PollStatus {
     Other(String),
 }
 
-/// A pending attempt found by its short code (contract §8).
+/// A pending attempt found by its short code (api.md §8).
 #[derive(Debug, Clone, Deserialize)]
 pub struct UserCodeMatch {
     pub login_code: String,
@@ -322,7 +322,7 @@ impl Client {
     }
 
     /// `POST /auth/cli/cancel`: the CLI gives up on a pending attempt, so
-    /// the confirm page can no longer complete it (contract §8).
+    /// the confirm page can no longer complete it (api.md §8).
     pub async fn cancel(&self, polling_code: &str) -> Result<(), Error> {
         self.call(
             Method::POST,
@@ -424,7 +424,7 @@ impl Client {
     }
 
     /// `POST /auth/cli/user-code`: the pending attempt a person's typed
-    /// short code names (contract §8).
+    /// short code names (api.md §8).
     pub async fn look_up_user_code(&self, user_code: &str) -> Result<UserCodeMatch, Error> {
         let (status, value) = self
             .call(
@@ -438,7 +438,7 @@ impl Client {
     }
 
     /// `complete` in `deny` mode: the person said no; the CLI's poll
-    /// answers `denied` (contract §8).
+    /// answers `denied` (api.md §8).
     pub async fn deny(&self, login_code: &str) -> Result<(), Error> {
         self.call(
             Method::POST,

@@ -1,4 +1,4 @@
-//! The CLI's half of the bound hand-off (contract §8): for one login, a fresh
+//! The CLI's half of the bound hand-off (api.md §8): for one login, a fresh
 //! P-256 key pair whose public half goes to initiate (so the refresh token
 //! comes back as a compact JWE only this process can open), and a PKCE
 //! verifier whose S256 challenge goes to initiate (so every poll must prove

@@ -2,7 +2,7 @@
 //! which short code to compare, poll politely until the refresh token
 //! arrives once, and cancel the attempt when told to stop.
 //!
-//! By default the hand-off is bound to this process (contract §8): initiate
+//! By default the hand-off is bound to this process (api.md §8): initiate
 //! carries a fresh public key and a PKCE challenge, so the refresh token
 //! comes back encrypted to that key and only polls carrying the verifier
 //! are answered. A plain Stack Auth server refuses fields it does not know

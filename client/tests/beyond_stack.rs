@@ -1,4 +1,4 @@
-//! `cli-auth login` using the contract's §8 extensions: the hand-off bound
+//! `cli-auth login` using the extensions of api.md §8: the hand-off bound
 //! to the process, the short code to compare and type, who is asking, a
 //! denial or Ctrl-C ending the attempt at once, headless machines, a
 //! session from `CLI_AUTH_REFRESH_TOKEN`, and falling back to Stack's own

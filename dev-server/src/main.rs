@@ -1,4 +1,4 @@
-//! `cli-auth-dev`: every route in one process (contract §6).
+//! `cli-auth-dev`: every route in one process (api.md §6).
 
 use std::net::SocketAddr;
 use std::sync::Arc;

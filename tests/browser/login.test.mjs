@@ -221,7 +221,7 @@ test("invalid and expired codes get their own explanations", async () => {
   });
 });
 
-/** initiate as a CLI would, saying who it is (contract §8). */
+/** initiate as a CLI would, saying who it is (api.md §8). */
 async function initiateAs(client) {
   const r = await fetch(`${baseUrl}/api/v1/auth/cli`, {
     method: "POST",

@@ -1,6 +1,6 @@
 // A standard OpenID client library, panva's openid-client (on oauth4webapi),
 // logs in with the RFC 8628 device grant against `cli-auth-dev` on both
-// stores (contract §8): discovery from the issuer URL alone (OIDC's
+// stores (api.md §8): discovery from the issuer URL alone (OIDC's
 // well-known suffix and RFC 8414's path-inserted form), the device
 // authorization, `authorization_pending` until a browser approves, then the
 // tokens; and `access_denied` when the person denies.

@@ -81,7 +81,7 @@ async function standInBrowser(url, email) {
   return user;
 }
 
-/** A signed-in browser whose user says no (contract §8, mode "deny"). */
+/** A signed-in browser whose user says no (api.md §8, mode "deny"). */
 async function denyingBrowser(url) {
   const loginCode = new URL(url).searchParams.get("login_code");
   const deny = await fetch(`${new URL(url).origin}/api/v1/auth/cli/complete`, {
@@ -130,7 +130,7 @@ for (const store of stores) for (const pkg of ["stackframe-js-latest", "stackfra
       projectId: project,
       publishableClientKey: clientKey,
       tokenStore: "memory",
-      // No dashboard project API here (not part of the contract).
+      // No dashboard project API here (not part of docs/api.md).
       noAutomaticPrefetch: true,
     });
     const email = `sdk-${version}-${store}@example.com`;

@@ -116,7 +116,7 @@ pub async fn seed_user(
     }
 }
 
-/// The requests of the CLI flow (contract §3).
+/// The requests of the CLI flow (api.md §3).
 impl TestApp {
     pub async fn initiate(&self, body: Value) -> Resp {
         Req::post("/api/v1/auth/cli")
@@ -160,7 +160,7 @@ impl TestApp {
     }
 }
 
-/// The requests of users, sessions and tokens (contract §4).
+/// The requests of users, sessions and tokens (api.md §4).
 impl TestApp {
     pub fn server(&self, method: Method, path: &str) -> Req {
         Req::new(method, &format!("/api/v1{path}")).access(&self.seeded, AccessType::Server)

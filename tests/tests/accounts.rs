@@ -1,4 +1,4 @@
-//! Users, sessions and access tokens (contract §4) through the request
+//! Users, sessions and access tokens (api.md §4) through the request
 //! pipeline, on both stores; access tokens are checked by an independent
 //! verifier built only from the JWKS endpoint's answer.
 
@@ -122,7 +122,7 @@ async fn users_are_per_project_and_server_only(kind: StoreKind) {
         .assert_known(401, "INSUFFICIENT_ACCESS_TYPE");
 }
 
-/// The claims Stack's SDK validates before it uses a token (contract §4),
+/// The claims Stack's SDK validates before it uses a token (api.md §4),
 /// with the user's values; anonymous users are restricted.
 fn assert_user_claims(claims: &Value, name: Value, anonymous: bool) {
     assert_eq!(claims["name"], name, "{claims}");
@@ -147,7 +147,7 @@ fn assert_user_claims(claims: &Value, name: Value, anonymous: bool) {
 }
 
 /// Every field of Stack's client read schema, for client access; server
-/// access adds `server_metadata` and `last_active_at_millis` (contract §4).
+/// access adds `server_metadata` and `last_active_at_millis` (api.md §4).
 async fn the_user_json_is_stacks_client_read_schema(kind: StoreKind) {
     let e = test_app(kind).await;
     let u = e.create_user(json!({"display_name": "Lin"})).await;

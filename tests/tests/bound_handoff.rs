@@ -1,4 +1,4 @@
-//! The bound hand-off (contract §8): a PKCE challenge every poll must
+//! The bound hand-off (api.md §8): a PKCE challenge every poll must
 //! answer, and a public key the refresh token is encrypted to, so that a
 //! leaked polling code alone gets nothing and the token is never readable
 //! in the store or on the wire without the CLI's private key. On both stores.

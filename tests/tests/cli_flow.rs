@@ -1,4 +1,4 @@
-//! The CLI flow of contract §3 through the real request pipeline
+//! The CLI flow of api.md §3 through the real request pipeline
 //! (`App::handle`), on both stores, with a clock the tests move.
 
 use std::sync::Arc;
@@ -28,9 +28,9 @@ async fn initiate_defaults(kind: StoreKind) {
         );
     }
     assert_eq!(r.json["expires_at"], iso_millis(T0 + 2 * HOUR));
-    // Polling advice (ours, contract §8): Stack's clients ignore it.
+    // Polling advice (ours, api.md §8): Stack's clients ignore it.
     assert_eq!(r.json["interval"], json!(2));
-    // The short code (ours, contract §8) is the attempt's key.
+    // The short code (ours, api.md §8) is the attempt's key.
     let user_code = r.string("user_code").replace('-', "");
     assert!(polling.starts_with(&format!("{user_code}.")), "{polling}");
     assert_eq!(r.json.as_object().map(|o| o.len()), Some(5));

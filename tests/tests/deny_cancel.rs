@@ -1,4 +1,4 @@
-//! Deny and cancel (contract §8): the browser says no, or the CLI gives up.
+//! Deny and cancel (api.md §8): the browser says no, or the CLI gives up.
 //! Each is the one once-only write that ends an attempt, so exactly one of
 //! complete, deny and cancel ever wins, and polls then say which. On both
 //! stores, through the request pipeline.

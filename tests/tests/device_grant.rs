@@ -1,4 +1,4 @@
-//! The RFC 8628 device authorization grant (contract §8) over the same
+//! The RFC 8628 device authorization grant (api.md §8) over the same
 //! attempts: discovery in both forms, device authorization, and the token
 //! endpoint's device-code grant with RFC 8628 §3.5 answers, paced by its
 //! interval, sharing the Stack poll's once-only pickup. On both stores.

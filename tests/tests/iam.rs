@@ -103,7 +103,7 @@ async fn exercise(e: &TestApp) {
     assert_eq!(e.poll(&polling).await.status, 201);
     assert_eq!(e.poll(&polling).await.json["status"], json!("used"));
     // The RFC 8628 grant: discovery, device authorization, a pending poll,
-    // a slow_down, the pickup (contract §8).
+    // a slow_down, the pickup (api.md §8).
     let id = e.seeded.project.id.clone();
     e.store
         .set_project_app_url(&id, Some("https://app.example.com"))
@@ -140,7 +140,7 @@ async fn exercise(e: &TestApp) {
         .await;
     e.clock.advance(60_000);
     assert_eq!(e.oauth_token(&grant).await.status, 200);
-    // The user-code look-up, found and not (contract §8).
+    // The user-code look-up, found and not (api.md §8).
     let r = e.initiate(json!({})).await;
     for code in [r.string("user_code"), "BBBB-BBBB".to_owned()] {
         Req::post("/api/v1/auth/cli/user-code")
@@ -150,7 +150,7 @@ async fn exercise(e: &TestApp) {
             .send(&e.app)
             .await;
     }
-    // Deny and cancel (contract §8).
+    // Deny and cancel (api.md §8).
     let (_, login) = e.attempt().await;
     assert_eq!(
         e.complete(json!({"login_code": login, "mode": "deny"}))

@@ -3,6 +3,7 @@
 //! process environment) are executables of their own.
 
 mod accounts;
+mod api_reference;
 mod bound_handoff;
 mod cli_flow;
 mod deny_cancel;

@@ -1,4 +1,4 @@
-//! `POST /auth/oauth/token` (contract §7) through the request pipeline, on
+//! `POST /auth/oauth/token` (api.md §7) through the request pipeline, on
 //! both stores: the refresh grant as Stack's SDK sends it, its client
 //! authentication, and each check in its order.
 

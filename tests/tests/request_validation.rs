@@ -1,4 +1,4 @@
-//! Header validation (contract §1), error bodies and response conventions
+//! Header validation (api.md §1), error bodies and response conventions
 //! (§2), through the real request pipeline.
 
 use std::sync::Arc;

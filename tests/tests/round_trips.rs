@@ -186,7 +186,7 @@ async fn poll_reads_and_writes_only_to_take_the_token() {
 }
 
 /// check 2, complete 2; claim-anon-session 3: the attempt, the anonymous
-/// user (whose values the new access token's claims carry, contract §4),
+/// user (whose values the new access token's claims carry, api.md §4),
 /// then the transaction that detaches the session, last.
 #[tokio::test]
 async fn complete_is_two_round_trips_and_a_claim_three() {

@@ -1,4 +1,4 @@
-//! A user's sessions (contract §4): `GET /auth/sessions` and
+//! A user's sessions (api.md §4): `GET /auth/sessions` and
 //! `DELETE /auth/sessions/{id}`, through the request pipeline on both stores,
 //! with Stack Auth's own end-to-end assertions for them (its
 //! `auth/sessions/index.test.ts`) and what a session's refresh token does

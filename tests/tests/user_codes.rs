@@ -1,4 +1,4 @@
-//! Short user codes (contract §8; RFC 8628 §6.1): every attempt has one,
+//! Short user codes (api.md §8; RFC 8628 §6.1): every attempt has one,
 //! unique (it is the attempt's key), matched loosely; the look-up turns one
 //! into the login code and shows who is asking; guessing is bounded per
 //! source IP and per project (RFC 8628 §5.1). On both stores.

@@ -1,4 +1,4 @@
-//! Who is asking (contract §8; RFC 8628 §5.4): initiate's optional `client`
+//! Who is asking (api.md §8; RFC 8628 §5.4): initiate's optional `client`
 //! object, with the caller's source IP, user agent and time, shown to the
 //! browser's side by `check` when the CLI said who it is (and never
 //! otherwise, so that Stack's answer stays byte for byte).

@@ -1,5 +1,5 @@
 //! The cost of a login on AWS, from measured inputs: runs Stack's login flow
-//! (and the bound one of contract §8) through the real pipeline on the
+//! (and the bound one of api.md §8) through the real pipeline on the
 //! in-memory store, with the functions' own JSON log layer, and measures
 //! what the model needs: each attempt's DynamoDB item size at every step
 //! (by AWS's sizing rules) and the log bytes per request. Then it prints,

@@ -1,5 +1,5 @@
 //! A plain Stack Auth server, as far as the CLI can tell: a proxy to the
-//! dev server that refuses the contract's §8 fields in initiate and poll
+//! dev server that refuses the fields of api.md §8 in initiate and poll
 //! bodies with `SCHEMA_ERROR` (as Stack's schemas refuse unknown fields) and
 //! answers without §8's `user_code` and `interval`. It records every
 //! initiate body it was sent.

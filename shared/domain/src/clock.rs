@@ -43,7 +43,7 @@ impl Clock for ManualClock {
     }
 }
 
-/// `2026-11-28T17:04:05.123Z`: ISO 8601 UTC with milliseconds, as the contract wants.
+/// `2026-11-28T17:04:05.123Z`: ISO 8601 UTC with milliseconds, as api.md wants.
 pub fn iso_millis(at: Millis) -> String {
     use chrono::{SecondsFormat, TimeZone, Utc};
     match Utc.timestamp_millis_opt(at).single() {

@@ -1,4 +1,4 @@
-//! The bound hand-off's encryption (contract §8): a CLI may give initiate a
+//! The bound hand-off's encryption (api.md §8): a CLI may give initiate a
 //! P-256 public key (a JWK); its refresh token is then handed out only as a
 //! compact JWE (ECDH-ES + A256GCM, RFC 7518 §4.6) that only the CLI's
 //! private key opens. The JOSE work is picky's (Devolutions), on RustCrypto.

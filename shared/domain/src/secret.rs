@@ -16,7 +16,7 @@ use rand::Rng as _;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-/// Bytes of randomness in every secret: 256 bits (the contract asks ≥ 224).
+/// Bytes of randomness in every secret: 256 bits (api.md §3 asks ≥ 224).
 pub const SECRET_BYTES: usize = 32;
 /// Length of the base64url (unpadded) text of a secret.
 pub const SECRET_CHARS: usize = 43;

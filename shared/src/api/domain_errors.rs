@@ -1,4 +1,4 @@
-//! How the domain's refusals become the contract's answers: each
+//! How the domain's refusals become the answers of docs/api.md: each
 //! `AttemptError` and `AccountError` as its known error or plain-text 400.
 
 use http::StatusCode;

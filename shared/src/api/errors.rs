@@ -128,11 +128,11 @@ pub enum KnownError {
         allowed: Vec<AccessType>,
     },
     InvalidPollingCode,
-    /// Ours (contract §8): cancel of an attempt that is no longer pending.
+    /// Ours (api.md §8): cancel of an attempt that is no longer pending.
     CliAuthAttemptNotPending,
-    /// Ours (contract §8): no pending attempt has that user code.
+    /// Ours (api.md §8): no pending attempt has that user code.
     InvalidUserCode,
-    /// Ours (contract §8): the look-up's brute-force bound; answered with
+    /// Ours (api.md §8): the look-up's brute-force bound; answered with
     /// `retry-after`.
     TooManyUserCodeAttempts {
         retry_after_seconds: u64,

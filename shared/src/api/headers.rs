@@ -1,4 +1,4 @@
-//! Header validation: the checks of contract §1, in order, and reading
+//! Header validation: the checks of api.md §1, in order, and reading
 //! Stack's `x-stack-*` headers (with their `x-hexclave-*` aliases).
 
 use std::borrow::Cow;
@@ -36,7 +36,7 @@ stack_headers! {
     ACCESS_TOKEN = "access-token";
     REFRESH_TOKEN = "refresh-token";
     ALLOW_ANONYMOUS_USER = "allow-anonymous-user";
-    /// Any value asks for 4xx answers as 200 (contract §2).
+    /// Any value asks for 4xx answers as 200 (api.md §2).
     OVERRIDE_ERROR_STATUS = "override-error-status";
     /// An answer's known-error code (sent under both names, read back for
     /// the request's log line).

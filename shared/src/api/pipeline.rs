@@ -1,5 +1,5 @@
 //! The request pipeline every entry point (Lambda, dev server, tests) runs:
-//! route → decode the body → authenticate (contract §1) → run the endpoint
+//! route → decode the body → authenticate (api.md §1) → run the endpoint
 //! → respond (errors mapped in one place, the response conventions added).
 
 use std::time::Instant;
@@ -147,7 +147,7 @@ impl App {
         endpoint.run(&ctx, body).await
     }
 
-    /// Header checks of contract §1, in order.
+    /// Header checks of api.md §1, in order.
     async fn authenticate(
         &self,
         endpoint: &Endpoint,
@@ -161,7 +161,7 @@ impl App {
         let claimed = headers::claimed_access(headers)?;
         // Read (or find cached) before the token is checked, so that the
         // token check knows whether the project exists; answered in the
-        // contract's order, token errors first.
+        // api.md §1's order, token errors first.
         let project = self.projects.get(self.store(), &claimed.project_id).await?;
         let user = match stack_header(headers, &headers::ACCESS_TOKEN) {
             Some(token) => Some(self.verify_access_token(

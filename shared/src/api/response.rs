@@ -12,7 +12,7 @@ const JSON: &str = "application/json; charset=utf-8";
 const TEXT: &str = "text/plain; charset=utf-8";
 
 /// Request headers browsers may send cross-origin: every header either
-/// version of Stack's JS SDK sends (contract §2).
+/// version of Stack's JS SDK sends (api.md §2).
 pub const CORS_ALLOW_HEADERS: &str = "content-type, authorization, ngrok-skip-browser-warning, baggage, \
 sentry-trace, x-stack-project-id, x-stack-access-type, \
 x-stack-publishable-client-key, x-stack-secret-server-key, \

@@ -1,4 +1,4 @@
-//! Users, sessions and access tokens (contract §4): what the CLI flow
+//! Users, sessions and access tokens (api.md §4): what the CLI flow
 //! stands on.
 
 use serde_json::Value;

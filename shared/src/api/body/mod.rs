@@ -1,5 +1,5 @@
 //! Request bodies: content types, JSON parsing, and strict typed bodies
-//! whose failures name every failing field (contract §2).
+//! whose failures name every failing field (api.md §2).
 //!
 //! A body is declared once, with [`request_body!`]: its struct is the source
 //! of truth for the fields accepted, which are required, their types and

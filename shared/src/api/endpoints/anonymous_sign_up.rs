@@ -1,5 +1,5 @@
 //! `POST /auth/anonymous/sign-up`: a new anonymous user with its first
-//! session (contract §4).
+//! session (api.md §4).
 
 use super::prelude::*;
 use serde_json::json;

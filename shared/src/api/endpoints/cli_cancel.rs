@@ -1,5 +1,5 @@
 //! `POST /auth/cli/cancel`: the CLI gives up on its login attempt (e.g.
-//! Ctrl-C), so that no browser can complete it (contract §8).
+//! Ctrl-C), so that no browser can complete it (api.md §8).
 
 use super::prelude::*;
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! `POST /auth/cli/complete`: the signed-in browser checks a login attempt,
 //! claims the CLI's anonymous session, or completes the attempt with its own
-//! refresh token (contract §3), or denies it (§8).
+//! refresh token (api.md §3), or denies it (§8).
 
 use super::prelude::*;
 use serde_json::json;

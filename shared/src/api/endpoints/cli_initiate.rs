@@ -1,4 +1,4 @@
-//! `POST /auth/cli`: the CLI starts a login attempt (contract §3, with the
+//! `POST /auth/cli`: the CLI starts a login attempt (api.md §3, with the
 //! polling advice of §8).
 
 use super::prelude::*;
@@ -18,9 +18,9 @@ request_body! {
     pub struct InitiateBody {
         pub expires_in_millis: Option<Bounded<1, MAX_EXPIRES_IN_MILLIS>>,
         pub anon_refresh_token: Option<String>,
-        /// Who is asking (ours, contract §8).
+        /// Who is asking (ours, api.md §8).
         pub client: Option<ClientObject>,
-        /// The bound hand-off (ours, contract §8): a PKCE challenge every
+        /// The bound hand-off (ours, api.md §8): a PKCE challenge every
         /// poll must answer, and a key the refresh token is encrypted to.
         pub code_challenge: Option<CodeChallenge>,
         pub code_challenge_method: Option<ChallengeMethod>,
@@ -72,9 +72,9 @@ struct InitiateResponse {
     polling_code: String,
     login_code: String,
     expires_at: String,
-    /// The short code a person compares and may type (ours, contract §8).
+    /// The short code a person compares and may type (ours, api.md §8).
     user_code: String,
-    /// Seconds between polls, as advice (contract §8): the Stack dialect
+    /// Seconds between polls, as advice (api.md §8): the Stack dialect
     /// never refuses a faster poll.
     interval: u32,
 }

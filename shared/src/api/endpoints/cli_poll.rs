@@ -1,5 +1,5 @@
 //! `POST /auth/cli/poll`: the CLI asks for its refresh token; exactly one
-//! poll receives it (contract §3).
+//! poll receives it (api.md §3).
 
 use super::prelude::*;
 use serde::Serialize;
@@ -12,7 +12,7 @@ pub struct CliPoll;
 request_body! {
     pub struct PollBody {
         pub polling_code: String,
-        /// The bound hand-off's PKCE verifier (ours, contract §8).
+        /// The bound hand-off's PKCE verifier (ours, api.md §8).
         pub code_verifier: Option<String>,
     }
 }

@@ -1,5 +1,5 @@
 //! `POST /auth/cli/user-code`: a confirm page turns the short code a person
-//! typed into the login code (contract §8), and is shown who is asking.
+//! typed into the login code (api.md §8), and is shown who is asking.
 //! Guessing is bounded per source IP and per project.
 
 use super::prelude::*;

@@ -1,5 +1,5 @@
 //! `GET /projects/{project_id}/.well-known/jwks.json`: the public keys that
-//! verify a project's access tokens (contract §4). Needs no project headers.
+//! verify a project's access tokens (api.md §4). Needs no project headers.
 
 use http::{HeaderValue, header};
 

@@ -1,5 +1,5 @@
 //! `POST /auth/oauth/device_authorization`: RFC 8628 §3.1–3.2 over the CLI
-//! login attempts (contract §8), so that any standard device-flow client
+//! login attempts (api.md §8), so that any standard device-flow client
 //! logs in. The device code is the attempt's polling code, the user code its
 //! short code; the person approves at the project's confirm page.
 

@@ -1,4 +1,4 @@
-//! Authorization server metadata (RFC 8414; contract §8) for a project's
+//! Authorization server metadata (RFC 8414; api.md §8) for a project's
 //! issuer, `<base URL>/api/v1/projects/<project_id>`: at the issuer's
 //! `/.well-known/openid-configuration` (under both prefixes) and at RFC
 //! 8414's path-inserted `/.well-known/oauth-authorization-server/api/v1/

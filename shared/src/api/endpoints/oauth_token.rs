@@ -1,5 +1,5 @@
 //! `POST /auth/oauth/token`: the OAuth token endpoint Stack's SDK uses to
-//! turn a refresh token into access tokens (contract §7). The client (the
+//! turn a refresh token into access tokens (api.md §7). The client (the
 //! project, with its publishable key) authenticates in the body or with
 //! HTTP Basic; there are no `x-stack-*` headers.
 
@@ -24,14 +24,14 @@ request_body! {
         pub client_secret: Option<String>,
         /// Checked by the grant (an OAuth `invalid_request`, not a schema error).
         pub refresh_token: Option<Json>,
-        /// The RFC 8628 grant's device code (ours, contract §8).
+        /// The RFC 8628 grant's device code (ours, api.md §8).
         pub device_code: Option<Json>,
     }
 }
 
 /// The grant types this endpoint serves.
 pub const REFRESH_TOKEN_GRANT: &str = "refresh_token";
-/// RFC 8628 §3.4 (ours, contract §8).
+/// RFC 8628 §3.4 (ours, api.md §8).
 pub const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
 #[derive(Serialize)]

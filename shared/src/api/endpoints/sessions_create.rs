@@ -1,4 +1,4 @@
-//! `POST /auth/sessions`: a server opens a session for a user (contract §4).
+//! `POST /auth/sessions`: a server opens a session for a user (api.md §4).
 
 use super::prelude::*;
 use serde_json::json;

@@ -1,5 +1,5 @@
 //! `DELETE /auth/sessions/{id}`: ends one of the user's other sessions
-//! (contract §4; the SDK's `revokeSession`, which adds `?user_id=me`).
+//! (api.md §4; the SDK's `revokeSession`, which adds `?user_id=me`).
 
 use super::prelude::*;
 use serde_json::json;

@@ -1,5 +1,5 @@
 //! `GET /auth/sessions?user_id=me|<id>`: a user's live sessions, newest
-//! first (contract §4). Also home of what both session-by-id endpoints read
+//! first (api.md §4). Also home of what both session-by-id endpoints read
 //! from a request: the `user_id` query and whose sessions the caller may see.
 
 use super::prelude::*;

@@ -1,5 +1,5 @@
 //! `POST /auth/sessions/current/refresh`: a fresh access token for the
-//! session of the refresh token in `x-stack-refresh-token` (contract §4).
+//! session of the refresh token in `x-stack-refresh-token` (api.md §4).
 
 use super::prelude::*;
 use serde_json::json;

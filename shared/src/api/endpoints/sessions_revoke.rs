@@ -1,5 +1,5 @@
 //! `DELETE /auth/sessions/current`: ends the session of the presented
-//! access token (contract §4).
+//! access token (api.md §4).
 
 use super::prelude::*;
 use serde_json::json;

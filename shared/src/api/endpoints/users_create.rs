@@ -1,4 +1,4 @@
-//! `POST /users`: a server creates a user (contract §4).
+//! `POST /users`: a server creates a user (api.md §4).
 
 use super::prelude::*;
 

@@ -1,4 +1,4 @@
-//! `GET /users/{user_id}`: a server reads a user (contract §4).
+//! `GET /users/{user_id}`: a server reads a user (api.md §4).
 
 use super::prelude::*;
 

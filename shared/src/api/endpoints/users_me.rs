@@ -1,4 +1,4 @@
-//! `GET /users/me`: the user of the presented access token (contract §4).
+//! `GET /users/me`: the user of the presented access token (api.md §4).
 
 use super::prelude::*;
 

@@ -1,5 +1,5 @@
 //! `DELETE /users/me`: the user of the presented access token deletes
-//! itself; none of its sessions refreshes after (contract §4).
+//! itself; none of its sessions refreshes after (api.md §4).
 
 use serde_json::json;
 

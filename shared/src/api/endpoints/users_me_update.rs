@@ -1,6 +1,6 @@
 //! `PATCH /users/me`: the user of the presented access token changes
 //! itself; client access only its display name, picture and client
-//! metadata (contract §4: the body's `ServerOnly` fields).
+//! metadata (api.md §4: the body's `ServerOnly` fields).
 
 use super::prelude::*;
 use crate::api::shapes::user_json::{MeBody, user_json};

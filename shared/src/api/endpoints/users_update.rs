@@ -1,4 +1,4 @@
-//! `PATCH /users/{user_id}`: a server changes a user (contract §4).
+//! `PATCH /users/{user_id}`: a server changes a user (api.md §4).
 
 use super::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Who is asking (contract §8), in and out: the `client` object a CLI may
+//! Who is asking (api.md §8), in and out: the `client` object a CLI may
 //! send to initiate, and the `client` object the browser's side is shown
 //! (by `check` and the user-code look-up).
 

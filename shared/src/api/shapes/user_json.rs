@@ -63,7 +63,7 @@ impl From<MeBody> for UserPatch {
 }
 
 /// A user as the API shows it: every field of Stack's client read schema,
-/// with defaults where this service has no such feature (contract §4);
+/// with defaults where this service has no such feature (api.md §4);
 /// server and admin access also see `server_metadata` and
 /// `last_active_at_millis`.
 pub fn user_json(user: &User, ctx: &Context<'_>) -> Value {

@@ -1,4 +1,4 @@
-//! Who is asking (contract §8; RFC 8628 §5.4): what a CLI says about itself
+//! Who is asking (api.md §8; RFC 8628 §5.4): what a CLI says about itself
 //! at initiate and what the service saw of the request, shown to the person
 //! asked to approve.
 
@@ -9,7 +9,7 @@ pub const MAX_CLIENT_FIELD_CHARS: usize = 64;
 /// Longest user agent kept (longer ones are cut).
 pub const MAX_USER_AGENT_CHARS: usize = 256;
 
-/// Who started an attempt (contract §8; RFC 8628 §5.4, remote phishing):
+/// Who started an attempt (api.md §8; RFC 8628 §5.4, remote phishing):
 /// what the CLI said about itself, and what the service saw of the request,
 /// so that the person asked to approve can tell it is their own.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -62,7 +62,7 @@ pub struct CliAttempt {
     /// (which the store never holds), so that the user-code look-up can hand
     /// it to the person who types the short code.
     pub sealed_login_code: Option<String>,
-    /// The bound hand-off (contract §8): the S256 challenge every poll's
+    /// The bound hand-off (api.md §8): the S256 challenge every poll's
     /// `code_verifier` must answer, and the CLI's public key (JWK text) the
     /// refresh token is encrypted to.
     pub code_challenge: Option<String>,
@@ -92,7 +92,7 @@ fn code_key(code: &LocatedSecret, kind: CodeKind) -> SealingKey {
     SealingKey::derive(&code.secret, purpose)
 }
 
-/// The state of an attempt at a moment, in the order the contract checks it.
+/// The state of an attempt at a moment, in the order api.md §3 checks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptState {
     Expired,

@@ -1,5 +1,5 @@
 //! cancel: the CLI gives up on its attempt (e.g. Ctrl-C), so that the
-//! browser can no longer complete it (contract §8).
+//! browser can no longer complete it (api.md §8).
 
 use super::{AttemptError, AttemptKey, CodeKind, Ending, Refusal};
 use crate::clock::Millis;

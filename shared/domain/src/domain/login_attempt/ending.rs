@@ -1,6 +1,6 @@
 //! How an attempt ends other than by its pickup: a token, or a refusal.
 
-/// How an attempt ended without a token (contract §8).
+/// How an attempt ended without a token (api.md §8).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Refusal {
     /// The signed-in browser said no (`complete` with `mode: "deny"`).

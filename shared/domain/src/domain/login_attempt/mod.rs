@@ -1,4 +1,4 @@
-//! CLI login attempts: the three-party flow of contract §3.
+//! CLI login attempts: the three-party flow of api.md §3.
 //!
 //! The CLI creates an attempt ([`initiate`]), a signed-in browser completes
 //! it by handing over a refresh token ([`complete`]), and the CLI picks the

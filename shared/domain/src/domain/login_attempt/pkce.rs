@@ -1,4 +1,4 @@
-//! The bound hand-off's PKCE (RFC 7636, S256 only; contract §8): the
+//! The bound hand-off's PKCE (RFC 7636, S256 only; api.md §8): the
 //! verifier a poll sends, as the challenge it answers.
 
 /// A poll's answer to the attempt's `code_challenge`, part of naming it:

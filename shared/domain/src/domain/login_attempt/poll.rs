@@ -13,7 +13,7 @@ use crate::secret::LocatedSecret;
 /// decides who gets the token, exactly once: a poll that read "ready" but
 /// lost the race hears what the failed condition hands back. The token it
 /// takes is sealed for the polling code, opened here.
-/// `code_verifier`: the bound hand-off's proof (contract §8), required when
+/// `code_verifier`: the bound hand-off's proof (api.md §8), required when
 /// the attempt has a challenge; it is part of the write's condition.
 pub async fn poll(
     store: &dyn Store,

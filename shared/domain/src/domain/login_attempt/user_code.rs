@@ -1,4 +1,4 @@
-//! The user-code look-up (contract §8): a person types the short code the
+//! The user-code look-up (api.md §8): a person types the short code the
 //! CLI shows into a confirm page, which turns it into the login code.
 //! Guessing is bounded (RFC 8628 §5.1): failed look-ups are counted per
 //! source IP and per project in fixed windows, and past a limit every

@@ -18,7 +18,7 @@ pub enum TokenError {
     Signing,
 }
 
-/// The claims of an access token (contract §4): the JWT's own, Stack's,
+/// The claims of an access token (api.md §4): the JWT's own, Stack's,
 /// and the user's values Stack's SDK validates before it uses a token (its
 /// `accessTokenPayloadSchema`). The user claims default when absent, so a
 /// token minted before they existed still verifies until it expires.
