@@ -23,6 +23,9 @@ pub struct FaultyStore {
     inner: Arc<dyn Store>,
     calls: std::sync::atomic::AtomicUsize,
     fail_at: std::sync::atomic::AtomicUsize,
+    /// Set by [`FaultyStore::drop_pickup_condition`]: the tokens each
+    /// attempt handed out, to hand out again.
+    broken_pickup: Option<std::sync::Mutex<std::collections::HashMap<String, PickUp>>>,
 }
 
 const NEVER: usize = usize::MAX;
@@ -33,7 +36,16 @@ impl FaultyStore {
             inner,
             calls: 0.into(),
             fail_at: NEVER.into(),
+            broken_pickup: None,
         }
+    }
+
+    /// A regression on purpose, for the tests that must catch one: the
+    /// pickup behaves as if its "not used yet" condition were dropped, so
+    /// a pickup that loses to an earlier one on an unexpired attempt takes
+    /// the same token again.
+    pub fn drop_pickup_condition(&mut self) {
+        self.broken_pickup = Some(Default::default());
     }
 
     /// Fails the `n`-th store call from now, and only that one.
@@ -147,7 +159,26 @@ impl AttemptStore for FaultyStore {
     }
     async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         self.check()?;
-        self.inner.pick_up(key, now, request).await
+        let picked = self.inner.pick_up(key, now, request).await?;
+        let Some(taken) = &self.broken_pickup else {
+            return Ok(picked);
+        };
+        let mut taken = taken.lock().expect("not poisoned");
+        Ok(match picked {
+            PickUp::Taken { .. } => {
+                taken.insert(key.attempt_id.clone(), picked.clone());
+                picked
+            }
+            PickUp::NotTaken(Some(a))
+                if a.is_named_by(key)
+                    && a.used_at_millis.is_some()
+                    && a.expires_at_millis > now
+                    && taken.contains_key(&a.id) =>
+            {
+                taken[&a.id].clone()
+            }
+            not_taken => not_taken,
+        })
     }
     async fn complete(
         &self,

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod api_reference;
+mod attempt_model;
 mod bound_handoff;
 mod cli_flow;
 mod deny_cancel;

@@ -1,7 +1,7 @@
 //! How an attempt ends other than by its pickup: a token, or a refusal.
 
 /// How an attempt ended without a token (api.md §8).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Refusal {
     /// The signed-in browser said no (`complete` with `mode: "deny"`).
     Denied,
