@@ -8,11 +8,12 @@ use cli_auth_core::api::endpoint::Endpoint;
 use cli_auth_core::api::endpoints;
 use cli_auth_core::clock::Millis;
 use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::accounts::new_user;
 use cli_auth_core::domain::login_attempt::CliAttempt;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::Store;
-use cli_auth_core::domain::user::User;
+use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
 use serde_json::{Value, json};
 
@@ -89,16 +90,13 @@ pub async fn seed(store: &dyn Store, now: Millis) {
 
 /// The fixture user, signed up at `now`.
 fn fixture_user(now: Millis) -> User {
+    let patch = UserPatch {
+        display_name: Some(Some("Fixture user".into())),
+        ..UserPatch::default()
+    };
     User {
         id: USER.into(),
-        project_id: PROJECT.into(),
-        display_name: Some("Fixture user".into()),
-        primary_email: None,
-        profile_image_url: None,
-        is_anonymous: false,
-        signed_up_at_millis: now,
-        client_metadata: Value::Null,
-        server_metadata: Value::Null,
+        ..new_user(PROJECT, &patch, now)
     }
 }
 

@@ -7,12 +7,13 @@ use std::time::Duration;
 use cli_auth_core::App;
 use cli_auth_core::clock::{Clock, ManualClock, Millis};
 use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::accounts::new_user;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::domain::tokens::TokenIssuer;
-use cli_auth_core::domain::user::User;
-use cli_auth_core::secret::{LocatedSecret, random_id, random_token};
+use cli_auth_core::domain::user::{User, UserPatch};
+use cli_auth_core::secret::{LocatedSecret, random_token};
 use http::Method;
 use serde_json::{Value, json};
 
@@ -94,17 +95,12 @@ pub async fn seed_user(
     now: Millis,
     lifetime: Millis,
 ) -> SeededUser {
-    let user = User {
-        id: random_id(),
-        project_id: project_id.to_owned(),
-        display_name: (!anonymous).then(|| "Ada".to_owned()),
-        primary_email: None,
-        profile_image_url: None,
-        is_anonymous: anonymous,
-        signed_up_at_millis: now,
-        client_metadata: Value::Null,
-        server_metadata: Value::Null,
+    let patch = UserPatch {
+        display_name: (!anonymous).then(|| Some("Ada".to_owned())),
+        is_anonymous: Some(anonymous),
+        ..UserPatch::default()
     };
+    let user = new_user(project_id, &patch, now);
     store.put_user(&user).await.expect("put user");
     let (session, token): (Session, LocatedSecret) =
         Session::create(project_id, &user.id, now, lifetime, false);

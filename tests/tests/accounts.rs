@@ -485,16 +485,13 @@ async fn access_tokens_are_checked_by_rule_five(kind: StoreKind) {
         .assert_known(401, "UNPARSABLE_ACCESS_TOKEN");
     // Signed by another server's secret.
     let stranger = cli_auth_tests::token_issuer();
-    let user: cli_auth_core::domain::user::User = cli_auth_core::domain::user::User {
+    let user = cli_auth_core::domain::user::User {
         id: s(&u["id"]),
-        project_id: e.seeded.project.id.clone(),
-        display_name: None,
-        primary_email: None,
-        profile_image_url: None,
-        is_anonymous: false,
-        signed_up_at_millis: T0,
-        client_metadata: Value::Null,
-        server_metadata: Value::Null,
+        ..cli_auth_core::domain::accounts::new_user(
+            &e.seeded.project.id,
+            &cli_auth_core::domain::user::UserPatch::default(),
+            T0,
+        )
     };
     let (session, _) = cli_auth_core::domain::session::Session::create(
         &e.seeded.project.id,

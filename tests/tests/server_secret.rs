@@ -4,8 +4,9 @@
 //! or unreadable secret stops init with a message that names the secret,
 //! never its value.
 
+use cli_auth_core::domain::accounts::new_user;
 use cli_auth_core::domain::tokens::TokenIssuer;
-use cli_auth_core::domain::user::User;
+use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::server_secret::{ServerSecretError, from_secrets_manager};
 use cli_auth_tests::secrets_manager::{Call, SecretsManagerStandIn};
 
@@ -18,14 +19,7 @@ const NOW: i64 = cli_auth_tests::T0;
 fn user() -> User {
     User {
         id: "u1".into(),
-        project_id: "p1".into(),
-        display_name: None,
-        primary_email: None,
-        profile_image_url: None,
-        is_anonymous: false,
-        signed_up_at_millis: 0,
-        client_metadata: serde_json::Value::Null,
-        server_metadata: serde_json::Value::Null,
+        ..new_user("p1", &UserPatch::default(), 0)
     }
 }
 

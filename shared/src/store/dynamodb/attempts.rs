@@ -20,7 +20,9 @@ use super::DynamoStore;
 use super::attempt_item::{AttemptItem, attempt_from};
 use super::items::{Item, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
+use crate::domain::login_attempt::{
+    AttachedAnon, AttemptKey, CliAttempt, CodeKind, Ending, Verifier,
+};
 use crate::domain::store::{
     AttemptStore, Claim, DevicePoll, Finish, PickUp, Store, StoreError, StoreResult,
 };
@@ -216,11 +218,12 @@ impl AttemptStore for DynamoStore {
             let Some(attempt) = found.filter(|a| a.is_pending_for(key, now)) else {
                 return Ok(Claim::NotPending);
             };
-            let (Some(token), Some(session_id), Some(user_id)) = (
-                attempt.anon_refresh_token,
-                attempt.anon_session_id,
-                attempt.anon_user_id,
-            ) else {
+            let Some(AttachedAnon {
+                sealed_token: token,
+                session_id,
+                user_id,
+            }) = attempt.into_attached_anon()
+            else {
                 return Ok(Claim::NoLiveSession);
             };
             // The user is read before the detach, so that nothing can fail

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use super::MemoryStore;
 use super::attempts::Attempts;
 use crate::clock::Millis;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
+use crate::domain::login_attempt::{AttachedAnon, AttemptKey, CliAttempt, Ending};
 use crate::domain::store::{
     AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
 };
@@ -64,11 +64,12 @@ impl AttemptStore for MemoryStore {
         if !attempt.is_pending_for(key, now) {
             return Ok(Claim::NotPending);
         }
-        let (Some(token), Some(session_id), Some(user_id)) = (
-            attempt.anon_refresh_token,
-            attempt.anon_session_id,
-            attempt.anon_user_id,
-        ) else {
+        let Some(AttachedAnon {
+            sealed_token: token,
+            session_id,
+            user_id,
+        }) = attempt.into_attached_anon()
+        else {
             return Ok(Claim::NoLiveSession);
         };
         let session_live = t.sessions.get(&session_id).is_some_and(|s| {

@@ -73,6 +73,15 @@ pub struct CliAttempt {
     pub poll_interval_millis: Option<Millis>,
 }
 
+/// The CLI's anonymous session on an attempt: its refresh token (sealed
+/// for the login code), the session's id and its user's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttachedAnon {
+    pub sealed_token: String,
+    pub session_id: String,
+    pub user_id: String,
+}
+
 /// What each sealed value is, bound into its seal with the attempt's id.
 const POLL_KEY: &str = "poll-key";
 const REFRESH_TOKEN: &str = "refresh-token";
@@ -264,6 +273,16 @@ impl CliAttempt {
     pub fn user_code(&self) -> Option<String> {
         let code = crate::secret::normalize_user_code(&self.id)?;
         (code == self.id).then(|| crate::secret::display_user_code(&code))
+    }
+
+    /// The anonymous session the attempt still carries, as a claim detaches
+    /// it: all three of its fields, or none.
+    pub fn into_attached_anon(self) -> Option<AttachedAnon> {
+        Some(AttachedAnon {
+            sealed_token: self.anon_refresh_token?,
+            session_id: self.anon_session_id?,
+            user_id: self.anon_user_id?,
+        })
     }
 
     /// The CLI's anonymous refresh token, for the holder of the login code.

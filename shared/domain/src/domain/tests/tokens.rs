@@ -5,21 +5,19 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Value, json};
 
+use crate::domain::accounts::new_user;
 use crate::domain::session::Session;
-use crate::domain::user::User;
+use crate::domain::user::{User, UserPatch};
 use jsonwebtoken::{Algorithm, Validation};
 
 fn user(anon: bool) -> User {
+    let patch = UserPatch {
+        is_anonymous: Some(anon),
+        ..UserPatch::default()
+    };
     User {
         id: "u1".into(),
-        project_id: "p1".into(),
-        display_name: None,
-        primary_email: None,
-        profile_image_url: None,
-        is_anonymous: anon,
-        signed_up_at_millis: 0,
-        client_metadata: Value::Null,
-        server_metadata: Value::Null,
+        ..new_user("p1", &patch, 0)
     }
 }
 
