@@ -5,6 +5,7 @@ pub mod confirm;
 
 use std::convert::Infallible;
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -30,14 +31,84 @@ pub const OPENAPI_JSON: &str = include_str!("../../docs/openapi.json");
 /// core's own 413 answer.
 pub use cli_auth_core::api::errors::MAX_BODY_BYTES;
 
-/// Serves `app` (and the confirm `pages`, when given) on `listener` until
-/// `shutdown` resolves.
+/// The `Host` values the dev server answers (api.md §6): its port under
+/// the loopback names, and the host of its public base URL. Any other is a
+/// page that rebound its own name to the loopback address (DNS rebinding),
+/// and hears 421 on every route.
+#[derive(Debug, Clone)]
+pub struct OwnHosts(Vec<String>);
+
+impl OwnHosts {
+    pub fn new(listening: SocketAddr, public_base_url: Option<&str>) -> Self {
+        let port = listening.port();
+        let mut names = vec![
+            format!("127.0.0.1:{port}"),
+            format!("localhost:{port}"),
+            format!("[::1]:{port}"),
+        ];
+        // On port 80 a browser names the host alone.
+        if port == 80 {
+            names.extend(["127.0.0.1", "localhost", "[::1]"].map(String::from));
+        }
+        let public = public_base_url.and_then(|u| u.parse::<http::Uri>().ok());
+        if let Some(uri) = public
+            && let Some(authority) = uri.authority()
+        {
+            let host = authority.host().to_ascii_lowercase();
+            match authority.port_u16() {
+                Some(port) => names.push(format!("{host}:{port}")),
+                None => {
+                    let default = if uri.scheme_str() == Some("https") {
+                        443
+                    } else {
+                        80
+                    };
+                    names.push(format!("{host}:{default}"));
+                    names.push(host);
+                }
+            }
+        }
+        Self(names)
+    }
+
+    /// Whether a request naming `host` (its `Host` header, or HTTP/2's
+    /// `:authority`) is for this server. Host names ignore case.
+    pub fn allow(&self, host: Option<&str>) -> bool {
+        host.is_some_and(|h| self.0.iter().any(|own| own.eq_ignore_ascii_case(h)))
+    }
+}
+
+fn host_of(parts: &http::request::Parts) -> Option<&str> {
+    match parts.headers.get(http::header::HOST) {
+        Some(value) => value.to_str().ok(),
+        None => parts.uri.authority().map(|a| a.as_str()),
+    }
+}
+
+fn misdirected() -> http::Response<Bytes> {
+    let mut response = http::Response::new(Bytes::from_static(
+        b"Misdirected Request: this dev server answers only its own address \
+          (127.0.0.1, localhost or [::1] with its port, or the host of \
+          CLI_AUTH_PUBLIC_BASE_URL)",
+    ));
+    *response.status_mut() = http::StatusCode::MISDIRECTED_REQUEST;
+    response.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}
+
+/// Serves `app` (and the confirm `pages`, when given) on `listener` to
+/// requests for one of `hosts`, until `shutdown` resolves.
 pub async fn serve(
     listener: TcpListener,
     app: Arc<App>,
     pages: Option<Arc<ConfirmPages>>,
+    hosts: OwnHosts,
     shutdown: impl Future<Output = ()>,
 ) {
+    let hosts = Arc::new(hosts);
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -49,18 +120,21 @@ pub async fn serve(
         };
         let app = Arc::clone(&app);
         let pages = pages.clone();
+        let hosts = Arc::clone(&hosts);
         // The socket's peer is the caller's address here, as API Gateway's
         // sourceIp is in AWS; formatted once per connection.
         let source_ip = peer.ip().to_string();
         tokio::spawn(async move {
-            let service = hyper::service::service_fn(
-                move |mut request: hyper::Request<Incoming>| {
+            let service =
+                hyper::service::service_fn(move |mut request: hyper::Request<Incoming>| {
                     let app = Arc::clone(&app);
                     let pages = pages.clone();
+                    let hosts = Arc::clone(&hosts);
                     request.extensions_mut().insert(SourceIp(source_ip.clone()));
-                    async move { Ok::<_, Infallible>(handle(&app, pages.as_deref(), request).await) }
-                },
-            );
+                    async move {
+                        Ok::<_, Infallible>(handle(&app, pages.as_deref(), &hosts, request).await)
+                    }
+                });
             // A client that hangs up mid-request is not our error to report.
             let _ = auto::Builder::new(TokioExecutor::new())
                 .serve_connection(TokioIo::new(stream), service)
@@ -72,9 +146,20 @@ pub async fn serve(
 async fn handle(
     app: &App,
     pages: Option<&ConfirmPages>,
+    hosts: &OwnHosts,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
+    if !hosts.allow(host_of(&parts)) {
+        let override_status =
+            cli_auth_core::api::response::wants_error_status_override(&parts.headers);
+        return cli_auth_core::api::response::finish(
+            misdirected(),
+            &cli_auth_core::secret::random_id(),
+            override_status,
+        )
+        .map(Full::new);
+    }
     let is_page = parts.uri.path().starts_with("/handler/");
     // The API answers by itself; the dev server's own answers (too large a
     // body, the OpenAPI document, the confirm pages) follow the same

@@ -164,7 +164,15 @@ async fn main() -> anyhow::Result<()> {
         key(cli_auth_core::domain::access::AccessType::Client),
         key(cli_auth_core::domain::access::AccessType::Server).unwrap_or_default(),
     );
-    serve(listener, app, Some(Arc::new(pages)), shutdown_signal()).await;
+    let hosts = cli_auth_dev::OwnHosts::new(address, settings.public_base_url.as_deref());
+    serve(
+        listener,
+        app,
+        Some(Arc::new(pages)),
+        hosts,
+        shutdown_signal(),
+    )
+    .await;
     Ok(())
 }
 

@@ -466,6 +466,34 @@ async fn a_standard_device_flow_client_logs_in(dynamodb: bool) {
     assert_eq!(me["id"], user["id"]);
 }
 
+/// The names a public base URL adds: its host, with its port or the
+/// scheme's default; nothing else.
+#[test]
+fn a_public_base_url_adds_its_own_host() {
+    let listening: std::net::SocketAddr = "127.0.0.1:8787".parse().expect("address");
+    let hosts = cli_auth_dev::OwnHosts::new(listening, Some("https://Auth.Example.com"));
+    for host in [
+        "auth.example.com",
+        "auth.example.com:443",
+        "localhost:8787",
+        "[::1]:8787",
+    ] {
+        assert!(hosts.allow(Some(host)), "{host}");
+    }
+    for host in [
+        "auth.example.com:80",
+        "example.com",
+        "localhost:8788",
+        "localhost",
+    ] {
+        assert!(!hosts.allow(Some(host)), "{host}");
+    }
+    assert!(!hosts.allow(None), "a request naming no host");
+    let hosts = cli_auth_dev::OwnHosts::new(listening, Some("http://tunnel.example:9000/"));
+    assert!(hosts.allow(Some("tunnel.example:9000")));
+    assert!(!hosts.allow(Some("tunnel.example")));
+}
+
 macro_rules! on_both_stores {
     ($($name:ident),* $(,)?) => {
         mod memory {
@@ -546,8 +574,87 @@ async fn the_dev_sign_in_answers_only_its_own_page(dynamodb: bool) {
     }
 }
 
+/// DNS rebinding (api.md §6): a page whose own name now resolves to the
+/// loopback address sends its name as `Host`, and `Origin` to match. Only
+/// the dev server's own names are answered; any other `Host` gets 421 on
+/// every route, the dev sign-in and the API alike.
+async fn answers_only_its_own_host_names(dynamodb: bool) {
+    let server = DevServer::start(dynamodb).await;
+    let port = server
+        .base
+        .rsplit(':')
+        .next()
+        .expect("a port")
+        .trim_end_matches('/')
+        .to_owned();
+    let client = reqwest::Client::new();
+    let sign_in = format!("{}/handler/dev/sign-in", server.base);
+    let initiate = format!("{}/api/v1/auth/cli", server.base);
+    for host in [
+        "evil.example",
+        "evil.example:80",
+        &format!("evil.example:{port}"),
+        "127.0.0.2",
+    ] {
+        let origin = format!("http://{host}");
+        let r = client
+            .post(&sign_in)
+            .header("host", host)
+            .header("origin", &origin)
+            .header("content-type", "application/json")
+            .body(r#"{"email": "ada@example.com"}"#)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status().as_u16(), 421, "sign-in with Host {host}");
+        assert!(!r.text().await.expect("body").contains("refresh_token"));
+        let r = client
+            .post(&initiate)
+            .header("host", host)
+            .header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &server.project_id)
+            .header("x-stack-publishable-client-key", &server.client_key)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status().as_u16(), 421, "initiate with Host {host}");
+        let r = client
+            .get(format!("{}/handler/cli-auth-confirm", server.base))
+            .header("host", host)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(
+            r.status().as_u16(),
+            421,
+            "the confirm page with Host {host}"
+        );
+    }
+    // Its own names, in any case, are answered.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("localhost:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("[::1]:{port}"),
+    ] {
+        let r = client
+            .post(&initiate)
+            .header("host", &host)
+            .header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &server.project_id)
+            .header("x-stack-publishable-client-key", &server.client_key)
+            .json(&serde_json::json!({}))
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(r.status().as_u16(), 200, "initiate with Host {host}");
+    }
+}
+
 on_both_stores!(
     a_standard_device_flow_client_logs_in,
+    answers_only_its_own_host_names,
     prints_its_settings_and_only_generated_keys,
     serves_the_flow_over_http,
     routes_preflights_and_bad_input,

@@ -23,11 +23,13 @@ async fn documents_exactly_the_routes_that_exist() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
-    let base = format!("http://{}", listener.local_addr().expect("address"));
+    let address = listener.local_addr().expect("address");
+    let base = format!("http://{address}");
     tokio::spawn(cli_auth_dev::serve(
         listener,
         app,
         None,
+        cli_auth_dev::OwnHosts::new(address, None),
         std::future::pending(),
     ));
     let http = reqwest::Client::new();

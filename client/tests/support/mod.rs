@@ -54,11 +54,19 @@ impl World {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
-        let base_url = format!("http://{}", listener.local_addr().expect("address"));
+        let address = listener.local_addr().expect("address");
+        let base_url = format!("http://{address}");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(cli_auth_dev::serve(listener, app, None, async move {
-            let _ = stopped.await;
-        }));
+        let hosts = cli_auth_dev::OwnHosts::new(address, None);
+        tokio::spawn(cli_auth_dev::serve(
+            listener,
+            app,
+            None,
+            hosts,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Self {
             base_url,
             project_id: seeded.project.id.clone(),
