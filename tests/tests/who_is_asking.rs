@@ -82,6 +82,34 @@ async fn the_client_object_is_checked(kind: StoreKind) {
         r.assert_known(400, "SCHEMA_ERROR");
         assert!(r.text.contains("client"), "{}", r.text);
     }
+    // Characters that make a page or terminal show something else than was
+    // sent (api.md §8): C0 and C1 controls, the bidi controls.
+    for text in [
+        "mytool\u{202E}lmth.exe",
+        "my\0tool",
+        "mytool\u{1b}[8m",
+        "mytool\nLogged in as admin",
+        "mytool\u{7f}",
+        "mytool\u{85}",
+        "mytool\u{200E}",
+        "mytool\u{2066}",
+    ] {
+        for field in ["name", "hostname"] {
+            let r = initiate(&e, json!({"client": {field: text}}))
+                .send(&e.app)
+                .await;
+            r.assert_known(400, "SCHEMA_ERROR");
+            assert!(r.text.contains(field), "{field} {text:?}: {}", r.text);
+        }
+    }
+    // Other Unicode is fine: a name in any script, with an emoji.
+    let r = initiate(
+        &e,
+        json!({"client": {"name": "ツール 🚀", "hostname": "ada-läptop"}}),
+    )
+    .send(&e.app)
+    .await;
+    assert_eq!(r.status, 200, "{r:?}");
     // 64 characters (not bytes) is the limit.
     let r = initiate(&e, json!({"client": {"name": "é".repeat(64)}}))
         .send(&e.app)

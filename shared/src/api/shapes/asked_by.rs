@@ -7,7 +7,9 @@ use serde_json::{Map, Value, json};
 use crate::api::body::BodyValue;
 use crate::api::context::Context;
 use crate::clock::iso_millis;
-use crate::domain::login_attempt::{AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS};
+use crate::domain::login_attempt::{
+    AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, is_deceptive,
+};
 
 /// initiate's `client`: `{"name"?, "hostname"?}`, strings of at most
 /// [`MAX_CLIENT_FIELD_CHARS`] characters; any other field is refused.
@@ -35,12 +37,13 @@ impl BodyValue for ClientObject {
         }
         let text = |name: &str| match fields.get(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(Value::String(s)) if s.chars().count() <= MAX_CLIENT_FIELD_CHARS => {
-                Ok(Some(s.clone()))
-            }
-            Some(Value::String(_)) => Err(format!(
+            Some(Value::String(s)) if s.chars().count() > MAX_CLIENT_FIELD_CHARS => Err(format!(
                 "{name} must be at most {MAX_CLIENT_FIELD_CHARS} characters"
             )),
+            Some(Value::String(s)) if s.chars().any(is_deceptive) => Err(format!(
+                "{name} must not contain control or bidirectional-control characters"
+            )),
+            Some(Value::String(s)) => Ok(Some(s.clone())),
             Some(other) => Err(format!(
                 "{name} must be a string, but was {}",
                 crate::api::body::describe(other)

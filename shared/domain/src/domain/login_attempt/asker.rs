@@ -54,3 +54,12 @@ impl Asker {
         }
     }
 }
+
+/// A character that could make a page or a terminal show something other
+/// than what was sent (api.md §8): the C0 and C1 controls (U+0000–U+001F,
+/// U+007F–U+009F: `char::is_control`) and the bidi controls (U+200E,
+/// U+200F, U+202A–U+202E, U+2066–U+2069).
+pub fn is_deceptive(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}

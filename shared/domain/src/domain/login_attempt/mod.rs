@@ -25,7 +25,9 @@ mod poll;
 mod user_code;
 
 // Each type of the flow has this one path: `domain::login_attempt::<Name>`.
-pub use asker::{AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS};
+pub use asker::{
+    AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS, is_deceptive,
+};
 pub use attempt::{
     AttachedAnon, AttemptKey, AttemptState, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS,
     MAX_EXPIRES_IN_MILLIS, NewAttempt, POLL_INTERVAL_SECONDS, RETAIN_AFTER_EXPIRY_MILLIS,
