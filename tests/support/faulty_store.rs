@@ -159,6 +159,11 @@ impl AttemptStore for FaultyStore {
     }
     async fn pick_up(&self, key: &AttemptKey, now: Millis, request: &str) -> StoreResult<PickUp> {
         self.check()?;
+        if self.broken_pickup.is_some() {
+            // A slow write, as a network round trip is: two polls that both
+            // read "ready" then both reach it, however busy the machine.
+            tokio::time::sleep(std::time::Duration::from_millis(3)).await;
+        }
         let picked = self.inner.pick_up(key, now, request).await?;
         let Some(taken) = &self.broken_pickup else {
             return Ok(picked);
