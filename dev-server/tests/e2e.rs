@@ -590,6 +590,16 @@ async fn answers_only_its_own_host_names(dynamodb: bool) {
     let client = reqwest::Client::new();
     let sign_in = format!("{}/handler/dev/sign-in", server.base);
     let initiate = format!("{}/api/v1/auth/cli", server.base);
+    let initiate_as = |host: &str| {
+        let request = client
+            .post(&initiate)
+            .header("host", host)
+            .header("x-stack-access-type", "client")
+            .header("x-stack-project-id", &server.project_id)
+            .header("x-stack-publishable-client-key", &server.client_key)
+            .json(&serde_json::json!({}));
+        async move { request.send().await.expect("post").status().as_u16() }
+    };
     for host in [
         "evil.example",
         "evil.example:80",
@@ -608,17 +618,7 @@ async fn answers_only_its_own_host_names(dynamodb: bool) {
             .expect("post");
         assert_eq!(r.status().as_u16(), 421, "sign-in with Host {host}");
         assert!(!r.text().await.expect("body").contains("refresh_token"));
-        let r = client
-            .post(&initiate)
-            .header("host", host)
-            .header("x-stack-access-type", "client")
-            .header("x-stack-project-id", &server.project_id)
-            .header("x-stack-publishable-client-key", &server.client_key)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(r.status().as_u16(), 421, "initiate with Host {host}");
+        assert_eq!(initiate_as(host).await, 421, "initiate with Host {host}");
         let r = client
             .get(format!("{}/handler/cli-auth-confirm", server.base))
             .header("host", host)
@@ -638,17 +638,7 @@ async fn answers_only_its_own_host_names(dynamodb: bool) {
         format!("LOCALHOST:{port}"),
         format!("[::1]:{port}"),
     ] {
-        let r = client
-            .post(&initiate)
-            .header("host", &host)
-            .header("x-stack-access-type", "client")
-            .header("x-stack-project-id", &server.project_id)
-            .header("x-stack-publishable-client-key", &server.client_key)
-            .json(&serde_json::json!({}))
-            .send()
-            .await
-            .expect("post");
-        assert_eq!(r.status().as_u16(), 200, "initiate with Host {host}");
+        assert_eq!(initiate_as(&host).await, 200, "initiate with Host {host}");
     }
 }
 
