@@ -424,13 +424,18 @@ impl Client {
     }
 
     /// `POST /auth/cli/user-code`: the pending attempt a person's typed
-    /// short code names (api.md §8).
-    pub async fn look_up_user_code(&self, user_code: &str) -> Result<UserCodeMatch, Error> {
+    /// short code names, for that signed-in person (`access_token`; api.md
+    /// §8).
+    pub async fn look_up_user_code(
+        &self,
+        access_token: &str,
+        user_code: &str,
+    ) -> Result<UserCodeMatch, Error> {
         let (status, value) = self
             .call(
                 Method::POST,
                 "/auth/cli/user-code",
-                &[],
+                &[("x-stack-access-token", access_token)],
                 Some(json!({ "user_code": user_code })),
             )
             .await?;

@@ -38,11 +38,16 @@ async fn a_login_is_bound_and_shows_the_short_code_and_who_asks() {
         login.prompt
     );
 
-    // The short code leads a person's browser to this very login, and
-    // says who asked.
+    // The short code leads a signed-in person's browser to this very
+    // login, and says who asked.
     let browser = world.browser();
+    let person = world.user(false).await;
+    let signed_in = browser
+        .access_token(&person.refresh_token)
+        .await
+        .expect("the person's access token");
     let found = browser
-        .look_up_user_code(&user_code.to_lowercase())
+        .look_up_user_code(&signed_in, &user_code.to_lowercase())
         .await
         .expect("look-up");
     assert_eq!(found.login_code, login.login_code);
@@ -76,7 +81,6 @@ async fn a_login_is_bound_and_shows_the_short_code_and_who_asks() {
         "{attempt:?}"
     );
 
-    let person = world.user(false).await;
     browser
         .complete(&login.login_code, &person.refresh_token)
         .await

@@ -31,9 +31,9 @@ pub struct Settings {
     /// `CLI_AUTH_SESSIONS_TABLE`, `CLI_AUTH_ATTEMPTS_TABLE`; each defaults to
     /// `CLI_AUTH_TABLE_PREFIX` (default `cli-auth-`) plus its name.
     pub tables: TableNames,
-    /// `CLI_AUTH_USER_CODE_FAILURES_PER_IP` (default 10 per 10 minutes) and
-    /// `CLI_AUTH_USER_CODE_FAILURES_PER_PROJECT` (default 1,000 per minute):
-    /// the user-code look-up's brute-force bound.
+    /// `CLI_AUTH_USER_CODE_FAILURES_PER_IP` and
+    /// `CLI_AUTH_USER_CODE_FAILURES_PER_USER` (default 10 each per 10
+    /// minutes): the user-code look-up's brute-force bound.
     pub user_code_limits: UserCodeLimits,
 }
 
@@ -82,9 +82,9 @@ impl Settings {
                 "CLI_AUTH_USER_CODE_FAILURES_PER_IP",
                 defaults.failures_per_ip,
             )?,
-            failures_per_project: number(
-                "CLI_AUTH_USER_CODE_FAILURES_PER_PROJECT",
-                defaults.failures_per_project,
+            failures_per_user: number(
+                "CLI_AUTH_USER_CODE_FAILURES_PER_USER",
+                defaults.failures_per_user,
             )?,
         };
         Ok(Self {

@@ -200,8 +200,10 @@ test("invalid and expired codes get their own explanations", async () => {
     await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=not-a-code`);
     await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
     assert.match(await page.locator("#problem-detail").textContent(), /not a valid login link/);
-    // Without a login code the page asks for the short code instead.
+    // Without a login code the page asks for the short code instead, once
+    // the person has signed in (RFC 8628: sign in first, then the code).
     await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
+    await signInWithKeyboard(page, "typist@example.com", "Typist");
     await page.getByRole("heading", { name: /enter the code/i }).waitFor();
     await page.keyboard.type("BBBB-BBBB");
     await page.keyboard.press("Enter");
@@ -252,11 +254,11 @@ test("a person types the short code, sees who is asking, and denies", async () =
   const attempt = await initiateAs({ name: "mytool", hostname: "ada-laptop" });
   await withPage("deny", async (page) => {
     await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
+    await signInWithKeyboard(page, "denier@example.com", "Denier");
     await page.getByRole("heading", { name: /enter the code/i }).waitFor();
     // Typed loosely: lower case, no hyphen.
     await page.keyboard.type(attempt.user_code.replace("-", "").toLowerCase());
     await page.keyboard.press("Enter");
-    await signInWithKeyboard(page, "denier@example.com", "Denier");
     await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
     assert.equal(await page.locator("#user-code").textContent(), attempt.user_code);
     const asker = await page.locator("#asker").textContent();
@@ -288,10 +290,10 @@ test("on another device: the short code typed in a browser logs the waiting CLI 
   const login = await startLogin(credentials);
   await withPage("typed", async (page) => {
     await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
+    await signInWithKeyboard(page, "grace@example.com", "Grace Hopper");
     await page.getByRole("heading", { name: /enter the code/i }).waitFor();
     await page.keyboard.type(login.userCode);
     await page.keyboard.press("Enter");
-    await signInWithKeyboard(page, "grace@example.com", "Grace Hopper");
     await page.getByRole("button", { name: "Authorize" }).click();
     await page.getByRole("heading", { name: /is logged in/i }).waitFor();
   });

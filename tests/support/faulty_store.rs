@@ -11,7 +11,7 @@ use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{
     AccountStore, AttemptStore, Claim, Counter, CounterStore, DevicePoll, Finish, Found, Lookup,
-    PickUp, ProjectStore, Store, StoreError, StoreResult,
+    PickUp, ProjectStore, Reservation, Store, StoreError, StoreResult,
 };
 use cli_auth_core::domain::user::{User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
@@ -223,17 +223,13 @@ impl AttemptStore for FaultyStore {
 
 #[async_trait::async_trait]
 impl CounterStore for FaultyStore {
-    async fn counters_and_attempt(
-        &self,
-        counters: &[Counter],
-        attempt_id: Option<&str>,
-    ) -> StoreResult<(Vec<u64>, Option<CliAttempt>)> {
+    async fn reserve(&self, counters: &[Counter]) -> StoreResult<Reservation> {
         self.check()?;
-        self.inner.counters_and_attempt(counters, attempt_id).await
+        self.inner.reserve(counters).await
     }
-    async fn add_to_counters(&self, counters: &[Counter]) -> StoreResult<()> {
+    async fn release(&self, counters: &[Counter]) -> StoreResult<()> {
         self.check()?;
-        self.inner.add_to_counters(counters).await
+        self.inner.release(counters).await
     }
 }
 

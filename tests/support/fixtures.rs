@@ -195,6 +195,10 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
             JsonFields(200, &["login_code", "expires_at", "client"]),
         ),
         ("cli-user-code/unknown", Known(400, "INVALID_USER_CODE")),
+        (
+            "cli-user-code/signed-out",
+            Known(401, "USER_AUTHENTICATION_REQUIRED"),
+        ),
         ("cli-user-code/missing-code", Known(400, "SCHEMA_ERROR")),
         (
             "cli-cancel/invalid-code",

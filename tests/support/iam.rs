@@ -52,13 +52,21 @@ fn logical_table(name: &str) -> String {
         )
 }
 
+/// The key prefix of the user-code look-up's counters (items of the
+/// attempts table).
+const COUNTER_KEYS: &str = "user-code-failures/";
+
 /// The IAM permissions a DynamoDB request needs, from its operation
 /// (`x-amz-target: DynamoDB_20120810.<Operation>`) and its JSON body.
 pub fn permissions(operation: &str, body: &Value) -> Vec<Permission> {
     let on = |action: &str, item: &Value| {
         let table = logical_table(item["TableName"].as_str().unwrap_or_default());
+        let key = item["Key"]["id"]["S"].as_str().unwrap_or_default();
         let resource = match item["IndexName"].as_str() {
             Some(index) => format!("{table}/index/{index}"),
+            // The user-code guess counters: the template narrows what may
+            // touch them with a `dynamodb:LeadingKeys` condition.
+            None if key.starts_with(COUNTER_KEYS) => format!("{table}[{COUNTER_KEYS}*]"),
             None => table,
         };
         (format!("dynamodb:{action}"), resource)

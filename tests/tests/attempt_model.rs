@@ -615,15 +615,19 @@ async fn perform(
         Op::LookUp => {
             let limits = UserCodeLimits {
                 failures_per_ip: 1_000_000,
-                failures_per_project: 1_000_000,
+                failures_per_user: 1_000_000,
             };
             let typed = world.codes(step.attempt).user.clone();
+            let looker = login_attempt::Looker {
+                project_id: PROJECT,
+                user_id: "the-person",
+                source_ip: Some("203.0.113.7"),
+            };
             match login_attempt::look_up_user_code(
                 store,
                 tokens.login_code_keys(),
-                PROJECT,
+                looker,
                 &typed,
-                Some("203.0.113.7"),
                 &limits,
                 now,
             )

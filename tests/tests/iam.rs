@@ -56,8 +56,21 @@ fn granted() -> Needs {
                     if !action.starts_with("dynamodb:") && !action.starts_with("secretsmanager:") {
                         continue;
                     }
+                    // A `dynamodb:LeadingKeys` condition narrows the grant
+                    // to items whose key matches (written `Table[pattern]`,
+                    // as the recorder names what such a request touches).
+                    let leading =
+                        &statement["Condition"]["ForAllValues:StringLike"]["dynamodb:LeadingKeys"];
                     for r in list(&statement["Resource"]) {
-                        granted.insert((action.to_owned(), resource(r)));
+                        let table = resource(r);
+                        if leading.is_null() {
+                            granted.insert((action.to_owned(), table));
+                        } else {
+                            for pattern in list(leading) {
+                                let pattern = pattern.as_str().expect("pattern");
+                                granted.insert((action.to_owned(), format!("{table}[{pattern}]")));
+                            }
+                        }
                     }
                 }
             }
@@ -142,9 +155,15 @@ async fn exercise(e: &TestApp) {
     assert_eq!(e.oauth_token(&grant).await.status, 200);
     // The user-code look-up, found and not (api.md §8).
     let r = e.initiate(json!({})).await;
+    let person = e.user(false).await;
+    let person = e
+        .refresh(&person.refresh_token)
+        .await
+        .string("access_token");
     for code in [r.string("user_code"), "BBBB-BBBB".to_owned()] {
         Req::post("/api/v1/auth/cli/user-code")
             .client(&e.seeded)
+            .header("x-stack-access-token", &person)
             .source_ip("192.0.2.1")
             .json(json!({ "user_code": code }))
             .send(&e.app)

@@ -58,24 +58,34 @@ impl Counted {
     }
 }
 
-/// The user-code look-up: the failure counters and the attempt in one
-/// BatchGetItem (the user code is the attempt's key: no index); a failure
-/// adds one to each counter (one UpdateItem each, sent together); a refusal
-/// past the limit writes nothing.
+/// The user-code look-up reserves a slot in its two counters (one
+/// conditional UpdateItem each, sent together), then reads the attempt (one
+/// GetItem: the user code is its key, no index); found, it gives the two
+/// slots back (sent together). Requests: 5 found (3 round trips), 3 on a
+/// failure (2), 2 refused at the limit (1), none of them a write of the
+/// attempt.
 #[tokio::test]
-async fn a_user_code_look_up_is_one_round_trip_and_a_failure_three() {
+async fn a_user_code_look_up_reserves_then_reads() {
     let c = Counted::new().await;
     let r = c.call("/api/v1/auth/cli", json!({})).await;
     let code = r.string("user_code");
+    let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
+    let person = Req::post("/api/v1/auth/sessions/current/refresh")
+        .client(&c.seeded)
+        .header("x-stack-refresh-token", &user.refresh_token)
+        .send(&c.app)
+        .await
+        .string("access_token");
     let look_up = |code: &str| {
         Req::post("/api/v1/auth/cli/user-code")
             .client(&c.seeded)
+            .header("x-stack-access-token", &person)
             .source_ip("192.0.2.1")
             .json(json!({ "user_code": code }))
     };
     c.counter.reset();
     let r = look_up(&code).send(&c.app).await;
-    assert_eq!((r.status, c.counter.count()), (200, 1));
+    assert_eq!((r.status, c.counter.count()), (200, 5));
     for _ in 0..10 {
         c.counter.reset();
         let r = look_up("BBBB-BBBB").send(&c.app).await;
@@ -83,7 +93,7 @@ async fn a_user_code_look_up_is_one_round_trip_and_a_failure_three() {
     }
     c.counter.reset();
     let r = look_up(&code).send(&c.app).await;
-    assert_eq!((r.status, c.counter.count()), (429, 1));
+    assert_eq!((r.status, c.counter.count()), (429, 2));
 }
 
 /// Deny and cancel are each the one conditional write that ends an

@@ -44,7 +44,7 @@ impl App {
     }
 
     /// The user-code look-up's brute-force bound (default: api.md §8's
-    /// 10 failures per IP per 10 minutes, 1,000 per project per minute).
+    /// 10 failures per IP and per user per 10 minutes).
     pub fn with_user_code_limits(mut self, limits: UserCodeLimits) -> Self {
         self.user_code_limits = limits;
         self

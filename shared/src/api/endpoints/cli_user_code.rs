@@ -1,6 +1,7 @@
 //! `POST /auth/cli/user-code`: a confirm page turns the short code a person
-//! typed into the login code (api.md §8), and is shown who is asking.
-//! Guessing is bounded per source IP and per project.
+//! typed into the login code (api.md §8), and is shown who is asking. Only
+//! for a signed-in, non-anonymous person; guessing is bounded per source IP
+//! and per person.
 
 use super::prelude::*;
 use serde_json::json;
@@ -23,12 +24,20 @@ impl Handler for CliUserCode {
     type Body = UserCodeBody;
 
     async fn handle(ctx: &Context<'_>, body: UserCodeBody) -> HandlerResult {
+        let person = ctx.user(KnownError::UserAuthenticationRequired)?;
+        if person.is_anonymous {
+            return Err(KnownError::UserAuthenticationRequired.into());
+        }
+        let looker = login_attempt::Looker {
+            project_id: ctx.project_id(),
+            user_id: &person.sub,
+            source_ip: ctx.request.source_ip,
+        };
         let found = login_attempt::look_up_user_code(
             ctx.store,
             ctx.minter.tokens.login_code_keys(),
-            ctx.project_id(),
+            looker,
             &body.user_code,
-            ctx.request.source_ip,
             ctx.user_code_limits,
             ctx.now,
         )

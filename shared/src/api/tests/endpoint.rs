@@ -19,7 +19,7 @@ use crate::store::memory::MemoryStore;
 static LIMITS: crate::domain::login_attempt::UserCodeLimits =
     crate::domain::login_attempt::UserCodeLimits {
         failures_per_ip: 10,
-        failures_per_project: 1_000,
+        failures_per_user: 1_000,
     };
 
 const NOW: i64 = 1_800_000_000_000;

@@ -45,5 +45,6 @@ pub use initiate::{InitiateRequest, Initiated, initiate};
 pub use pkce::{Verifier, is_code_challenge, s256};
 pub use poll::{PollAnswer, classify_poll, poll};
 pub use user_code::{
-    IP_WINDOW_MILLIS, LookedUp, PROJECT_WINDOW_MILLIS, UserCodeLimits, look_up as look_up_user_code,
+    LOOK_UP_WINDOW_MILLIS, LookedUp, Looker, UserCodeLimits, WINDOW_MILLIS,
+    look_up as look_up_user_code,
 };

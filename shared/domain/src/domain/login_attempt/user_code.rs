@@ -1,31 +1,40 @@
-//! The user-code look-up (api.md §8): a person types the short code the
-//! CLI shows into a confirm page, which turns it into the login code.
-//! Guessing is bounded (RFC 8628 §5.1): failed look-ups are counted per
-//! source IP and per project in fixed windows, and past a limit every
-//! look-up is refused until the window ends.
+//! The user-code look-up (api.md §8): a signed-in person types the short
+//! code the CLI shows into a confirm page, which turns it into the login
+//! code. Guessing is bounded (RFC 8628 §5.1) per source IP and per person,
+//! in fixed windows, never by a budget the whole project shares (which one
+//! caller could spend to lock everyone out). Each look-up reserves its slot
+//! in both counters before it reads the attempt, so a burst of parallel
+//! guesses gets no more than the limit; a look-up that finds its attempt
+//! gives the slots back, so only failures count.
 
 use super::{AskedBy, AttemptError, AttemptState};
 use crate::clock::Millis;
-use crate::domain::store::{Counter, Store};
+use crate::domain::store::{Counter, Lookup, Reservation, Store};
 use crate::secret::{SealingKey, normalize_user_code};
 
 /// How many failed look-ups each window allows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct UserCodeLimits {
-    /// Per source IP, per [`IP_WINDOW_MILLIS`] (default 10).
+    /// Per source IP, per [`WINDOW_MILLIS`] (default 10).
     pub failures_per_ip: u64,
-    /// Per project, per [`PROJECT_WINDOW_MILLIS`] (default 1,000).
-    pub failures_per_project: u64,
+    /// Per signed-in user, per [`WINDOW_MILLIS`] (default 10).
+    pub failures_per_user: u64,
 }
 
-pub const IP_WINDOW_MILLIS: Millis = 10 * 60 * 1000;
-pub const PROJECT_WINDOW_MILLIS: Millis = 60 * 1000;
+/// The counters' window: 10 minutes.
+pub const WINDOW_MILLIS: Millis = 10 * 60 * 1000;
+/// How long after initiate a user code can be looked up, whatever the
+/// attempt's lifetime: 15 minutes.
+pub const LOOK_UP_WINDOW_MILLIS: Millis = 15 * 60 * 1000;
+/// The source "address" of requests the front end gave none: they share
+/// one counter, so the per-IP bound still holds (fail closed).
+const NO_SOURCE_IP: &str = "unknown";
 
 impl Default for UserCodeLimits {
     fn default() -> Self {
         Self {
             failures_per_ip: 10,
-            failures_per_project: 1_000,
+            failures_per_user: 10,
         }
     }
 }
@@ -38,62 +47,86 @@ pub struct LookedUp {
     pub asked_by: AskedBy,
 }
 
-/// The failure counter of a fixed window: its key names the window, and it
-/// expires when the window ends.
-fn counter(scope: &str, who: &str, window: Millis, now: Millis) -> Counter {
-    let start = now - now.rem_euclid(window);
+/// Who is looking a code up: where from, and as whom.
+#[derive(Debug, Clone, Copy)]
+pub struct Looker<'a> {
+    pub project_id: &'a str,
+    pub user_id: &'a str,
+    pub source_ip: Option<&'a str>,
+}
+
+/// The counter of a fixed window: its key names the window, and it expires
+/// when the window ends.
+fn counter(scope: &str, who: &str, limit: u64, now: Millis) -> Counter {
+    let start = now - now.rem_euclid(WINDOW_MILLIS);
     Counter {
         key: format!("user-code-failures/{scope}/{who}/{start}"),
-        limit_window_end_millis: start + window,
+        limit,
+        window_end_millis: start + WINDOW_MILLIS,
     }
 }
 
-/// Reads both counters and the attempt together (one round trip); a
-/// failure adds one to each counter (one more). Refused while a counter is
-/// at its limit, with the seconds until its window ends.
+/// Reserves a slot in the caller's counters (one round trip), reads the
+/// attempt (one more), and gives the slots back if it was found (one more).
+/// Refused while a counter is full, with the seconds until its window ends.
 pub async fn look_up(
     store: &dyn Store,
     keys: &[SealingKey],
-    project_id: &str,
+    who: Looker<'_>,
     typed: &str,
-    source_ip: Option<&str>,
     limits: &UserCodeLimits,
     now: Millis,
 ) -> Result<LookedUp, AttemptError> {
-    let mut counters = vec![counter("project", project_id, PROJECT_WINDOW_MILLIS, now)];
-    let mut caps = vec![limits.failures_per_project];
-    if let Some(ip) = source_ip {
-        counters.push(counter("ip", ip, IP_WINDOW_MILLIS, now));
-        caps.push(limits.failures_per_ip);
-    }
-    let code = normalize_user_code(typed);
-    let (counts, attempt) = store
-        .counters_and_attempt(&counters, code.as_deref())
-        .await?;
-    let exhausted = counters
-        .iter()
-        .zip(&caps)
-        .zip(&counts)
-        .filter(|((_, cap), count)| **count >= **cap)
-        .map(|((c, _), _)| c.limit_window_end_millis)
-        .max();
-    if let Some(window_end) = exhausted {
+    let counters = [
+        counter(
+            "ip",
+            who.source_ip.unwrap_or(NO_SOURCE_IP),
+            limits.failures_per_ip,
+            now,
+        ),
+        counter(
+            "user",
+            &format!("{}/{}", who.project_id, who.user_id),
+            limits.failures_per_user,
+            now,
+        ),
+    ];
+    if let Reservation::Full(full) = store.reserve(&counters).await? {
+        let window_end = full
+            .iter()
+            .filter_map(|&i| counters.get(i))
+            .map(|c| c.window_end_millis)
+            .max()
+            .unwrap_or(now + WINDOW_MILLIS);
         let millis = (window_end - now).max(1);
         return Err(AttemptError::TooManyUserCodeAttempts {
             retry_after_seconds: u64::try_from((millis + 999) / 1000).unwrap_or(1),
         });
     }
-    let found =
-        attempt.filter(|a| a.project_id == project_id && a.state(now) == AttemptState::Pending);
+    let attempt = match normalize_user_code(typed) {
+        Some(id) => {
+            let what = Lookup {
+                attempt_id: Some(&id),
+                ..Lookup::default()
+            };
+            store.lookup(what).await?.attempt
+        }
+        None => None,
+    };
+    let found = attempt.filter(|a| {
+        a.project_id == who.project_id
+            && a.state(now) == AttemptState::Pending
+            && now - a.created_at_millis <= LOOK_UP_WINDOW_MILLIS
+    });
     if let Some(a) = found
         && let Some(login_code) = a.open_login_code(keys)
     {
+        store.release(&counters).await?;
         return Ok(LookedUp {
             login_code,
             expires_at_millis: a.expires_at_millis,
             asked_by: a.asked_by(),
         });
     }
-    store.add_to_counters(&counters).await?;
     Err(AttemptError::InvalidUserCode)
 }

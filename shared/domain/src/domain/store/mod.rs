@@ -1,7 +1,7 @@
 //! The store port: everything the domain asks of persistence, at the level
 //! of the domain's own decisions, one trait per aggregate: [`ProjectStore`],
 //! [`AccountStore`] (users and sessions), [`AttemptStore`] (CLI login
-//! attempts) and [`CounterStore`] (the user-code look-up's failure
+//! attempts) and [`CounterStore`] (the user-code look-up's guess
 //! counters). [`Store`] is all of them, plus the one read that spans them.
 //! Each once-only transition is one method, and each adapter
 //! (`crate::store::memory`, `crate::store::dynamodb`) makes it one atomic
@@ -17,7 +17,7 @@ use async_trait::async_trait;
 
 pub use accounts::AccountStore;
 pub use attempts::{AttemptStore, Claim, DevicePoll, Finish, PickUp};
-pub use counters::{Counter, CounterStore};
+pub use counters::{Counter, CounterStore, Reservation};
 pub use error::{StoreError, StoreResult};
 pub use projects::ProjectStore;
 
