@@ -270,3 +270,147 @@ async fn dynamodb_logs_at_info_and_the_items_at_rest() {
         }
     }
 }
+
+/// Issue 22's attack, at rest: an attacker holding one `GetItem` of an
+/// attempt, its login code (it sits in confirm URLs, access logs, browser
+/// history) and even the server secret tries every key those give against
+/// every stored field, under every context the service seals with. What
+/// opens is only what the login code is meant to open (the CLI's own
+/// anonymous session, which the browser claims with it) and what the server
+/// secret is meant to open (the login code, for the user-code look-up);
+/// never the refresh token waiting for the CLI, before or after its pickup.
+#[tokio::test(flavor = "current_thread")]
+async fn neither_the_login_code_nor_the_server_secret_opens_a_waiting_token() {
+    use cli_auth_core::domain::tokens::TokenIssuer;
+    use cli_auth_core::jwe::DerivedKeyPair;
+    use cli_auth_core::secret::{LocatedSecret, SealingKey};
+
+    const SERVER_SECRET: &[u8] = b"the server secret, stolen with the backup";
+    cli_auth_tests::dynamodb_endpoint();
+    let client = cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await;
+    let tables = unique_tables();
+    let store = DynamoStore::new(client.clone(), tables.clone());
+    store.create_tables().await.expect("tables");
+    let store: Arc<dyn Store> = Arc::new(store);
+    let seeded = seed_project(store.as_ref(), true).await;
+    let app = App::new(
+        Arc::clone(&store),
+        Arc::new(ManualClock::new(T0)),
+        TokenIssuer::new(SERVER_SECRET, 600).expect("issuer"),
+        std::time::Duration::from_secs(60),
+        Some(cli_auth_tests::BASE_URL.to_owned()),
+    );
+    let call = |path: &str, body: Value| Req::post(path).client(&seeded).json(body).send(&app);
+    let anon = call("/api/v1/auth/anonymous/sign-up", json!({})).await.json;
+    let anon_token = anon["refresh_token"].as_str().expect("anon").to_owned();
+    let attempt = call(
+        "/api/v1/auth/cli",
+        json!({ "anon_refresh_token": anon_token }),
+    )
+    .await
+    .json;
+    let login = LocatedSecret::parse(attempt["login_code"].as_str().expect("login code"))
+        .expect("a located code");
+    let polling = attempt["polling_code"]
+        .as_str()
+        .expect("polling")
+        .to_owned();
+    let person =
+        cli_auth_tests::seed_user(store.as_ref(), &seeded.project.id, false, T0, 3_600_000).await;
+    let done = call(
+        "/api/v1/auth/cli/complete",
+        json!({"login_code": login.expose(), "refresh_token": person.refresh_token}),
+    )
+    .await;
+    assert_eq!(done.status, 200, "{done:?}");
+
+    // Every key the attacker can make, and every context the service seals
+    // under.
+    let purposes = [
+        "cli-attempt/login-code",
+        "cli-attempt/polling-code",
+        "cli-attempt/poll-key-pair",
+        "cli-attempt/login-code-at-rest",
+    ];
+    let mut keys = Vec::new();
+    for secret in [
+        login.secret.as_bytes(),
+        login.expose().as_bytes(),
+        SERVER_SECRET,
+    ] {
+        for purpose in purposes {
+            keys.push(SealingKey::derive(secret, purpose));
+        }
+    }
+    let pairs: Vec<DerivedKeyPair> = [login.secret.as_bytes(), SERVER_SECRET]
+        .into_iter()
+        .flat_map(|secret| purposes.map(|p| DerivedKeyPair::derive(secret, p)))
+        .flatten()
+        .collect();
+    let contexts = [
+        "poll-key",
+        "refresh-token",
+        "anon-refresh-token",
+        "login-code",
+    ]
+    .map(|what| format!("cli-attempt/{}/{what}", login.id));
+
+    for moment in ["waiting", "picked up"] {
+        let item = client
+            .get_item()
+            .table_name(&tables.attempts)
+            .key(
+                "id",
+                aws_sdk_dynamodb::types::AttributeValue::S(login.id.clone()),
+            )
+            .send()
+            .await
+            .expect("GetItem")
+            .item
+            .expect("the attempt");
+        let mut opened = Vec::new();
+        for (name, value) in &item {
+            let Ok(text) = value.as_s() else { continue };
+            for key in &keys {
+                for context in &contexts {
+                    if let Some(plain) = key.open(context, text) {
+                        opened.push((name.clone(), String::from_utf8_lossy(&plain).into_owned()));
+                    }
+                }
+            }
+            for pair in &pairs {
+                if let Some(plain) = pair.open(text) {
+                    opened.push((name.clone(), String::from_utf8_lossy(&plain).into_owned()));
+                }
+            }
+        }
+        // The attacker's keys are the service's own: the server secret's
+        // opens the login code, as the user-code look-up does.
+        assert!(
+            opened
+                .iter()
+                .any(|(f, p)| f == "sealed_login_code" && *p == login.expose()),
+            "{moment}: the server secret's key opens the sealed login code"
+        );
+        for (field, plain) in &opened {
+            assert!(
+                !plain.contains(&person.refresh_token),
+                "{moment}: {field} opened to the CLI's refresh token"
+            );
+            assert!(
+                (field == "anon_refresh_token" && *plain == anon_token)
+                    || (field == "sealed_login_code" && *plain == login.expose()),
+                "{moment}: {field} opened to something it should not ({} bytes)",
+                plain.len()
+            );
+        }
+        if moment == "waiting" {
+            assert!(
+                item.contains_key("refresh_token"),
+                "a token waits: {item:?}"
+            );
+            let picked = call("/api/v1/auth/cli/poll", json!({ "polling_code": polling })).await;
+            assert_eq!(picked.string("refresh_token"), person.refresh_token);
+        }
+    }
+}

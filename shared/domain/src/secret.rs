@@ -252,18 +252,6 @@ impl SealingKey {
         bytes.truncate(plaintext);
         Some(bytes)
     }
-
-    /// This key sealed under `wrapping` (so that a holder of the other code
-    /// can recover it).
-    pub fn wrap(&self, wrapping: &SealingKey, context: &str) -> Option<String> {
-        wrapping.seal(context, &self.bytes)
-    }
-
-    /// A key [`SealingKey::wrap`] sealed under `wrapping`.
-    pub fn unwrap(wrapping: &SealingKey, context: &str, sealed: &str) -> Option<Self> {
-        let bytes = wrapping.open(context, sealed)?;
-        Some(Self::from_bytes(bytes.try_into().ok()?))
-    }
 }
 
 impl std::fmt::Debug for SealingKey {

@@ -69,3 +69,34 @@ fn only_public_p256_keys_are_accepted() {
         assert!(public_p256_jwk(&bad).is_err(), "{bad}");
     }
 }
+
+#[test]
+fn a_derived_pair_is_rebuilt_from_its_secret_alone() {
+    let pair = DerivedKeyPair::derive(b"the polling code's secret", "poll").expect("pair");
+    let public = pair.public_jwk().expect("public half");
+    let again = DerivedKeyPair::derive(b"the polling code's secret", "poll").expect("pair");
+    assert_eq!(again.public_jwk().as_deref(), Some(public.as_str()));
+    // The public half is a valid public JWK: no private part.
+    let value: Value = serde_json::from_str(&public).expect("json");
+    assert!(value.get("d").is_none(), "{public}");
+    assert_eq!(
+        public_p256_jwk(&value).ok().as_deref(),
+        Some(public.as_str())
+    );
+    // What is encrypted to it opens with the rebuilt pair, and no other.
+    let sealed = encrypt_for(&public, b"the refresh token").expect("encrypt");
+    assert_eq!(
+        again.open(&sealed).as_deref(),
+        Some(&b"the refresh token"[..])
+    );
+    for (secret, purpose) in [
+        (&b"another secret"[..], "poll"),
+        (b"the polling code's secret", "other"),
+    ] {
+        let other = DerivedKeyPair::derive(secret, purpose).expect("pair");
+        assert_ne!(other.public_jwk().as_deref(), Some(public.as_str()));
+        assert_eq!(other.open(&sealed), None);
+    }
+    // The Debug form shows no key.
+    assert_eq!(format!("{pair:?}"), "DerivedKeyPair { .. }");
+}

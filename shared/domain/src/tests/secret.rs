@@ -101,15 +101,6 @@ fn sealed_values_open_only_with_their_key_and_context() {
         key.seal("attempt/1/token", b"x"),
         "a fresh nonce each time"
     );
-    // Key wrapping, as the attempt's poll key is wrapped for the login code.
-    let wrapping = SealingKey::derive("login secret", "login");
-    let wrapped = key.wrap(&wrapping, "attempt/1/poll-key").expect("wrap");
-    let unwrapped = SealingKey::unwrap(&wrapping, "attempt/1/poll-key", &wrapped).expect("unwrap");
-    assert_eq!(
-        unwrapped.open("attempt/1/token", &sealed).as_deref(),
-        Some(&b"a refresh token"[..])
-    );
-    assert!(SealingKey::unwrap(&key, "attempt/1/poll-key", &wrapped).is_none());
 }
 
 #[test]

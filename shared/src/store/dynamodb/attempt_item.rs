@@ -15,10 +15,11 @@ pub(super) struct AttemptItem {
     login_code_hash: String,
     created_at: i64,
     expires_at: i64,
-    /// Empty on attempts written before tokens were sealed: they cannot be
-    /// completed, and expire.
+    /// Empty on attempts written before the waiting token was encrypted to
+    /// a key pair of the polling code's: they cannot be completed, and
+    /// expire.
     #[serde(default)]
-    sealed_poll_key: String,
+    poll_public_key: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -81,7 +82,7 @@ impl From<&CliAttempt> for AttemptItem {
             login_code_hash,
             created_at_millis,
             expires_at_millis,
-            sealed_poll_key,
+            poll_public_key,
             refresh_token,
             completed_at_millis,
             refusal,
@@ -110,7 +111,7 @@ impl From<&CliAttempt> for AttemptItem {
             login_code_hash: login_code_hash.as_str().to_owned(),
             created_at: *created_at_millis,
             expires_at: *expires_at_millis,
-            sealed_poll_key: sealed_poll_key.clone(),
+            poll_public_key: poll_public_key.clone(),
             refresh_token: refresh_token.clone(),
             completed_at: *completed_at_millis,
             refusal: refusal.map(|r| r.as_str().to_owned()),
@@ -149,7 +150,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             login_code_hash,
             created_at,
             expires_at,
-            sealed_poll_key,
+            poll_public_key,
             refresh_token,
             completed_at,
             refusal,
@@ -183,7 +184,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             login_code_hash: SecretHash::from_stored(login_code_hash),
             created_at_millis: created_at,
             expires_at_millis: expires_at,
-            sealed_poll_key,
+            poll_public_key,
             refresh_token,
             completed_at_millis: completed_at,
             refusal,

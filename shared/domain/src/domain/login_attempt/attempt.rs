@@ -12,6 +12,7 @@ use super::asker::{AskedBy, Asker};
 use super::ending::Refusal;
 use super::pkce::Verifier;
 use crate::clock::Millis;
+use crate::jwe::DerivedKeyPair;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 
 /// Default lifetime of an attempt: 2 hours.
@@ -33,13 +34,14 @@ pub struct CliAttempt {
     pub login_code_hash: SecretHash,
     pub created_at_millis: Millis,
     pub expires_at_millis: Millis,
-    /// The key that seals the waiting refresh token (derived from the
-    /// polling code), itself sealed under the key derived from the login
-    /// code: `complete`, which sees only the login code, can seal with it,
-    /// and the store never holds a key it can use.
-    pub sealed_poll_key: String,
-    /// The refresh token handed over by `complete`, sealed under the poll
-    /// key, until the one poll that picks it up.
+    /// The public half (JWK text) of a key pair derived from the polling
+    /// code's secret: `complete` encrypts the waiting refresh token to it,
+    /// and only the polling code's holder can rebuild the private half.
+    /// Nothing the store keeps, nor the login code, nor the server secret,
+    /// opens the token (api.md §8).
+    pub poll_public_key: String,
+    /// The refresh token handed over by `complete`, a compact JWE to the
+    /// poll key pair, until the one poll that picks it up.
     pub refresh_token: Option<String>,
     /// When the attempt was completed, denied or cancelled (once).
     pub completed_at_millis: Option<Millis>,
@@ -83,8 +85,6 @@ pub struct AttachedAnon {
 }
 
 /// What each sealed value is, bound into its seal with the attempt's id.
-const POLL_KEY: &str = "poll-key";
-const REFRESH_TOKEN: &str = "refresh-token";
 const ANON_REFRESH_TOKEN: &str = "anon-refresh-token";
 const LOGIN_CODE: &str = "login-code";
 
@@ -99,6 +99,12 @@ fn code_key(code: &LocatedSecret, kind: CodeKind) -> SealingKey {
         CodeKind::Login => "cli-attempt/login-code",
     };
     SealingKey::derive(&code.secret, purpose)
+}
+
+/// The key pair the waiting refresh token is encrypted to, rebuilt from the
+/// polling code's secret.
+fn poll_key_pair(polling_code: &LocatedSecret) -> Option<DerivedKeyPair> {
+    DerivedKeyPair::derive(polling_code.secret.as_bytes(), "cli-attempt/poll-key-pair")
 }
 
 /// The state of an attempt at a moment, in the order api.md §3 checks it.
@@ -191,8 +197,8 @@ impl CliAttempt {
     ) -> NewAttempt {
         let id = login_code.id.clone();
         let login_key = code_key(&login_code, CodeKind::Login);
-        let sealed_poll_key = code_key(&polling_code, CodeKind::Polling)
-            .wrap(&login_key, &context(&id, POLL_KEY))
+        let poll_public_key = poll_key_pair(&polling_code)
+            .and_then(|pair| pair.public_jwk())
             .unwrap_or_default();
         let (anon_refresh_token, anon_session_id, anon_user_id) = match anon {
             Some((token, user_id)) => (
@@ -209,7 +215,7 @@ impl CliAttempt {
             login_code_hash: login_code.hash(),
             created_at_millis: now,
             expires_at_millis: now.saturating_add(expires_in_millis),
-            sealed_poll_key,
+            poll_public_key,
             refresh_token: None,
             completed_at_millis: None,
             refusal: None,
@@ -233,21 +239,10 @@ impl CliAttempt {
         }
     }
 
-    /// `refresh_token` sealed for the holder of the polling code, by the
-    /// holder of the login code; `None` if `login_code` is not this
-    /// attempt's.
-    pub fn seal_refresh_token(
-        &self,
-        login_code: &LocatedSecret,
-        refresh_token: &str,
-    ) -> Option<String> {
-        let login_key = code_key(login_code, CodeKind::Login);
-        let poll_key = SealingKey::unwrap(
-            &login_key,
-            &context(&self.id, POLL_KEY),
-            &self.sealed_poll_key,
-        )?;
-        poll_key.seal(&context(&self.id, REFRESH_TOKEN), refresh_token.as_bytes())
+    /// `refresh_token` encrypted for the holder of the polling code (to the
+    /// public half of its key pair); `None` on an attempt without one.
+    pub fn seal_refresh_token(&self, refresh_token: &str) -> Option<String> {
+        crate::jwe::encrypt_for(&self.poll_public_key, refresh_token.as_bytes())
     }
 
     /// Seals `login_code` under `key` (the server's at-rest key) on the
@@ -363,8 +358,7 @@ impl CliAttempt {
 /// A refresh token sealed by [`CliAttempt::seal_refresh_token`], opened by
 /// the holder of the polling code.
 pub fn open_refresh_token(polling_code: &LocatedSecret, sealed: &str) -> Option<String> {
-    let key = code_key(polling_code, CodeKind::Polling);
-    let plain = key.open(&context(&polling_code.id, REFRESH_TOKEN), sealed)?;
+    let plain = poll_key_pair(polling_code)?.open(sealed)?;
     String::from_utf8(plain).ok()
 }
 

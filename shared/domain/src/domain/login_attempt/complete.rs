@@ -55,7 +55,7 @@ pub async fn complete(
         CompleteMode::Check => check(store, &key, &code, now).await,
         CompleteMode::ClaimAnonSession => claim_anon_session(store, minter, &key, &code, now).await,
         CompleteMode::Complete { refresh_token } => {
-            complete_with(store, &key, &code, refresh_token, now).await
+            complete_with(store, &key, refresh_token, now).await
         }
         CompleteMode::Deny => deny(store, &key, now).await,
     }
@@ -131,7 +131,6 @@ async fn claim_anon_session(
 async fn complete_with(
     store: &dyn Store,
     key: &AttemptKey,
-    code: &LocatedSecret,
     refresh_token: Option<String>,
     now: Millis,
 ) -> Result<Completed, AttemptError> {
@@ -161,7 +160,7 @@ async fn complete_with(
         return Err(AttemptError::RefreshTokenOfOtherProject);
     }
     // The bound hand-off: what waits for the CLI is a JWE only its private
-    // key opens, and that is what gets sealed for the polling code.
+    // key opens, and that is what gets encrypted for the polling code.
     let handed = match &attempt.public_key {
         Some(key) => crate::jwe::encrypt_for(key, text.as_bytes()).ok_or_else(|| {
             StoreError::Corrupt("the attempt's public key does not encrypt".into())
@@ -169,7 +168,7 @@ async fn complete_with(
         None => text,
     };
     let sealed = attempt
-        .seal_refresh_token(code, &handed)
+        .seal_refresh_token(&handed)
         .ok_or_else(|| unreadable("the attempt's poll key"))?;
     let request = crate::secret::random_token(16);
     match store
