@@ -9,6 +9,7 @@
 //! - [`browser::headless`]: whether a browser can be shown here.
 //! - [`credentials::CredentialsFile`]: the session on disk, owner-only,
 //!   written atomically.
+//! - [`terminal::printable`]: the service's text, safe to print.
 //!
 //! The `cli-auth` binary (`login`, `whoami`, `token`, `logout`) is built on
 //! these.
@@ -18,6 +19,7 @@ pub mod browser;
 pub mod credentials;
 pub mod handoff;
 pub mod login;
+pub mod terminal;
 
 pub use api::{Client, Config};
 pub use credentials::{Credentials, CredentialsFile};

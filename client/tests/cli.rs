@@ -341,3 +341,58 @@ async fn redirects_are_not_followed() {
         "nothing was sent to the redirect's target"
     );
 }
+
+/// Text from the service never drives the terminal: a display name ending
+/// in `ESC[8m` (conceal) would hide the user id printed after it on the
+/// very line that tells a person whom the CLI logged in as, and U+202E
+/// would reverse it. The service refuses such names; an older or hostile
+/// one may still send them, so the CLI shows them escaped, everywhere it
+/// prints what the service said.
+#[tokio::test]
+async fn text_from_the_service_is_printed_escaped() {
+    const NAME: &str = "Mallory\u{202E}\u{1b}[8m";
+    let world = World::start().await;
+    let mut person = world.user(false).await;
+    // Written past the API, as a service that does not refuse it would.
+    person.user.display_name = Some(NAME.to_owned());
+    world.store.put_user(&person.user).await.expect("put");
+    let login = start_login(&world, &[]).await;
+    world
+        .browser()
+        .complete(&login.login_code, &person.refresh_token)
+        .await
+        .expect("complete");
+    let (code, _, err) = login.finish().await;
+    assert_eq!(code, 0, "{err}");
+    let shown = format!("Mallory\\u{{202e}}\\u{{1b}}[8m ({})", person.user.id);
+    assert!(err.contains(&format!("Logged in as {shown}.")), "{err:?}");
+
+    let (code, out, err) = world.run(&["whoami"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.trim(), shown);
+    // As JSON, escaped the JSON way: the value is intact for a program.
+    let (code, out, _) = world.run(&["whoami", "--json"]).await;
+    assert_eq!(code, 0);
+    let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(json["display_name"], NAME);
+    for printed in [&err, &out] {
+        assert!(
+            !printed.contains(['\u{1b}', '\u{202E}']),
+            "raw control characters reached the terminal: {printed:?}"
+        );
+    }
+}
+
+/// The CLI escapes exactly what the service refuses (api.md §8): one rule,
+/// kept in two crates because the client does not depend on the server's.
+#[test]
+fn the_cli_escapes_what_the_service_refuses() {
+    let differ: Vec<char> = (0..=u32::from(char::MAX))
+        .filter_map(char::from_u32)
+        .filter(|&c| {
+            cli_auth_client::terminal::is_deceptive(c)
+                != cli_auth_core::domain::login_attempt::is_deceptive(c)
+        })
+        .collect();
+    assert!(differ.is_empty(), "{differ:?}");
+}

@@ -28,6 +28,20 @@ pub const T0: Millis = 1_795_885_445_123;
 /// The public base URL of the tests' apps (it goes into `iss`).
 pub const BASE_URL: &str = "http://localhost:8787";
 
+/// Text that would make a page or terminal show something else than was
+/// sent (api.md §8): C0 and C1 controls, the bidi controls, and escape
+/// sequences built from them. Every field a person reads refuses them.
+pub const DECEPTIVE_TEXTS: [&str; 8] = [
+    "mytool\u{202E}lmth.exe",
+    "my\0tool",
+    "Ada\u{1b}[8m",
+    "mytool\nLogged in as admin",
+    "mytool\u{7f}",
+    "mytool\u{85}",
+    "mytool\u{200E}",
+    "mytool\u{2066}",
+];
+
 /// Runs each named `async fn(StoreKind)` as two tests, `memory::name` and
 /// `dynamodb::name`.
 #[macro_export]

@@ -680,7 +680,45 @@ async fn anonymous_upgrade_path(kind: StoreKind) {
     assert_eq!(e.me(&access).await.json["id"], u["id"]);
 }
 
+/// A display name is what "Logged in as …" and confirm pages show: every
+/// write of one refuses control and bidi characters (api.md §8), so that a
+/// name cannot hide or reorder what follows it.
+async fn display_names_refuse_control_and_bidi_characters(kind: StoreKind) {
+    let e = test_app(kind).await;
+    let u = e.create_user(json!({"display_name": "Kim"})).await;
+    let id = s(&u["id"]);
+    let (_, access) = e.session(&id).await;
+    for text in cli_auth_tests::DECEPTIVE_TEXTS {
+        let body = json!({ "display_name": text });
+        let writes = [
+            e.server(Method::POST, "/users"),
+            e.server(Method::PATCH, &format!("/users/{id}")),
+            e.client(Method::PATCH, "/users/me")
+                .header("x-stack-access-token", &access),
+        ];
+        for write in writes {
+            let r = write.json(body.clone()).send(&e.app).await;
+            r.assert_known(400, "SCHEMA_ERROR");
+            assert!(r.text.contains("display_name"), "{text:?}: {}", r.text);
+        }
+    }
+    // Nothing was written: the name is still Kim.
+    let r = e
+        .server(Method::GET, &format!("/users/{id}"))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json["display_name"], "Kim");
+    // Any script, emoji and spaces are fine.
+    let r = e
+        .server(Method::PATCH, &format!("/users/{id}"))
+        .json(json!({"display_name": "Ада Лавлейс 🚀"}))
+        .send(&e.app)
+        .await;
+    assert_eq!(r.json["display_name"], "Ада Лавлейс 🚀", "{r:?}");
+}
+
 cli_auth_tests::on_both_stores!(
+    display_names_refuse_control_and_bidi_characters,
     the_user_json_is_stacks_client_read_schema,
     users_me_update_and_delete,
     users_create_read_update,

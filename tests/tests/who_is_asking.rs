@@ -84,16 +84,7 @@ async fn the_client_object_is_checked(kind: StoreKind) {
     }
     // Characters that make a page or terminal show something else than was
     // sent (api.md §8): C0 and C1 controls, the bidi controls.
-    for text in [
-        "mytool\u{202E}lmth.exe",
-        "my\0tool",
-        "mytool\u{1b}[8m",
-        "mytool\nLogged in as admin",
-        "mytool\u{7f}",
-        "mytool\u{85}",
-        "mytool\u{200E}",
-        "mytool\u{2066}",
-    ] {
+    for text in cli_auth_tests::DECEPTIVE_TEXTS {
         for field in ["name", "hostname"] {
             let r = initiate(&e, json!({"client": {field: text}}))
                 .send(&e.app)

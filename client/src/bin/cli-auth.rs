@@ -19,6 +19,7 @@ use cli_auth_client::api::{self, Client, ClientDetails, Config};
 use cli_auth_client::browser::{self, Headless};
 use cli_auth_client::credentials::{self, Credentials, CredentialsFile};
 use cli_auth_client::login::{LoginError, LoginOptions, Prompt, login};
+use cli_auth_client::terminal::{printable, printable_json};
 use indicatif::{ProgressBar, ProgressStyle};
 
 #[derive(Debug, Parser)]
@@ -167,7 +168,7 @@ async fn main() -> ExitCode {
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("cli-auth: {}", failure.message);
+            eprintln!("cli-auth: {}", printable(&failure.message));
             ExitCode::from(failure.code)
         }
     }
@@ -237,14 +238,14 @@ async fn run_command(session: &Session<'_>, command: SessionCommand) -> Result<(
         SessionCommand::Whoami { json } => {
             let user = client.me(&session.access_token().await?).await?;
             if json {
-                println!("{user:#}");
+                println!("{}", printable_json(&user));
             } else {
                 println!("{}", describe_user(&user));
             }
             Ok(())
         }
         SessionCommand::Token => {
-            println!("{}", session.access_token().await?);
+            println!("{}", printable(&session.access_token().await?));
             Ok(())
         }
         SessionCommand::Logout => {
@@ -345,7 +346,10 @@ async fn run_login(
     // A damaged file must not stand in the way of logging in again: it is
     // replaced when the login succeeds.
     let previous = session.stored().unwrap_or_else(|failure| {
-        eprintln!("(Ignoring the stored session: {})", failure.message);
+        eprintln!(
+            "(Ignoring the stored session: {})",
+            printable(&failure.message)
+        );
         None
     });
     options.anon_refresh_token = previous
@@ -391,7 +395,10 @@ async fn run_login(
     if let Some(replaced) = previous.filter(|p| !p.anonymous && p.refresh_token != refresh_token)
         && let Err(e) = end(client, &replaced.refresh_token).await
     {
-        eprintln!("(The previous session could not be ended: {e}.)");
+        eprintln!(
+            "(The previous session could not be ended: {}.)",
+            printable(&e.to_string())
+        );
     }
     let who = match client.access_token(&refresh_token).await {
         Ok(token) => client.me(&token).await.map(|user| describe_user(&user)),
@@ -399,7 +406,10 @@ async fn run_login(
     };
     match who {
         Ok(who) => eprintln!("Logged in as {who}."),
-        Err(e) => eprintln!("Logged in (could not fetch the user yet: {e})."),
+        Err(e) => eprintln!(
+            "Logged in (could not fetch the user yet: {}).",
+            printable(&e.to_string())
+        ),
     }
     eprintln!("Session saved to {}.", session.file.path().display());
     if session.from_environment.is_some() {
@@ -419,37 +429,40 @@ fn show(prompt: &Prompt, headless: Option<Headless>) {
     }
     eprintln!(
         "To log in, open this page in your browser:\n\n    {}\n",
-        prompt.url
+        printable(&prompt.url)
     );
     match &prompt.user_code {
         Some(code) => {
             eprintln!(
-                "or go to {} and enter this code:\n\n    {code}\n",
-                prompt.entry_url
+                "or go to {} and enter this code:\n\n    {}\n",
+                printable(&prompt.entry_url),
+                printable(code)
             );
             eprintln!(
                 "Approve only if the page shows the same code. The login expires at {}.",
-                prompt.expires_at
+                printable(&prompt.expires_at)
             );
         }
         // A plain Stack Auth server has no short code.
         None => {
-            eprintln!("Login code: {}", prompt.login_code);
+            eprintln!("Login code: {}", printable(&prompt.login_code));
             eprintln!(
                 "The page should show the same code. The login expires at {}.",
-                prompt.expires_at
+                printable(&prompt.expires_at)
             );
         }
     }
 }
 
+/// Whom a user is, from the service's JSON, safe to print.
 fn describe_user(user: &serde_json::Value) -> String {
     let field = |key: &str| {
         user.get(key)
             .and_then(|v| v.as_str())
             .filter(|s| !s.is_empty())
+            .map(printable)
     };
-    let id = field("id").unwrap_or("?");
+    let id = field("id").unwrap_or(std::borrow::Cow::Borrowed("?"));
     match (field("display_name"), field("primary_email")) {
         (Some(name), Some(email)) => format!("{name} <{email}> ({id})"),
         (Some(name), None) => format!("{name} ({id})"),
@@ -457,6 +470,6 @@ fn describe_user(user: &serde_json::Value) -> String {
         (None, None) if user.get("is_anonymous") == Some(&serde_json::Value::Bool(true)) => {
             format!("an anonymous user ({id})")
         }
-        (None, None) => id.to_owned(),
+        (None, None) => id.into_owned(),
     }
 }

@@ -3,6 +3,7 @@
 use serde_json::Value;
 
 use super::{BodyValue, MAX_JSON_BYTES, MAX_STRING_BYTES, describe};
+use crate::domain::login_attempt::is_deceptive;
 
 impl BodyValue for String {
     const JSON_TYPE: Option<&'static str> = Some("string");
@@ -42,6 +43,24 @@ impl BodyValue for Email {
             Value::String(_) => Err("must be a valid email".to_owned()),
             _ => Err(format!("must be a string, but was {}", describe(v))),
         }
+    }
+}
+
+/// A name people read ("Logged in as …", confirm pages): a string without
+/// C0 or C1 control characters or bidi controls (api.md §8), which could
+/// hide or reorder what a page or terminal shows after it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DisplayName(pub String);
+
+impl BodyValue for DisplayName {
+    const JSON_TYPE: Option<&'static str> = Some("string");
+
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let text = String::from_json(v)?;
+        if text.chars().any(is_deceptive) {
+            return Err("must not contain control or bidirectional-control characters".to_owned());
+        }
+        Ok(Self(text))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use serde_json::{Value, json};
 
-use crate::api::body::values::{Email, Json};
+use crate::api::body::values::{DisplayName, Email, Json};
 use crate::api::body::{Nullable, ServerOnly, request_body};
 use crate::api::context::Context;
 use crate::domain::user::{User, UserPatch};
@@ -12,7 +12,7 @@ request_body! {
     /// The body of POST and PATCH /users: a field left out is kept, a field
     /// sent as `null` is cleared.
     pub struct UserBody {
-        pub display_name: Nullable<String>,
+        pub display_name: Nullable<DisplayName>,
         pub primary_email: Nullable<Email>,
         pub is_anonymous: Option<bool>,
         pub client_metadata: Nullable<Json>,
@@ -39,7 +39,7 @@ request_body! {
     /// `display_name`, `profile_image_url` and `client_metadata`; server and
     /// admin access may also set what PATCH /users/{user_id} sets.
     pub struct MeBody {
-        pub display_name: Nullable<String>,
+        pub display_name: Nullable<DisplayName>,
         pub profile_image_url: Nullable<String>,
         pub client_metadata: Nullable<Json>,
         pub primary_email: ServerOnly<Nullable<Email>>,
@@ -52,7 +52,7 @@ impl From<MeBody> for UserPatch {
     fn from(b: MeBody) -> Self {
         let metadata = |m: Nullable<Json>| m.into_patch().map(|v| v.map_or(Value::Null, |j| j.0));
         Self {
-            display_name: b.display_name.into_patch(),
+            display_name: b.display_name.into_patch().map(|n| n.map(|n| n.0)),
             primary_email: b.primary_email.0.into_patch().map(|e| e.map(|e| e.0)),
             profile_image_url: b.profile_image_url.into_patch(),
             is_anonymous: b.is_anonymous.0,
