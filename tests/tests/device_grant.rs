@@ -217,26 +217,29 @@ async fn every_ending_has_its_rfc_8628_answer(kind: StoreKind) {
 
 /// The device grant and the Stack poll share one pickup: racing, exactly
 /// one of them gets the token.
-async fn the_stack_poll_and_the_grant_share_one_pickup(kind: StoreKind) {
+/// A device code is polled only at the token endpoint (api.md §8): the
+/// Stack poll answers it as an unknown polling code, waiting or approved,
+/// so the grant's pacing (`slow_down`) cannot be side-stepped. Racing
+/// grant polls still hand the session over exactly once.
+async fn a_device_code_is_polled_only_at_the_token_endpoint(kind: StoreKind) {
     let e = Arc::new(with_app_url(kind).await);
     let r = authorize(&e).await;
     let device_code = r.string("device_code");
+    e.poll(&device_code)
+        .await
+        .assert_known(400, "INVALID_POLLING_CODE");
     let browser = e.user(false).await;
     e.complete(json!({"login_code": login_code_of(&r), "refresh_token": browser.refresh_token}))
         .await;
-    let mut racers = Vec::new();
-    for i in 0..8 {
-        let (e, code) = (Arc::clone(&e), device_code.clone());
-        racers.push(tokio::spawn(async move {
-            if i % 2 == 0 {
-                let r = e.poll(&code).await;
-                r.json.get("refresh_token").cloned()
-            } else {
-                let r = token(&e, &code).await;
-                r.json.get("refresh_token").cloned()
-            }
-        }));
+    for _ in 0..3 {
+        e.poll(&device_code)
+            .await
+            .assert_known(400, "INVALID_POLLING_CODE");
     }
+    let racers = (0..8).map(|_| {
+        let (e, code) = (Arc::clone(&e), device_code.clone());
+        tokio::spawn(async move { token(&e, &code).await.json.get("refresh_token").cloned() })
+    });
     let got: Vec<Value> = futures::future::join_all(racers)
         .await
         .into_iter()
@@ -250,5 +253,5 @@ cli_auth_tests::on_both_stores!(
     device_authorization_answers_rfc_8628,
     the_grant_is_paced_and_hands_over_the_session_once,
     every_ending_has_its_rfc_8628_answer,
-    the_stack_poll_and_the_grant_share_one_pickup,
+    a_device_code_is_polled_only_at_the_token_endpoint,
 );

@@ -90,6 +90,7 @@ impl Handler for CliInitiate {
             asker: asked_by::asker(ctx, body.client),
             code_challenge: body.code_challenge.map(|c| c.0),
             public_key: body.public_key.map(|k| k.0),
+            device_grant: false,
         };
         let at_rest = ctx.minter.tokens.login_code_sealing_key();
         let initiated =

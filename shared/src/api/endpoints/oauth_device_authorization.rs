@@ -63,6 +63,7 @@ impl Handler for OAuthDeviceAuthorization {
         let request = InitiateRequest {
             expires_in_millis: Some(DEVICE_CODE_EXPIRES_IN_MILLIS),
             asker: asked_by::asker(ctx, None),
+            device_grant: true,
             ..InitiateRequest::default()
         };
         let initiated =

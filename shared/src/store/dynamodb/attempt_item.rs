@@ -60,6 +60,9 @@ pub(super) struct AttemptItem {
     next_poll_at: Option<i64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     poll_interval: Option<i64>,
+    /// Made by the RFC 8628 grant; absent for the Stack flow's attempts.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    device_grant: bool,
     ttl: i64,
 }
 
@@ -103,6 +106,7 @@ impl From<&CliAttempt> for AttemptItem {
             public_key,
             next_poll_at_millis,
             poll_interval_millis,
+            device_grant,
         } = a;
         Self {
             id: id.clone(),
@@ -134,6 +138,7 @@ impl From<&CliAttempt> for AttemptItem {
             public_key: public_key.clone(),
             next_poll_at: *next_poll_at_millis,
             poll_interval: *poll_interval_millis,
+            device_grant: *device_grant,
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
@@ -168,6 +173,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             public_key,
             next_poll_at,
             poll_interval,
+            device_grant,
             // Derived from the expiry: DynamoDB's deletion time, not the attempt's.
             ttl: _,
         } = item;
@@ -205,6 +211,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             public_key,
             next_poll_at_millis: next_poll_at,
             poll_interval_millis: poll_interval,
+            device_grant,
         })
     }
 }

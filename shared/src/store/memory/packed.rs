@@ -65,6 +65,7 @@ struct Packed {
     public_key: Option<String>,
     next_poll_at_millis: Option<Millis>,
     poll_interval_millis: Option<Millis>,
+    device_grant: bool,
 }
 
 // Both conversions destructure without `..`: a field added to `CliAttempt`
@@ -101,6 +102,7 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
         public_key,
         next_poll_at_millis,
         poll_interval_millis,
+        device_grant,
     } = attempt;
     let text = |t: &Option<String>| t.as_deref().map(Text::pack);
     let packed = Packed {
@@ -130,6 +132,7 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
         public_key: public_key.clone(),
         next_poll_at_millis: *next_poll_at_millis,
         poll_interval_millis: *poll_interval_millis,
+        device_grant: *device_grant,
     };
     into.clear();
     // postcard takes the buffer and hands it back filled; serializing plain
@@ -166,6 +169,7 @@ pub(super) fn unpack(bytes: &[u8]) -> Option<(CliAttempt, u32)> {
         public_key,
         next_poll_at_millis,
         poll_interval_millis,
+        device_grant,
     } = postcard::from_bytes(bytes).ok()?;
     let text = |t: Option<Text>| t.map(Text::unpack);
     let attempt = CliAttempt {
@@ -202,6 +206,7 @@ pub(super) fn unpack(bytes: &[u8]) -> Option<(CliAttempt, u32)> {
         public_key,
         next_poll_at_millis,
         poll_interval_millis,
+        device_grant,
     };
     Some((attempt, project))
 }

@@ -73,6 +73,10 @@ pub struct CliAttempt {
     /// interval (it grows by 5 s with each `slow_down`).
     pub next_poll_at_millis: Option<Millis>,
     pub poll_interval_millis: Option<Millis>,
+    /// Made by the RFC 8628 grant (`device_authorization`): polled only at
+    /// its token endpoint, never by the Stack poll, so that its pacing
+    /// cannot be side-stepped (api.md §8). Set at creation, never changed.
+    pub device_grant: bool,
 }
 
 /// The CLI's anonymous session on an attempt: its refresh token (sealed
@@ -231,6 +235,7 @@ impl CliAttempt {
             public_key: None,
             next_poll_at_millis: None,
             poll_interval_millis: None,
+            device_grant: false,
         };
         NewAttempt {
             attempt,
@@ -297,6 +302,12 @@ impl CliAttempt {
         } else {
             AttemptState::Pending
         }
+    }
+
+    /// Whether the RFC 8628 grant made this attempt (it is polled only at
+    /// the token endpoint, never by the Stack poll: api.md §8).
+    pub fn is_device_grant(&self) -> bool {
+        self.device_grant
     }
 
     /// Whether `key` names this attempt: same id, same project, right code.

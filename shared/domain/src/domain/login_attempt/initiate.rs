@@ -30,6 +30,9 @@ pub struct InitiateRequest<'a> {
     /// The bound hand-off: an S256 challenge, a public JWK (text).
     pub code_challenge: Option<String>,
     pub public_key: Option<String>,
+    /// Made by the RFC 8628 grant: polled only at its token endpoint, at
+    /// its pace.
+    pub device_grant: bool,
 }
 
 /// Validates the CLI's anonymous session (if any), then writes the attempt:
@@ -57,6 +60,7 @@ pub async fn initiate(
         created.attempt.asker = request.asker.clone();
         created.attempt.code_challenge = request.code_challenge.clone();
         created.attempt.public_key = request.public_key.clone();
+        created.attempt.device_grant = request.device_grant;
         created
             .attempt
             .seal_login_code(at_rest, &created.login_code);

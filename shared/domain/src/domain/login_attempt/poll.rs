@@ -25,7 +25,13 @@ pub async fn poll(
     let code = LocatedSecret::parse(polling_code).ok_or(AttemptError::InvalidPollingCode)?;
     let key = AttemptKey::new(project_id, &code, CodeKind::Polling)
         .with_verifier(Verifier::of(code_verifier));
-    let seen = store.attempt(&code.id).await?;
+    // A device grant's attempt is not the Stack poll's to answer: as if
+    // unknown. Whether the grant made it never changes, so this read
+    // decides it for the write below too.
+    let seen = store
+        .attempt(&code.id)
+        .await?
+        .filter(|a| !a.is_device_grant());
     let answer = match seen {
         Some(attempt) if attempt.can_be_picked_up(&key, now) => {
             pick_up(store, &code, &key, now).await?
