@@ -220,3 +220,111 @@ fn the_trust_roots_parameter_offers_what_the_functions_accept() {
     };
     assert_eq!(reference.value.as_str(), Some("TlsRoots"));
 }
+
+/// The server secret is kept when the stack is deleted (as the tables are:
+/// without it every sealed value in the kept tables is unreadable), and a
+/// resource policy lets only the functions' roles read it.
+#[test]
+fn the_server_secret_outlives_the_stack_and_only_the_functions_read_it() {
+    use cli_auth_tests::template::{functions, list, resource};
+    let template = template();
+    let resources = &template["Resources"];
+    let secret = &resources["ServerSecret"];
+    assert_eq!(secret["DeletionPolicy"].as_str(), Some("Retain"));
+    assert_eq!(secret["UpdateReplacePolicy"].as_str(), Some("Retain"));
+    let policies: Vec<&Value> = resources
+        .as_mapping()
+        .expect("Resources")
+        .values()
+        .filter(|r| r["Type"].as_str() == Some("AWS::SecretsManager::ResourcePolicy"))
+        .collect();
+    assert_eq!(policies.len(), 1, "one resource policy");
+    let policy = &policies[0]["Properties"];
+    assert_eq!(resource(&policy["SecretId"]), "ServerSecret");
+    assert_eq!(policy["BlockPublicPolicy"].as_bool(), Some(true));
+    let statements = list(&policy["ResourcePolicy"]["Statement"]);
+    let deny = statements
+        .iter()
+        .find(|s| s["Effect"].as_str() == Some("Deny"))
+        .expect("a Deny statement");
+    assert_eq!(deny["Principal"].as_str(), Some("*"));
+    assert_eq!(
+        list(&deny["Action"])
+            .iter()
+            .map(|a| a.as_str().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        ["secretsmanager:GetSecretValue"]
+    );
+    let allowed: BTreeSet<String> = list(&deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"])
+        .into_iter()
+        .map(resource)
+        .collect();
+    // Exactly the roles SAM makes for the functions that read it.
+    let readers: BTreeSet<String> = functions(&template)
+        .iter()
+        .filter(|f| {
+            list(&f.resource["Properties"]["Policies"])
+                .iter()
+                .flat_map(|p| list(&p["Statement"]))
+                .any(|s| {
+                    list(&s["Action"])
+                        .iter()
+                        .any(|a| a.as_str() == Some("secretsmanager:GetSecretValue"))
+                })
+        })
+        .map(|f| format!("{}Role", f.id))
+        .collect();
+    assert!(!readers.is_empty());
+    assert_eq!(allowed, readers);
+}
+
+/// API Gateway writes an access log: JSON, one line per request, with what
+/// an investigation needs (request id, route, status, latency, source IP)
+/// and nothing that could carry a secret (no query string, path, header or
+/// body: codes travel in bodies, tokens in headers), kept as long as the
+/// functions' logs.
+#[test]
+fn api_gateway_writes_an_access_log_without_secrets() {
+    let template = template();
+    let resources = &template["Resources"];
+    let settings = &resources["HttpApi"]["Properties"]["AccessLogSettings"];
+    let Value::Tagged(destination) = &settings["DestinationArn"] else {
+        panic!("DestinationArn is !GetAtt <log group>.Arn: {settings:?}");
+    };
+    let group = destination
+        .value
+        .as_str()
+        .expect("text")
+        .trim_end_matches(".Arn");
+    let log_group = &resources[group];
+    assert_eq!(log_group["Type"].as_str(), Some("AWS::Logs::LogGroup"));
+    assert!(
+        matches!(&log_group["Properties"]["RetentionInDays"], Value::Tagged(t) if t.value.as_str() == Some("LogRetentionDays")),
+        "retention: {log_group:?}"
+    );
+    let format: serde_json::Value =
+        serde_json::from_str(settings["Format"].as_str().expect("Format text")).expect("JSON");
+    let fields = format.as_object().expect("an object");
+    for wanted in [
+        "$context.requestId",
+        "$context.routeKey",
+        "$context.status",
+        "$context.responseLatency",
+        "$context.identity.sourceIp",
+    ] {
+        assert!(
+            fields.values().any(|v| v.as_str() == Some(wanted)),
+            "{wanted} is logged: {format}"
+        );
+    }
+    for value in fields.values() {
+        let v = value.as_str().expect("string values");
+        assert!(v.starts_with("$context."), "{v}");
+        for secret_bearing in ["path", "querystring", "header", "body", "authorizer"] {
+            assert!(
+                !v.to_lowercase().contains(secret_bearing),
+                "{v} could carry a code or token"
+            );
+        }
+    }
+}
