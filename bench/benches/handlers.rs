@@ -1,5 +1,8 @@
 //! Time per request of header validation and of each handler, through the
-//! whole pipeline (`App::handle`) on the in-memory store.
+//! whole pipeline (`App::handle`) on the in-memory store; the user-code
+//! look-up (reserve, read, give back) also on DynamoDB Local when
+//! `AWS_ENDPOINT_URL_DYNAMODB` is set (`scripts/test.sh`'s set-up, or
+//! `. scripts/lib/dynamodb-local.sh`).
 //! `cargo bench -p cli-auth-bench --bench handlers`
 #![allow(clippy::expect_used)] // a benchmark: a failed setup should stop it loudly
 
@@ -191,9 +194,69 @@ fn benches(c: &mut Criterion) {
     group.finish();
 }
 
+/// The user-code look-up, found (three round trips: reserve both
+/// counters, read, give back) and not (two), on each store at hand.
+fn user_code_look_up(c: &mut Criterion) {
+    use cli_auth_core::domain::login_attempt::UserCodeLimits;
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let mut stores: Vec<(&str, Arc<dyn Store>)> = vec![("memory", Arc::new(MemoryStore::new()))];
+    if std::env::var_os("AWS_ENDPOINT_URL_DYNAMODB").is_some() {
+        stores.push((
+            "DynamoDB Local",
+            Arc::new(rt.block_on(cli_auth_tests::dynamo_store(None))),
+        ));
+    }
+    let mut group = c.benchmark_group("user-code look-up");
+    for (name, store) in stores {
+        let (app, seeded, person, user_code) = rt.block_on(async {
+            let seeded = seed_project(store.as_ref(), true).await;
+            let user = seed_user(store.as_ref(), &seeded.project.id, false, T0, 3_600_000).await;
+            // Failures are timed too: limits far away.
+            let app = app(Arc::clone(&store), Arc::new(ManualClock::new(T0)))
+                .with_user_code_limits(UserCodeLimits {
+                    failures_per_ip: u64::MAX / 2,
+                    failures_per_user: u64::MAX / 2,
+                });
+            let person = app
+                .tokens()
+                .access_token(cli_auth_tests::BASE_URL, &user.user, &user.session.id, T0)
+                .expect("token");
+            let attempt = Req::post("/api/v1/auth/cli")
+                .client(&seeded)
+                .send(&app)
+                .await;
+            (
+                app,
+                seeded,
+                person,
+                attempt.json["user_code"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        });
+        for (case, code) in [("found", user_code.as_str()), ("wrong code", "BBBB-BBBB")] {
+            group.bench_function(format!("{case}, {name}"), |b| {
+                b.to_async(&rt).iter(|| {
+                    Req::post("/api/v1/auth/cli/user-code")
+                        .client(&seeded)
+                        .header("x-stack-access-token", &person)
+                        .source_ip("198.51.100.7")
+                        .json(json!({ "user_code": code }))
+                        .send(&app)
+                })
+            });
+        }
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = handlers;
     config = Criterion::default().sample_size(30).measurement_time(Duration::from_secs(2)).warm_up_time(Duration::from_millis(500));
-    targets = benches
+    targets = benches, user_code_look_up
 }
 criterion_main!(handlers);
