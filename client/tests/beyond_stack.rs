@@ -81,12 +81,7 @@ async fn a_login_is_bound_and_shows_the_short_code_and_who_asks() {
         "{attempt:?}"
     );
 
-    browser
-        .complete(&login.login_code, &person.refresh_token)
-        .await
-        .expect("complete");
-    let (code, _, err) = login.finish().await;
-    assert_eq!(code, 0, "{err}");
+    login.approved_by(&world, &person).await;
     assert_eq!(
         saved_token(&world),
         Some(person.refresh_token),
@@ -173,13 +168,7 @@ async fn a_plain_stack_server_gets_stacks_fields_only() {
     assert_eq!(sent[1], serde_json::json!({}), "then Stack's fields only");
 
     let person = world.user(false).await;
-    world
-        .browser()
-        .complete(&login.login_code, &person.refresh_token)
-        .await
-        .expect("complete");
-    let (code, _, err) = login.finish().await;
-    assert_eq!(code, 0, "{err}");
+    login.approved_by(&world, &person).await;
     assert_eq!(saved_token(&world), Some(person.refresh_token));
 }
 

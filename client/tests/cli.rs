@@ -144,11 +144,7 @@ async fn an_anonymous_session_is_offered_to_the_browser() {
         .expect("claim");
     assert_eq!(claimed.refresh_token, guest.refresh_token);
     let person = world.user(false).await;
-    browser
-        .complete(&login_code, &person.refresh_token)
-        .await
-        .expect("complete");
-    assert_eq!(login.exit_code().await, 0);
+    login.approved_by(&world, &person).await;
     let (_, out, _) = world.run(&["whoami", "--json"]).await;
     let json: serde_json::Value = serde_json::from_str(&out).expect("JSON");
     assert_eq!(json["id"], person.user.id.as_str());
@@ -189,25 +185,20 @@ async fn usage_and_network_errors() {
         .expect("run");
     assert_eq!(out.status.code(), Some(2), "no project is a usage error");
 
-    // Nothing listens on port 9 of loopback.
-    let (code, _, err) = world
-        .run_with(
-            &["login", "--no-browser"],
-            &[("CLI_AUTH_BASE_URL", "http://127.0.0.1:9")],
-        )
-        .await;
-    assert_eq!(code, 1);
-    assert!(err.contains("cannot reach"), "{err}");
-
-    // A wrong publishable key is the service's error, shown as such.
-    let (code, _, err) = world
-        .run_with(
-            &["login", "--no-browser"],
-            &[("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", "pck_wrong")],
-        )
-        .await;
-    assert_eq!(code, 1);
-    assert!(err.contains("INVALID_PUBLISHABLE_CLIENT_KEY"), "{err}");
+    let failures = [
+        // Nothing listens on port 9 of loopback.
+        (("CLI_AUTH_BASE_URL", "http://127.0.0.1:9"), "cannot reach"),
+        // A wrong publishable key is the service's error, shown as such.
+        (
+            ("CLI_AUTH_PUBLISHABLE_CLIENT_KEY", "pck_wrong"),
+            "INVALID_PUBLISHABLE_CLIENT_KEY",
+        ),
+    ];
+    for (env, says) in failures {
+        let (code, _, err) = world.run_with(&["login", "--no-browser"], &[env]).await;
+        assert_eq!(code, 1, "{env:?}");
+        assert!(err.contains(says), "{env:?}: {err}");
+    }
 }
 
 #[tokio::test]
@@ -243,14 +234,11 @@ async fn a_new_login_ends_the_session_it_replaces() {
     let browser = world.browser();
     let mut people = Vec::new();
     for _ in 0..2 {
-        let login = start_login(&world, &[]).await;
-        let login_code = login.login_code.clone();
         let person = world.user(false).await;
-        browser
-            .complete(&login_code, &person.refresh_token)
+        start_login(&world, &[])
             .await
-            .expect("complete");
-        assert_eq!(login.exit_code().await, 0);
+            .approved_by(&world, &person)
+            .await;
         people.push(person);
     }
     let err = browser
@@ -356,14 +344,10 @@ async fn text_from_the_service_is_printed_escaped() {
     // Written past the API, as a service that does not refuse it would.
     person.user.display_name = Some(NAME.to_owned());
     world.store.put_user(&person.user).await.expect("put");
-    let login = start_login(&world, &[]).await;
-    world
-        .browser()
-        .complete(&login.login_code, &person.refresh_token)
+    let err = start_login(&world, &[])
         .await
-        .expect("complete");
-    let (code, _, err) = login.finish().await;
-    assert_eq!(code, 0, "{err}");
+        .approved_by(&world, &person)
+        .await;
     let shown = format!("Mallory\\u{{202e}}\\u{{1b}}[8m ({})", person.user.id);
     assert!(err.contains(&format!("Logged in as {shown}.")), "{err:?}");
 

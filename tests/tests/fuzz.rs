@@ -71,16 +71,24 @@ fn world(rt: &tokio::runtime::Runtime) -> World {
     })
 }
 
-const HEADERS: &[&str] = &[
-    "project-id",
-    "access-type",
-    "publishable-client-key",
-    "secret-server-key",
-    "super-secret-admin-key",
-    "access-token",
-    "refresh-token",
-    "allow-anonymous-user",
-];
+/// The headers the pipeline reads, in either spelling.
+fn headers() -> Vec<String> {
+    use cli_auth_core::api::headers::*;
+    [
+        &PROJECT_ID,
+        &ACCESS_TYPE,
+        &PUBLISHABLE_CLIENT_KEY,
+        &SECRET_SERVER_KEY,
+        &SUPER_SECRET_ADMIN_KEY,
+        &ACCESS_TOKEN,
+        &REFRESH_TOKEN,
+        &ALLOW_ANONYMOUS_USER,
+    ]
+    .iter()
+    .flat_map(|h| [h.stack.as_str(), h.hexclave.as_str()])
+    .map(str::to_owned)
+    .collect()
+}
 
 /// Every field any endpoint's body declares.
 fn fields() -> Vec<&'static str> {
@@ -151,12 +159,7 @@ fn input(known: usize) -> impl Strategy<Value = Input> {
         1 => prop::collection::vec(prop_oneof![0x20u8..0x7f, 0x80u8..=0xff], 0..60),
         1 => Just(Vec::new()),
     ];
-    let header = (
-        prop::sample::select(vec!["x-stack-", "x-hexclave-"]),
-        prop::sample::select(HEADERS.to_vec()),
-        header_value,
-    )
-        .prop_map(|(p, n, v)| (format!("{p}{n}"), v));
+    let header = (prop::sample::select(headers()), header_value);
     let body_object = prop::collection::btree_map(
         prop_oneof![4 => prop::sample::select(fields()).prop_map(str::to_owned), 1 => ".{0,10}"],
         value(known),

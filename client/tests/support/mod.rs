@@ -167,6 +167,19 @@ impl Started {
             rest,
         )
     }
+
+    /// `person` approves it in the browser; then it must end logged in.
+    /// Returns what it printed after the prompt.
+    pub async fn approved_by(self, world: &World, person: &SeededUser) -> String {
+        world
+            .browser()
+            .complete(&self.login_code, &person.refresh_token)
+            .await
+            .expect("complete");
+        let (code, _, err) = self.finish().await;
+        assert_eq!(code, 0, "{err}");
+        err
+    }
 }
 
 /// Starts `cli-auth login --no-browser` against `world`.
