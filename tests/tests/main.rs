@@ -13,6 +13,7 @@ mod endpoint_checklist;
 mod faults;
 mod fixtures;
 mod fuzz;
+mod hosted_approve;
 mod layers;
 mod oauth_token;
 mod request_validation;

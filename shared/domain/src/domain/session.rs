@@ -1,6 +1,7 @@
 //! Sessions: what a refresh token stands for.
 
 use crate::clock::Millis;
+use crate::domain::login_attempt::AskedBy;
 use crate::secret::{LocatedSecret, SecretHash};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +18,10 @@ pub struct Session {
     pub last_used_at_millis: Millis,
     pub expires_at_millis: Millis,
     pub is_impersonation: bool,
+    /// Who asked for it, on a session minted for a CLI by the hosted
+    /// confirm page (api.md §10): the attempt's who-is-asking, so that the
+    /// session list shows "mytool on ada-laptop" (api.md §4).
+    pub asked_by: Option<AskedBy>,
 }
 
 impl Session {
@@ -38,6 +43,7 @@ impl Session {
             last_used_at_millis: now,
             expires_at_millis: now.saturating_add(lifetime_millis),
             is_impersonation,
+            asked_by: None,
         };
         (session, token)
     }

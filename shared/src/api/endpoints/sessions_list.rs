@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use crate::api::body::schema_error;
 use crate::api::errors::ApiError;
+use crate::api::shapes::asked_by;
 use crate::domain::access::AccessType;
 use crate::domain::accounts::{self, SessionsAccess};
 use crate::domain::session::Session;
@@ -36,15 +37,21 @@ impl Handler for SessionsList {
     }
 }
 
+/// A session as the list shows it; `client` (ours) only on sessions the
+/// hosted confirm page minted for a CLI: who asked for it (api.md §4).
 fn session_json(s: &Session, access: SessionsAccess<'_>) -> Value {
-    json!({
+    let mut item = json!({
         "id": s.id,
         "user_id": s.user_id,
         "created_at": s.created_at_millis,
         "last_used_at": s.last_used_at_millis,
         "is_impersonation": s.is_impersonation,
         "is_current_session": access.current_session == Some(s.id.as_str()),
-    })
+    });
+    if let (Some(asked_by), Some(fields)) = (&s.asked_by, item.as_object_mut()) {
+        fields.insert("client".into(), asked_by::client_json(asked_by));
+    }
+    item
 }
 
 /// The `user_id` query parameter: `me` is the caller's own user (400

@@ -2,7 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::items::{Item, from_item, ttl_seconds};
+use super::items::{ClientItem, Item, from_item, ttl_seconds};
 use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::domain::store::{StoreError, StoreResult};
 use crate::secret::SecretHash;
@@ -66,14 +66,6 @@ pub(super) struct AttemptItem {
     ttl: i64,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
-pub(super) struct ClientItem {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    name: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    hostname: Option<String>,
-}
-
 // Both conversions destructure without `..`: a field added to `CliAttempt`
 // (or to the item) fails to compile here until it is stored and read back.
 impl From<&CliAttempt> for AttemptItem {
@@ -125,12 +117,7 @@ impl From<&CliAttempt> for AttemptItem {
             anon_refresh_token: anon_refresh_token.clone(),
             anon_session_id: anon_session_id.clone(),
             anon_user_id: anon_user_id.clone(),
-            client: client
-                .as_ref()
-                .map(|ClientDetails { name, hostname }| ClientItem {
-                    name: name.clone(),
-                    hostname: hostname.clone(),
-                }),
+            client: client.as_ref().map(ClientItem::from),
             ip: ip.clone(),
             user_agent: user_agent.clone(),
             sealed_login_code: sealed_login_code.clone(),
@@ -201,8 +188,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             anon_session_id,
             anon_user_id,
             asker: Asker {
-                client: client
-                    .map(|ClientItem { name, hostname }| ClientDetails { name, hostname }),
+                client: client.map(ClientDetails::from),
                 ip,
                 user_agent,
             },

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::domain::login_attempt::{AskedBy, Asker, ClientDetails};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{StoreError, StoreResult};
@@ -281,7 +282,81 @@ pub(super) struct SessionItem {
     last_used_at: Option<i64>,
     expires_at: i64,
     is_impersonation: bool,
+    /// Who asked for it (sessions minted by the hosted confirm page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    asked_by: Option<AskedByItem>,
     ttl: i64,
+}
+
+/// What a CLI said about itself (api.md §8): on an attempt, and on the
+/// session minted for it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(super) struct ClientItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    hostname: Option<String>,
+}
+
+impl From<&ClientDetails> for ClientItem {
+    fn from(ClientDetails { name, hostname }: &ClientDetails) -> Self {
+        Self {
+            name: name.clone(),
+            hostname: hostname.clone(),
+        }
+    }
+}
+
+impl From<ClientItem> for ClientDetails {
+    fn from(ClientItem { name, hostname }: ClientItem) -> Self {
+        Self { name, hostname }
+    }
+}
+
+/// Who asked for a session: the who-is-asking of the attempt it was minted
+/// for (the attempt item keeps the same fields flat).
+#[derive(Serialize, Deserialize)]
+pub(super) struct AskedByItem {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    client: Option<ClientItem>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    ip: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    user_agent: Option<String>,
+    created_at: i64,
+}
+
+impl From<&AskedBy> for AskedByItem {
+    fn from(a: &AskedBy) -> Self {
+        let AskedBy {
+            asker:
+                Asker {
+                    client,
+                    ip,
+                    user_agent,
+                },
+            created_at_millis,
+        } = a;
+        Self {
+            client: client.as_ref().map(ClientItem::from),
+            ip: ip.clone(),
+            user_agent: user_agent.clone(),
+            created_at: *created_at_millis,
+        }
+    }
+}
+
+impl From<AskedByItem> for AskedBy {
+    fn from(i: AskedByItem) -> Self {
+        Self {
+            asker: Asker {
+                client: i.client.map(ClientDetails::from),
+                ip: i.ip,
+                user_agent: i.user_agent,
+            },
+            created_at_millis: i.created_at,
+        }
+    }
 }
 
 impl From<&Session> for SessionItem {
@@ -295,6 +370,7 @@ impl From<&Session> for SessionItem {
             last_used_at_millis,
             expires_at_millis,
             is_impersonation,
+            asked_by,
         } = s;
         Self {
             id: id.clone(),
@@ -305,6 +381,7 @@ impl From<&Session> for SessionItem {
             last_used_at: Some(*last_used_at_millis),
             expires_at: *expires_at_millis,
             is_impersonation: *is_impersonation,
+            asked_by: asked_by.as_ref().map(AskedByItem::from),
             ttl: ttl_seconds(*expires_at_millis),
         }
     }
@@ -321,6 +398,7 @@ impl From<SessionItem> for Session {
             last_used_at_millis: i.last_used_at.unwrap_or(i.created_at),
             expires_at_millis: i.expires_at,
             is_impersonation: i.is_impersonation,
+            asked_by: i.asked_by.map(AskedBy::from),
         }
     }
 }

@@ -12,6 +12,7 @@
 //! and cancel 1 (the once-only write of complete, ending the attempt with a
 //! refusal instead of a token).
 
+mod approve;
 mod asker;
 mod attempt;
 mod cancel;
@@ -25,6 +26,7 @@ mod poll;
 mod user_code;
 
 // Each type of the flow has this one path: `domain::login_attempt::<Name>`.
+pub use approve::approve;
 pub use asker::{
     AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS, is_deceptive,
 };
