@@ -28,7 +28,8 @@ pub struct Settings {
     /// `CLI_AUTH_PROJECT_CACHE_SECONDS` (default and maximum 60).
     pub project_cache_ttl: Duration,
     /// `CLI_AUTH_PROJECTS_TABLE`, `CLI_AUTH_USERS_TABLE`,
-    /// `CLI_AUTH_SESSIONS_TABLE`, `CLI_AUTH_ATTEMPTS_TABLE`; each defaults to
+    /// `CLI_AUTH_SESSIONS_TABLE`, `CLI_AUTH_ATTEMPTS_TABLE`,
+    /// `CLI_AUTH_IDENTITIES_TABLE`; each defaults to
     /// `CLI_AUTH_TABLE_PREFIX` (default `cli-auth-`) plus its name.
     pub tables: TableNames,
     /// `CLI_AUTH_USER_CODE_FAILURES_PER_IP` and
@@ -75,6 +76,7 @@ impl Settings {
             users: var("CLI_AUTH_USERS_TABLE").unwrap_or(defaults.users),
             sessions: var("CLI_AUTH_SESSIONS_TABLE").unwrap_or(defaults.sessions),
             attempts: var("CLI_AUTH_ATTEMPTS_TABLE").unwrap_or(defaults.attempts),
+            identities: var("CLI_AUTH_IDENTITIES_TABLE").unwrap_or(defaults.identities),
         };
         let defaults = UserCodeLimits::default();
         let user_code_limits = UserCodeLimits {

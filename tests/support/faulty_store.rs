@@ -13,7 +13,7 @@ use cli_auth_core::domain::store::{
     AccountStore, AttemptStore, Claim, Counter, CounterStore, DevicePoll, Finish, Found, Lookup,
     PickUp, ProjectStore, Reservation, Store, StoreError, StoreResult,
 };
-use cli_auth_core::domain::user::{User, UserPatch};
+use cli_auth_core::domain::user::{Identity, User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
 
 /// A store that fails on demand: the `n`-th call from now (0 = the next one),
@@ -123,6 +123,18 @@ impl AccountStore for FaultyStore {
     async fn create_user_with_session(&self, u: &User, s: &Session) -> StoreResult<()> {
         self.check()?;
         self.inner.create_user_with_session(u, s).await
+    }
+    async fn identity_user(&self, identity: &Identity) -> StoreResult<Option<String>> {
+        self.check()?;
+        self.inner.identity_user(identity).await
+    }
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &Identity,
+    ) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.create_user_with_identity(user, identity).await
     }
     async fn update_user(&self, p: &str, id: &str, patch: &UserPatch) -> StoreResult<Option<User>> {
         self.check()?;

@@ -42,6 +42,7 @@ fn logical_table(name: &str) -> String {
         ("projects", "ProjectsTable"),
         ("users", "UsersTable"),
         ("sessions", "SessionsTable"),
+        ("identities", "IdentitiesTable"),
     ];
     kinds
         .iter()

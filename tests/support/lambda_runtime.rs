@@ -488,6 +488,7 @@ fn command(
         .env("CLI_AUTH_USERS_TABLE", &tables.users)
         .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)
         .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
+        .env("CLI_AUTH_IDENTITIES_TABLE", &tables.identities)
         .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
         .env("RUST_LOG", rust_log)
         .env_remove("CLI_AUTH_TLS_ROOTS")

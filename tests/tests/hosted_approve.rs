@@ -1,10 +1,13 @@
-//! The hosted confirm page's Approve (api.md §10, §4): a new session of the
-//! person, minted for the CLI and tagged with who asked, completes the
-//! attempt; the browser's own sign-in never reaches the CLI; nothing is left
-//! half-done when the attempt is no longer pending. On both stores.
+//! The hosted confirm page's decisions that reach the store (api.md §10,
+//! §4): people become users once, whatever races; Approve mints a new
+//! session of the person for the CLI, tagged with who asked, and completes
+//! the attempt; the browser's own sign-in never reaches the CLI; nothing is
+//! left half-done when the attempt is no longer pending. On both stores.
 
+use cli_auth_core::domain::accounts::{ProviderPerson, user_of_person};
 use cli_auth_core::domain::login_attempt::{self, AttemptError};
 use cli_auth_core::domain::tokens::Minter;
+use cli_auth_core::domain::user::Identity;
 use cli_auth_tests::{BASE_URL, Req, StoreKind, T0, TestApp, test_app};
 use http::Method;
 use serde_json::{Value, json};
@@ -132,7 +135,82 @@ async fn approve_against_deny_leaves_no_stray_session(kind: StoreKind) {
     }
 }
 
+fn person(issuer: &str, subject: &str, e: &TestApp) -> ProviderPerson {
+    ProviderPerson {
+        identity: Identity {
+            project_id: e.seeded.project.id.clone(),
+            issuer: issuer.to_owned(),
+            subject: subject.to_owned(),
+        },
+        verified_email: Some("ada@example.com".to_owned()),
+        name: Some("Ada Lovelace\u{1b}[8m".to_owned()),
+    }
+}
+
+async fn people_become_users_once(kind: StoreKind) {
+    let e = test_app(kind).await;
+    let ada = person("https://idp.example", "248289761001", &e);
+    let first = user_of_person(e.store.as_ref(), &ada, T0)
+        .await
+        .expect("first");
+    assert_eq!(first.primary_email.as_deref(), Some("ada@example.com"));
+    assert_eq!(
+        first.display_name.as_deref(),
+        Some("Ada Lovelace[8m"),
+        "the provider's name, without what could drive a terminal"
+    );
+    let again = user_of_person(e.store.as_ref(), &ada, T0 + 1)
+        .await
+        .expect("again");
+    assert_eq!(again.id, first.id, "a returning person is the same user");
+    // Another sub, or the same sub at another issuer, is another person.
+    for other in [
+        person("https://idp.example", "248289761002", &e),
+        person("https://other-idp.example", "248289761001", &e),
+    ] {
+        let user = user_of_person(e.store.as_ref(), &other, T0)
+            .await
+            .expect("other");
+        assert_ne!(user.id, first.id);
+    }
+    // An email the provider did not verify is not kept.
+    let unverified = ProviderPerson {
+        verified_email: None,
+        ..person("https://idp.example", "unverified", &e)
+    };
+    let user = user_of_person(e.store.as_ref(), &unverified, T0)
+        .await
+        .expect("user");
+    assert_eq!(user.primary_email, None);
+}
+
+async fn racing_first_sign_ins_make_one_user(kind: StoreKind) {
+    let e = test_app(kind).await;
+    for round in 0..3 {
+        let grace = person("https://idp.example", &format!("grace-{round}"), &e);
+        let racers = (0..8).map(|_| user_of_person(e.store.as_ref(), &grace, T0));
+        let users: Vec<_> = futures::future::join_all(racers)
+            .await
+            .into_iter()
+            .map(|r| r.expect("a user").id)
+            .collect();
+        assert!(users.iter().all(|id| *id == users[0]), "{users:?}");
+        // The identity names the one user that was written.
+        assert_eq!(
+            e.store
+                .identity_user(&grace.identity)
+                .await
+                .expect("read")
+                .as_deref(),
+            Some(users[0].as_str())
+        );
+        assert!(e.store.user(&users[0]).await.expect("read").is_some());
+    }
+}
+
 cli_auth_tests::on_both_stores!(
+    people_become_users_once,
+    racing_first_sign_ins_make_one_user,
     approve_mints_a_new_session_tagged_with_who_asked,
     approve_against_deny_leaves_no_stray_session,
 );

@@ -135,6 +135,7 @@ async fn the_template_deploys_the_tables_create_tables_makes() {
         (&t.users, "UsersTable"),
         (&t.sessions, "SessionsTable"),
         (&t.attempts, "AttemptsTable"),
+        (&t.identities, "IdentitiesTable"),
     ] {
         let local = local_shape(&client, name).await;
         assert!(local.keys == ["id HASH"], "{name}: {local:?}");

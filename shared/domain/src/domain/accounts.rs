@@ -4,11 +4,12 @@
 use serde_json::Value;
 
 use crate::clock::Millis;
+use crate::domain::login_attempt::is_deceptive;
 use crate::domain::session::Session;
 use crate::domain::store::{Store, StoreError};
 use crate::domain::tokens::Minter;
 use crate::domain::tokens::TokenError;
-use crate::domain::user::{User, UserPatch};
+use crate::domain::user::{Identity, User, UserPatch};
 use crate::secret::{LocatedSecret, random_id};
 
 /// Why an accounts operation was refused.
@@ -292,4 +293,63 @@ pub async fn delete_session(
     } else {
         Err(AccountError::UnknownSession)
     }
+}
+
+/// A person as the team's OpenID provider vouched for them in a verified
+/// ID token (api.md §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderPerson {
+    pub identity: Identity,
+    /// Their email, only when the provider says it verified it.
+    pub verified_email: Option<String>,
+    /// Their name, shown as the display name of a new user.
+    pub name: Option<String>,
+}
+
+/// How often a first sign-in re-reads an identity that a racing sign-in
+/// holds before giving up (503).
+const IDENTITY_TRIES: usize = 5;
+
+/// The user a provider's person is, created on their first sign-in:
+/// exactly one user however many first sign-ins race, because the user is
+/// written in one transaction with the identity, only if the identity is
+/// new; a loser reads the winner's. Round trips: 2 for a returning person
+/// (the identity, the user); 2 on a first sign-in (the identity, the
+/// write), 2 more for each lost race.
+pub async fn user_of_person(
+    store: &dyn Store,
+    person: &ProviderPerson,
+    now: Millis,
+) -> Result<User, AccountError> {
+    let project_id = &person.identity.project_id;
+    for _ in 0..IDENTITY_TRIES {
+        if let Some(user_id) = store.identity_user(&person.identity).await? {
+            // A user deleted since (DELETE /users/me) stays deleted.
+            return store
+                .user(&user_id)
+                .await?
+                .filter(|u| &u.project_id == project_id)
+                .ok_or(AccountError::UserNotFound);
+        }
+        // A provider's name is shown on pages and terminals: without the
+        // characters that could make them show something else (api.md §8).
+        let name = person
+            .name
+            .as_deref()
+            .map(|n| n.chars().filter(|c| !is_deceptive(*c)).collect::<String>())
+            .filter(|n| !n.trim().is_empty());
+        let patch = UserPatch {
+            display_name: Some(name),
+            primary_email: Some(person.verified_email.clone()),
+            ..UserPatch::default()
+        };
+        let user = new_user(project_id, &patch, now);
+        if store
+            .create_user_with_identity(&user, &person.identity)
+            .await?
+        {
+            return Ok(user);
+        }
+    }
+    Err(StoreError::Unavailable("an identity stayed contended".into()).into())
 }

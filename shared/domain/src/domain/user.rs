@@ -69,3 +69,29 @@ impl User {
         })
     }
 }
+
+/// Who a person is at an OpenID provider, in one project: the issuer and
+/// its `sub` (OpenID Connect Core §5.7: unique and never reassigned within
+/// the issuer), which the hosted page maps to one user (api.md §10).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    pub project_id: String,
+    pub issuer: String,
+    pub subject: String,
+}
+
+impl Identity {
+    /// The store's key: SHA-256 of the three parts, each length-prefixed
+    /// (so no choice of characters makes two identities collide), as
+    /// base64url. Fixed length, whatever the issuer and `sub`.
+    pub fn key(&self) -> String {
+        use base64::Engine as _;
+        use sha2::Digest as _;
+        let mut hash = sha2::Sha256::new();
+        for part in [&self.project_id, &self.issuer, &self.subject] {
+            hash.update((part.len() as u64).to_be_bytes());
+            hash.update(part.as_bytes());
+        }
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(hash.finalize())
+    }
+}

@@ -11,13 +11,13 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteIte
 
 use super::DynamoStore;
 use super::items::{
-    Item, SESSIONS_BY_USER, SessionItem, UserItem, attr, from_item, n, s, session_from, to_item,
-    unavailable, user_from,
+    IdentityItem, Item, SESSIONS_BY_USER, SessionItem, UserItem, attr, from_item, n, s,
+    session_from, to_item, unavailable, user_from,
 };
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::{AccountStore, Store, StoreError, StoreResult};
-use crate::domain::user::{User, UserPatch};
+use crate::domain::user::{Identity, User, UserPatch};
 use crate::secret::LocatedSecret;
 
 #[async_trait]
@@ -34,15 +34,7 @@ impl AccountStore for DynamoStore {
 
     /// Both puts in one transaction, each only if its key is new.
     async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()> {
-        let put = |table: &str, item: Item| -> StoreResult<TransactWriteItem> {
-            let put = Put::builder()
-                .table_name(table)
-                .set_item(Some(item))
-                .condition_expression(format!("attribute_not_exists({})", attr::ID))
-                .build()
-                .map_err(unavailable)?;
-            Ok(TransactWriteItem::builder().put(put).build())
-        };
+        let put = put_if_new;
         let result = self
             .client
             .transact_write_items()
@@ -63,6 +55,63 @@ impl AccountStore for DynamoStore {
                 {
                     Err(StoreError::AlreadyExists)
                 }
+                other => Err(unavailable(other)),
+            },
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// One strongly consistent GetItem of the identities table.
+    async fn identity_user(&self, identity: &Identity) -> StoreResult<Option<String>> {
+        let out = self
+            .client
+            .get_item()
+            .table_name(&self.tables.identities)
+            .key(attr::ID, s(&identity.key()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        let item: Option<IdentityItem> = out.item.map(from_item).transpose()?;
+        Ok(item.map(|i| i.user_id))
+    }
+
+    /// The identity and the user in one transaction, each only if its key
+    /// is new. A taken identity, or a racing transaction on it
+    /// (`TransactionConflict`), is `false`: the caller reads it again.
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &Identity,
+    ) -> StoreResult<bool> {
+        let result = self
+            .client
+            .transact_write_items()
+            .transact_items(put_if_new(
+                &self.tables.identities,
+                to_item(&IdentityItem::new(identity, &user.id))?,
+            )?)
+            .transact_items(put_if_new(
+                &self.tables.users,
+                to_item(&UserItem::from(user))?,
+            )?)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) => match e.into_err() {
+                TransactWriteItemsError::TransactionCanceledException(t) => {
+                    let code = |i: usize| t.cancellation_reasons().get(i).and_then(|r| r.code());
+                    match (code(0), code(1)) {
+                        (Some("ConditionalCheckFailed" | "TransactionConflict"), _)
+                        | (_, Some("TransactionConflict")) => Ok(false),
+                        (_, Some("ConditionalCheckFailed")) => Err(StoreError::AlreadyExists),
+                        _ => Err(StoreError::Unavailable(
+                            "the identity's transaction was cancelled".into(),
+                        )),
+                    }
+                }
+                TransactWriteItemsError::TransactionInProgressException(_) => Ok(false),
                 other => Err(unavailable(other)),
             },
             Err(e) => Err(unavailable(e)),
@@ -271,4 +320,15 @@ impl DynamoStore {
             Err(e) => Err(unavailable(e)),
         }
     }
+}
+
+/// A transaction's put of `item`, only if its key is new.
+fn put_if_new(table: &str, item: Item) -> StoreResult<TransactWriteItem> {
+    let put = Put::builder()
+        .table_name(table)
+        .set_item(Some(item))
+        .condition_expression(format!("attribute_not_exists({})", attr::ID))
+        .build()
+        .map_err(unavailable)?;
+    Ok(TransactWriteItem::builder().put(put).build())
 }

@@ -14,7 +14,7 @@ use crate::domain::login_attempt::{AskedBy, Asker, ClientDetails};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
 use crate::domain::store::{StoreError, StoreResult};
-use crate::domain::user::User;
+use crate::domain::user::{Identity, User};
 use crate::secret::SecretHash;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
@@ -310,6 +310,34 @@ impl From<&ClientDetails> for ClientItem {
 impl From<ClientItem> for ClientDetails {
     fn from(ClientItem { name, hostname }: ClientItem) -> Self {
         Self { name, hostname }
+    }
+}
+
+/// An identity at an OpenID provider and the user it names (its key is
+/// `Identity::key`; the parts are kept readable beside it).
+#[derive(Serialize, Deserialize)]
+pub(super) struct IdentityItem {
+    id: String,
+    project_id: String,
+    issuer: String,
+    subject: String,
+    pub user_id: String,
+}
+
+impl IdentityItem {
+    pub fn new(identity: &Identity, user_id: &str) -> Self {
+        let Identity {
+            project_id,
+            issuer,
+            subject,
+        } = identity;
+        Self {
+            id: identity.key(),
+            project_id: project_id.clone(),
+            issuer: issuer.clone(),
+            subject: subject.clone(),
+            user_id: user_id.to_owned(),
+        }
     }
 }
 

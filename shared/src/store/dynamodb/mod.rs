@@ -50,16 +50,21 @@ pub struct TableNames {
     pub users: String,
     pub sessions: String,
     pub attempts: String,
+    /// Who a person is at an OpenID provider: (project, issuer, `sub`) →
+    /// user id, written once with the user (the hosted page, api.md §10).
+    pub identities: String,
 }
 
 impl TableNames {
-    /// `<prefix>projects`, `<prefix>users`, `<prefix>sessions`, `<prefix>cli-attempts`.
+    /// `<prefix>projects`, `<prefix>users`, `<prefix>sessions`,
+    /// `<prefix>cli-attempts`, `<prefix>identities`.
     pub fn with_prefix(prefix: &str) -> Self {
         Self {
             projects: format!("{prefix}projects"),
             users: format!("{prefix}users"),
             sessions: format!("{prefix}sessions"),
             attempts: format!("{prefix}cli-attempts"),
+            identities: format!("{prefix}identities"),
         }
     }
 }

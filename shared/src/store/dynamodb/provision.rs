@@ -46,13 +46,14 @@ pub const SESSIONS_BY_USER_INDEX: IndexSpec = IndexSpec {
 
 impl TableNames {
     /// The four tables as they must be.
-    pub fn specs(&self) -> [TableSpec<'_>; 4] {
+    pub fn specs(&self) -> [TableSpec<'_>; 5] {
         let table = |name, ttl, index| TableSpec { name, ttl, index };
         [
             table(&self.projects, false, None),
             table(&self.users, false, None),
             table(&self.sessions, true, Some(SESSIONS_BY_USER_INDEX)),
             table(&self.attempts, true, None),
+            table(&self.identities, false, None),
         ]
     }
 }

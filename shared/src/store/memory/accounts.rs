@@ -8,7 +8,7 @@ use super::MemoryStore;
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::{AccountStore, StoreError, StoreResult};
-use crate::domain::user::{User, UserPatch};
+use crate::domain::user::{Identity, User, UserPatch};
 use crate::secret::LocatedSecret;
 
 #[async_trait]
@@ -33,6 +33,28 @@ impl AccountStore for MemoryStore {
         t.users.insert(user.id.clone(), user.clone());
         t.sessions.insert(session.id.clone(), session.clone());
         Ok(())
+    }
+
+    async fn identity_user(&self, identity: &Identity) -> StoreResult<Option<String>> {
+        Ok(self.tables().identities.get(&identity.key()).cloned())
+    }
+
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &Identity,
+    ) -> StoreResult<bool> {
+        let mut t = self.tables();
+        let key = identity.key();
+        if t.identities.contains_key(&key) {
+            return Ok(false);
+        }
+        if t.users.contains_key(&user.id) {
+            return Err(StoreError::AlreadyExists);
+        }
+        t.identities.insert(key, user.id.clone());
+        t.users.insert(user.id.clone(), user.clone());
+        Ok(true)
     }
 
     async fn update_user(

@@ -33,6 +33,8 @@ struct Tables {
     attempts: attempts::Attempts,
     /// User-code failure counters: count and window end.
     counters: HashMap<String, (u64, Millis)>,
+    /// Identities at OpenID providers (by `Identity::key`): the user id.
+    identities: HashMap<String, String>,
 }
 
 /// How long past its window's end a counter is kept (windows are minutes).

@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use super::error::StoreResult;
 use crate::clock::Millis;
 use crate::domain::session::Session;
-use crate::domain::user::{User, UserPatch};
+use crate::domain::user::{Identity, User, UserPatch};
 use crate::secret::LocatedSecret;
 
 #[async_trait]
@@ -15,6 +15,17 @@ pub trait AccountStore: Send + Sync {
     /// Creates a user and its first session together, atomically: both or
     /// neither.
     async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()>;
+    /// The id of the user an identity at an OpenID provider names, if any
+    /// (strongly consistent).
+    async fn identity_user(&self, identity: &Identity) -> StoreResult<Option<String>>;
+    /// Writes `user` and the identity naming it together, only if the
+    /// identity is new: `true`. `false` when it is taken, or when a racing
+    /// write held it (read it again); then nothing was written.
+    async fn create_user_with_identity(
+        &self,
+        user: &User,
+        identity: &Identity,
+    ) -> StoreResult<bool>;
     /// Applies `patch` to the user if it exists in `project_id`, atomically
     /// field by field; returns the user as it now is, or `None`.
     async fn update_user(
