@@ -376,6 +376,38 @@ impl Client {
         .map(|_| ())
     }
 
+    /// `GET /auth/sessions?user_id=me`: the user's live sessions, newest
+    /// first, as the service lists them (api.md §4; `client` on those the
+    /// hosted confirm page minted for a CLI).
+    pub async fn sessions(&self, access_token: &str) -> Result<Vec<Value>, Error> {
+        let (status, value) = self
+            .call(
+                Method::GET,
+                "/auth/sessions?user_id=me",
+                &[("x-stack-access-token", access_token)],
+                None,
+            )
+            .await?;
+        match value.get("items").and_then(Value::as_array) {
+            Some(items) => Ok(items.clone()),
+            None => unexpected(status, "no items"),
+        }
+    }
+
+    /// `DELETE /auth/sessions/{id}?user_id=me`: ends another session of the
+    /// user (not the current one: that is `revoke`).
+    pub async fn end_session(&self, access_token: &str, session_id: &str) -> Result<(), Error> {
+        let id: String = url::form_urlencoded::byte_serialize(session_id.as_bytes()).collect();
+        self.call(
+            Method::DELETE,
+            &format!("/auth/sessions/{id}?user_id=me"),
+            &[("x-stack-access-token", access_token)],
+            None,
+        )
+        .await
+        .map(|_| ())
+    }
+
     /// `POST /auth/anonymous/sign-up`: a session of a new anonymous user.
     pub async fn sign_up_anonymously(&self) -> Result<Tokens, Error> {
         let (status, value) = self

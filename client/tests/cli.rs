@@ -380,3 +380,73 @@ fn the_cli_escapes_what_the_service_refuses() {
         .collect();
     assert!(differ.is_empty(), "{differ:?}");
 }
+
+/// `cli-auth sessions` lists where each session came from, marks this
+/// CLI's own, and ends another by id (issue 23: sessions now say where
+/// they came from, so people can act on them).
+#[tokio::test]
+async fn sessions_are_listed_with_where_they_came_from_and_ended_by_id() {
+    use cli_auth_core::domain::login_attempt::{AskedBy, Asker, ClientDetails};
+    use cli_auth_core::domain::session::Session;
+    let world = World::start().await;
+    let person = world.user(false).await;
+    start_login(&world, &[])
+        .await
+        .approved_by(&world, &person)
+        .await;
+    // Another CLI's session, minted by the hosted page for "mytool".
+    let (mut other, _) = Session::create(
+        &world.project_id,
+        &person.user.id,
+        cli_auth_tests::T0,
+        365 * 24 * 3_600_000,
+        false,
+    );
+    other.asked_by = Some(AskedBy {
+        asker: Asker::new(
+            Some(ClientDetails {
+                name: Some("mytool".into()),
+                hostname: Some("ada-laptop".into()),
+            }),
+            Some("203.0.113.7".into()),
+            Some("mytool/2.0"),
+        ),
+        created_at_millis: cli_auth_tests::T0,
+    });
+    world.store.put_session(&other).await.expect("put");
+
+    let (code, out, err) = world.run(&["sessions"]).await;
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 2, "{out}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with(&format!("* {}  a session, last used", person.session.id))),
+        "this CLI's own session is marked: {out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with(&format!(
+            "  {}  mytool on ada-laptop, from 203.0.113.7, last used",
+            other.id
+        ))),
+        "{out}"
+    );
+    let (code, out, _) = world.run(&["sessions", "--json"]).await;
+    assert_eq!(code, 0);
+    let listed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+
+    let (code, _, err) = world.run(&["sessions", "revoke", &other.id]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("Ended session {}.", other.id)),
+        "{err}"
+    );
+    let (_, out, _) = world.run(&["sessions"]).await;
+    assert_eq!(out.lines().count(), 1, "{out}");
+    // The current session is ended with logout, not by id.
+    let (code, _, err) = world.run(&["sessions", "revoke", &person.session.id]).await;
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("CANNOT_DELETE_CURRENT_SESSION"), "{err}");
+}

@@ -85,6 +85,21 @@ enum SessionCommand {
     Token,
     /// End the session and delete the local credentials.
     Logout,
+    /// List the user's sessions, where each came from (the current one
+    /// marked), or end one.
+    Sessions {
+        #[command(subcommand)]
+        action: Option<SessionsAction>,
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SessionsAction {
+    /// End a session by its id (as `cli-auth sessions` lists it).
+    Revoke { id: String },
 }
 
 /// A failure with its exit code.
@@ -246,6 +261,28 @@ async fn run_command(session: &Session<'_>, command: SessionCommand) -> Result<(
         }
         SessionCommand::Token => {
             println!("{}", printable(&session.access_token().await?));
+            Ok(())
+        }
+        SessionCommand::Sessions { action, json } => {
+            let token = session.access_token().await?;
+            match action {
+                Some(SessionsAction::Revoke { id }) => {
+                    client.end_session(&token, &id).await?;
+                    eprintln!("Ended session {}.", printable(&id));
+                }
+                None if json => {
+                    let items = serde_json::Value::Array(client.sessions(&token).await?);
+                    println!("{}", printable_json(&items));
+                }
+                None => {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
+                    for item in client.sessions(&token).await? {
+                        println!("{}", describe_session(&item, now));
+                    }
+                }
+            }
             Ok(())
         }
         SessionCommand::Logout => {
@@ -451,6 +488,50 @@ fn show(prompt: &Prompt, headless: Option<Headless>) {
                 printable(&prompt.expires_at)
             );
         }
+    }
+}
+
+/// One line of `cli-auth sessions`: `* <id>  mytool on ada-laptop, from
+/// 203.0.113.7, last used 2 h ago` (`*`: this CLI's own), safe to print.
+fn describe_session(item: &serde_json::Value, now_millis: i64) -> String {
+    fn text(v: &serde_json::Value, key: &str) -> Option<String> {
+        v.get(key)
+            .and_then(|v| v.as_str())
+            .map(|t| printable(t).into_owned())
+    }
+    let mark = if item.get("is_current_session") == Some(&serde_json::Value::Bool(true)) {
+        "*"
+    } else {
+        " "
+    };
+    let id = text(item, "id").unwrap_or_default();
+    let client = item.get("client").unwrap_or(&serde_json::Value::Null);
+    let mut from = match (text(client, "name"), text(client, "hostname")) {
+        (Some(name), Some(host)) => format!("{name} on {host}"),
+        (Some(name), None) => name,
+        (None, Some(host)) => format!("a tool on {host}"),
+        (None, None) => "a session".to_owned(),
+    };
+    if let Some(ip) = text(client, "ip") {
+        from.push_str(&format!(", from {ip}"));
+    }
+    let used = item.get("last_used_at").and_then(serde_json::Value::as_i64);
+    let ago = used.map_or_else(
+        || "never used".to_owned(),
+        |at| format!("last used {}", ago(now_millis - at)),
+    );
+    format!("{mark} {id}  {from}, {ago}")
+}
+
+/// A duration in the past, roughly: "just now", "5 min ago", "2 h ago",
+/// "3 days ago".
+fn ago(millis: i64) -> String {
+    let minutes = millis.max(0) / 60_000;
+    match minutes {
+        0 => "just now".to_owned(),
+        1..=59 => format!("{minutes} min ago"),
+        60..=2879 => format!("{} h ago", minutes / 60),
+        _ => format!("{} days ago", minutes / 1440),
     }
 }
 
