@@ -10,6 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use cli_auth_core::clock::{Clock as _, SystemClock};
 use cli_auth_core::config::Settings;
 use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::hosted_page::proximity::ProximityPolicy;
 use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::store::ProjectStore as _;
 use cli_auth_core::store::dynamodb::DynamoStore;
@@ -53,6 +54,14 @@ enum Command {
         /// https://… (http:// only for localhost).
         #[arg(long)]
         url: Option<String>,
+    },
+    /// What the hosted confirm page does when the approving browser is not
+    /// in the CLI's network: warn (the default) or block Approve.
+    SetProximity {
+        #[arg(long)]
+        project: String,
+        #[arg(long, value_parser = ["warn", "block"])]
+        policy: String,
     },
 }
 
@@ -143,6 +152,18 @@ async fn run(args: Args) -> Result<(), String> {
                     keys.join(",")
                 );
             }
+        }
+        Command::SetProximity { project, policy } => {
+            let policy = ProximityPolicy::parse(&policy)
+                .ok_or_else(|| format!("unknown proximity policy {policy}"))?;
+            if !store
+                .set_project_proximity(&project, policy)
+                .await
+                .map_err(fail)?
+            {
+                return Err(format!("no project {project}"));
+            }
+            println!("proximity of {project}: {}", policy.as_str());
         }
         Command::SetAppUrl { project, url } => {
             if let Some(url) = &url {

@@ -208,3 +208,58 @@ async fn create_tables_adds_the_sessions_index_to_an_older_table() {
             .expect("delete table");
     }
 }
+
+async fn policy_of(
+    store: &DynamoStore,
+    id: &str,
+) -> cli_auth_core::domain::hosted_page::proximity::ProximityPolicy {
+    store
+        .get_project(id)
+        .await
+        .expect("read")
+        .expect("project")
+        .proximity
+}
+
+/// `set-proximity`: the hosted page's policy for a browser far from the
+/// CLI, stored on the project (`warn` is the default and no attribute).
+#[tokio::test]
+async fn the_proximity_policy_is_a_project_setting() {
+    use cli_auth_core::domain::hosted_page::proximity::ProximityPolicy;
+    let prefix = format!("prx{}-", &cli_auth_core::secret::random_id()[..8]);
+    assert!(admin(&prefix, &["create-tables"]).0);
+    let (ok, out, err) = admin(&prefix, &["create-project", "--name", "Acme CLI"]);
+    assert!(ok, "{err}");
+    let id = value(&out, "project id:").to_owned();
+    let store = DynamoStore::new(
+        cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await,
+        TableNames::with_prefix(&prefix),
+    );
+    assert_eq!(
+        policy_of(&store, &id).await,
+        ProximityPolicy::Warn,
+        "the default"
+    );
+    for (name, expected) in [
+        ("block", ProximityPolicy::Block),
+        ("warn", ProximityPolicy::Warn),
+    ] {
+        let (ok, out, err) = admin(
+            &prefix,
+            &["set-proximity", "--project", &id, "--policy", name],
+        );
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), format!("proximity of {id}: {name}"));
+        assert_eq!(policy_of(&store, &id).await, expected);
+    }
+    let (ok, _, err) = admin(
+        &prefix,
+        &["set-proximity", "--project", "nope", "--policy", "block"],
+    );
+    assert!(!ok && err.contains("no project nope"), "{err}");
+    let (ok, _, err) = admin(
+        &prefix,
+        &["set-proximity", "--project", &id, "--policy", "deny"],
+    );
+    assert!(!ok, "an unknown policy is a usage error: {err}");
+}

@@ -104,6 +104,14 @@ impl ProjectStore for FaultyStore {
         self.check()?;
         self.inner.set_project_app_url(project_id, url).await
     }
+    async fn set_project_proximity(
+        &self,
+        project_id: &str,
+        policy: cli_auth_core::domain::hosted_page::proximity::ProximityPolicy,
+    ) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.set_project_proximity(project_id, policy).await
+    }
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
         self.check()?;
         self.inner.list_projects().await

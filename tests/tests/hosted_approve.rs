@@ -208,7 +208,38 @@ async fn racing_first_sign_ins_make_one_user(kind: StoreKind) {
     }
 }
 
+async fn the_proximity_policy_is_kept_on_the_project(kind: StoreKind) {
+    use cli_auth_core::domain::hosted_page::proximity::ProximityPolicy;
+    let e = test_app(kind).await;
+    let id = &e.seeded.project.id;
+    let read = || async {
+        e.store
+            .get_project(id)
+            .await
+            .expect("read")
+            .expect("project")
+            .proximity
+    };
+    assert_eq!(read().await, ProximityPolicy::Warn);
+    for policy in [ProximityPolicy::Block, ProximityPolicy::Warn] {
+        assert!(
+            e.store
+                .set_project_proximity(id, policy)
+                .await
+                .expect("set")
+        );
+        assert_eq!(read().await, policy);
+    }
+    assert!(
+        !e.store
+            .set_project_proximity("no-such-project", ProximityPolicy::Block)
+            .await
+            .expect("set")
+    );
+}
+
 cli_auth_tests::on_both_stores!(
+    the_proximity_policy_is_kept_on_the_project,
     people_become_users_once,
     racing_first_sign_ins_make_one_user,
     approve_mints_a_new_session_tagged_with_who_asked,

@@ -2,6 +2,7 @@
 
 use crate::clock::Millis;
 use crate::domain::access::AccessType;
+use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::secret::{SecretHash, random_token};
 
 /// A project: the tenant every request names in `x-stack-project-id`.
@@ -19,6 +20,10 @@ pub struct Project {
     /// the RFC 8628 grant sends people to (`verification_uri`); set with
     /// `cli-auth-admin set-app-url`.
     pub app_url: Option<String>,
+    /// What the hosted confirm page does when the approving browser is not
+    /// in the CLI's network (api.md §10): warn (the default) or block; set
+    /// with `cli-auth-admin set-proximity`.
+    pub proximity: ProximityPolicy,
 }
 
 impl Project {
@@ -38,6 +43,7 @@ impl Project {
             super_secret_admin_key_hash: None,
             created_at_millis: now,
             app_url: None,
+            proximity: ProximityPolicy::Warn,
         }
     }
 

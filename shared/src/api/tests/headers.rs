@@ -61,6 +61,7 @@ fn project(requires_client_key: bool) -> (Project, [NewKey; 3]) {
         super_secret_admin_key_hash: None,
         created_at_millis: 0,
         app_url: None,
+        proximity: Default::default(),
     };
     for (kind, key) in AccessType::ALL.iter().zip(&keys) {
         p.set_key_hash(*kind, key.hash.clone());

@@ -10,6 +10,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::domain::login_attempt::{AskedBy, Asker, ClientDetails};
 use crate::domain::project::Project;
 use crate::domain::session::Session;
@@ -49,6 +50,7 @@ pub(super) mod attr {
     pub const LAST_USED_AT: &str = "last_used_at";
     // Projects.
     pub const APP_URL: &str = "app_url";
+    pub const PROXIMITY: &str = "proximity";
     // CLI attempts.
     pub const POLLING_CODE_HASH: &str = "polling_code_hash";
     pub const LOGIN_CODE_HASH: &str = "login_code_hash";
@@ -160,6 +162,9 @@ pub(super) struct ProjectItem {
     created_at: i64,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     app_url: Option<String>,
+    /// `block`, or absent for the default (`warn`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    proximity: Option<String>,
 }
 
 // The write conversions destructure without `..`: a field added to a record
@@ -175,6 +180,7 @@ impl From<&Project> for ProjectItem {
             super_secret_admin_key_hash,
             created_at_millis,
             app_url,
+            proximity,
         } = p;
         let text = |h: &Option<SecretHash>| h.as_ref().map(|h| h.as_str().to_owned());
         Self {
@@ -186,6 +192,7 @@ impl From<&Project> for ProjectItem {
             super_secret_admin_key_hash: text(super_secret_admin_key_hash),
             created_at: *created_at_millis,
             app_url: app_url.clone(),
+            proximity: (*proximity != ProximityPolicy::Warn).then(|| proximity.as_str().to_owned()),
         }
     }
 }
@@ -201,6 +208,13 @@ impl From<ProjectItem> for Project {
             super_secret_admin_key_hash: i.super_secret_admin_key_hash.map(SecretHash::from_stored),
             created_at_millis: i.created_at,
             app_url: i.app_url,
+            // An unknown name reads as the default: a policy added later
+            // must not make older functions fail on the project.
+            proximity: i
+                .proximity
+                .as_deref()
+                .and_then(ProximityPolicy::parse)
+                .unwrap_or_default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use aws_sdk_dynamodb::error::SdkError;
 use super::DynamoStore;
 use super::items::{Item, ProjectItem, attr, from_item, project_from, s, to_item, unavailable};
 use crate::domain::access::AccessType;
+use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::domain::project::Project;
 use crate::domain::store::{ProjectStore, StoreResult};
 use crate::secret::SecretHash;
@@ -79,6 +80,36 @@ impl ProjectStore for DynamoStore {
                 .update_expression(format!("SET {} = :u", attr::APP_URL))
                 .expression_attribute_values(":u", s(url)),
             None => request.update_expression(format!("REMOVE {}", attr::APP_URL)),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
+    }
+
+    /// Sets the project's proximity policy, only if the project exists;
+    /// `warn`, the default, is stored as no attribute.
+    async fn set_project_proximity(
+        &self,
+        project_id: &str,
+        policy: ProximityPolicy,
+    ) -> StoreResult<bool> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(project_id))
+            .condition_expression(format!("attribute_exists({})", attr::ID));
+        request = match policy {
+            ProximityPolicy::Warn => {
+                request.update_expression(format!("REMOVE {}", attr::PROXIMITY))
+            }
+            ProximityPolicy::Block => request
+                .update_expression(format!("SET {} = :p", attr::PROXIMITY))
+                .expression_attribute_values(":p", s(policy.as_str())),
         };
         match request.send().await {
             Ok(_) => Ok(true),

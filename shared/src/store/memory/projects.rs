@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::MemoryStore;
 use crate::domain::access::AccessType;
+use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::domain::project::Project;
 use crate::domain::store::{ProjectStore, StoreError, StoreResult};
 use crate::secret::SecretHash;
@@ -50,6 +51,19 @@ impl ProjectStore for MemoryStore {
             return Ok(false);
         };
         project.app_url = url.map(str::to_owned);
+        Ok(true)
+    }
+
+    async fn set_project_proximity(
+        &self,
+        project_id: &str,
+        policy: ProximityPolicy,
+    ) -> StoreResult<bool> {
+        let mut t = self.tables();
+        let Some(project) = t.projects.get_mut(project_id) else {
+            return Ok(false);
+        };
+        project.proximity = policy;
         Ok(true)
     }
 

@@ -17,6 +17,23 @@ pub enum ProximityPolicy {
     Block,
 }
 
+impl ProximityPolicy {
+    /// Its name, as stored and as `cli-auth-admin` takes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Warn => "warn",
+            Self::Block => "block",
+        }
+    }
+
+    /// The policy a name stands for.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Warn, Self::Block]
+            .into_iter()
+            .find(|p| p.as_str() == name)
+    }
+}
+
 /// How the approving browser stands to the CLI.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Proximity {

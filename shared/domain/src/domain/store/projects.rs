@@ -4,6 +4,7 @@ use async_trait::async_trait;
 
 use super::error::StoreResult;
 use crate::domain::access::AccessType;
+use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::domain::project::Project;
 use crate::secret::SecretHash;
 
@@ -26,5 +27,12 @@ pub trait ProjectStore: Send + Sync {
     /// Sets (or, with `None`, clears) the project's app URL: one
     /// conditional write. `false` when there is no such project.
     async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool>;
+    /// Sets the project's proximity policy: one conditional write. `false`
+    /// when there is no such project.
+    async fn set_project_proximity(
+        &self,
+        project_id: &str,
+        policy: ProximityPolicy,
+    ) -> StoreResult<bool>;
     async fn list_projects(&self) -> StoreResult<Vec<Project>>;
 }

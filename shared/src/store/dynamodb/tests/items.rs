@@ -30,6 +30,7 @@ fn a_full_project_item_carries_the_project_attributes() {
         super_secret_admin_key_hash: Some(hash()),
         created_at_millis: 1,
         app_url: Some("https://app.example.com".into()),
+        proximity: crate::domain::hosted_page::proximity::ProximityPolicy::Block,
     };
     let item = to_item(&ProjectItem::from(&project)).expect("item");
     assert_carries(&item, attr::PROJECT);
