@@ -352,28 +352,32 @@ impl Client {
 
     /// `GET /users/me`: the user an access token belongs to, as JSON.
     pub async fn me(&self, access_token: &str) -> Result<Value, Error> {
-        let (_, value) = self
-            .call(
-                Method::GET,
-                "/users/me",
-                &[("x-stack-access-token", access_token)],
-                None,
-            )
-            .await?;
+        let (_, value) = self.as_user(Method::GET, "/users/me", access_token).await?;
         Ok(value)
     }
 
     /// `DELETE /auth/sessions/current`: ends the session an access token
     /// was minted from (its refresh token stops working).
     pub async fn revoke(&self, access_token: &str) -> Result<(), Error> {
+        self.as_user(Method::DELETE, "/auth/sessions/current", access_token)
+            .await
+            .map(|_| ())
+    }
+
+    /// A body-less request of the user an access token belongs to.
+    async fn as_user(
+        &self,
+        method: Method,
+        path: &str,
+        access_token: &str,
+    ) -> Result<(StatusCode, Value), Error> {
         self.call(
-            Method::DELETE,
-            "/auth/sessions/current",
+            method,
+            path,
             &[("x-stack-access-token", access_token)],
             None,
         )
         .await
-        .map(|_| ())
     }
 
     /// `GET /auth/sessions?user_id=me`: the user's live sessions, newest
@@ -381,12 +385,7 @@ impl Client {
     /// hosted confirm page minted for a CLI).
     pub async fn sessions(&self, access_token: &str) -> Result<Vec<Value>, Error> {
         let (status, value) = self
-            .call(
-                Method::GET,
-                "/auth/sessions?user_id=me",
-                &[("x-stack-access-token", access_token)],
-                None,
-            )
+            .as_user(Method::GET, "/auth/sessions?user_id=me", access_token)
             .await?;
         match value.get("items").and_then(Value::as_array) {
             Some(items) => Ok(items.clone()),
@@ -398,14 +397,10 @@ impl Client {
     /// user (not the current one: that is `revoke`).
     pub async fn end_session(&self, access_token: &str, session_id: &str) -> Result<(), Error> {
         let id: String = url::form_urlencoded::byte_serialize(session_id.as_bytes()).collect();
-        self.call(
-            Method::DELETE,
-            &format!("/auth/sessions/{id}?user_id=me"),
-            &[("x-stack-access-token", access_token)],
-            None,
-        )
-        .await
-        .map(|_| ())
+        let path = format!("/auth/sessions/{id}?user_id=me");
+        self.as_user(Method::DELETE, &path, access_token)
+            .await
+            .map(|_| ())
     }
 
     /// `POST /auth/anonymous/sign-up`: a session of a new anonymous user.

@@ -122,6 +122,18 @@ impl TestApp {
             .await
     }
 
+    /// initiate as a CLI that says who it is: `mytool` on `ada-laptop`,
+    /// from 203.0.113.7, user agent `mytool/2.0` (api.md §8).
+    pub async fn initiate_as_mytool(&self) -> Resp {
+        Req::post("/api/v1/auth/cli")
+            .client(&self.seeded)
+            .source_ip("203.0.113.7")
+            .header("user-agent", "mytool/2.0")
+            .json(json!({"client": {"name": "mytool", "hostname": "ada-laptop"}}))
+            .send(&self.app)
+            .await
+    }
+
     pub async fn attempt(&self) -> (String, String) {
         let r = self.initiate(json!({})).await;
         assert_eq!(r.status, 200, "{r:?}");

@@ -105,17 +105,23 @@ async fn fixtures_on_dynamodb() {
     run_all(StoreKind::Dynamo).await;
 }
 
-/// The Lambda path has the same body limit: API Gateway passes bodies up to
-/// 10 MB, and an answer over Lambda's 6 MB would become API Gateway's 500.
-#[tokio::test]
-async fn oversized_bodies_are_refused_on_the_lambda_path() {
+/// The fixture world on the memory store, and the default initiate
+/// fixture's endpoint and event, to change before sending it.
+async fn initiate_fixture() -> (App, &'static cli_auth_core::api::endpoint::Endpoint, Value) {
     let store = store(StoreKind::Memory).await;
     seed(store.as_ref(), T0).await;
     let app = fixture_app(&store);
     let (endpoint, text) = fixtures()
         .remove("cli-initiate/default")
         .expect("the default initiate fixture");
-    let mut event: Value = serde_json::from_str(&text).expect("fixture");
+    (app, endpoint, serde_json::from_str(&text).expect("fixture"))
+}
+
+/// The Lambda path has the same body limit: API Gateway passes bodies up to
+/// 10 MB, and an answer over Lambda's 6 MB would become API Gateway's 500.
+#[tokio::test]
+async fn oversized_bodies_are_refused_on_the_lambda_path() {
+    let (app, endpoint, mut event) = initiate_fixture().await;
     let form: Vec<String> = (0..80_000).map(|i| format!("{i:0>8}=1")).collect();
     event["body"] = json!(form.join("&"));
     event["headers"]["content-type"] = json!("application/x-www-form-urlencoded");
@@ -138,13 +144,7 @@ async fn oversized_bodies_are_refused_on_the_lambda_path() {
 /// the login code's `check` shows them with the CLI's own `client` object.
 #[tokio::test]
 async fn the_lambda_path_records_who_is_asking() {
-    let store = store(StoreKind::Memory).await;
-    seed(store.as_ref(), T0).await;
-    let app = fixture_app(&store);
-    let (endpoint, text) = fixtures()
-        .remove("cli-initiate/default")
-        .expect("the default initiate fixture");
-    let mut event: Value = serde_json::from_str(&text).expect("fixture");
+    let (app, endpoint, mut event) = initiate_fixture().await;
     event["body"] =
         json!(json!({"client": {"name": "mytool", "hostname": "ada-laptop"}}).to_string());
     event["requestContext"]["http"]["sourceIp"] = json!("203.0.113.7");

@@ -8,7 +8,7 @@ use cli_auth_core::domain::accounts::{ProviderPerson, user_of_person};
 use cli_auth_core::domain::login_attempt::{self, AttemptError};
 use cli_auth_core::domain::tokens::Minter;
 use cli_auth_core::domain::user::Identity;
-use cli_auth_tests::{BASE_URL, Req, StoreKind, T0, TestApp, test_app};
+use cli_auth_tests::{BASE_URL, Resp, StoreKind, T0, TestApp, test_app};
 use http::Method;
 use serde_json::{Value, json};
 
@@ -31,38 +31,34 @@ async fn approve(e: &TestApp, login_code: &str, user_id: &str) -> Result<(), Att
     .await
 }
 
-/// Signs the session of `refresh_token` out, as an SDK does.
-async fn sign_out(e: &TestApp, refresh_token: &str) -> u16 {
+/// A request of the person whose session `refresh_token` is, as an SDK
+/// sends it: both tokens, the access token fresh.
+async fn as_person(e: &TestApp, refresh_token: &str, method: Method, path: &str) -> Resp {
     let access = e.refresh(refresh_token).await.string("access_token");
-    e.client(Method::DELETE, "/auth/sessions/current")
+    e.client(method, path)
         .header("x-stack-access-token", &access)
         .header("x-stack-refresh-token", refresh_token)
         .send(&e.app)
+        .await
+}
+
+/// Signs the session of `refresh_token` out.
+async fn sign_out(e: &TestApp, refresh_token: &str) -> u16 {
+    as_person(e, refresh_token, Method::DELETE, "/auth/sessions/current")
         .await
         .status
 }
 
 /// The person's sessions as the list shows them.
 async fn sessions(e: &TestApp, refresh_token: &str) -> Vec<Value> {
-    let access = e.refresh(refresh_token).await.string("access_token");
-    let r = e
-        .client(Method::GET, "/auth/sessions?user_id=me")
-        .header("x-stack-access-token", &access)
-        .send(&e.app)
-        .await;
+    let r = as_person(e, refresh_token, Method::GET, "/auth/sessions?user_id=me").await;
     assert_eq!(r.status, 200, "{r:?}");
     r.json["items"].as_array().expect("items").clone()
 }
 
 async fn approve_mints_a_new_session_tagged_with_who_asked(kind: StoreKind) {
     let e = test_app(kind).await;
-    let r = Req::post("/api/v1/auth/cli")
-        .client(&e.seeded)
-        .source_ip("203.0.113.7")
-        .header("user-agent", "mytool/2.0")
-        .json(json!({"client": {"name": "mytool", "hostname": "ada-laptop"}}))
-        .send(&e.app)
-        .await;
+    let r = e.initiate_as_mytool().await;
     let (polling, login) = (r.string("polling_code"), r.string("login_code"));
     let browser = e.user(false).await;
     approve(&e, &login, &browser.user.id)

@@ -87,13 +87,7 @@ async fn every_attempt_has_a_short_code_of_its_own(kind: StoreKind) {
 
 async fn the_look_up_turns_a_typed_code_into_the_login_code(kind: StoreKind) {
     let e = test_app(kind).await;
-    let r = Req::post("/api/v1/auth/cli")
-        .client(&e.seeded)
-        .source_ip("203.0.113.7")
-        .header("user-agent", "mytool/2.0")
-        .json(json!({"client": {"name": "mytool", "hostname": "ada-laptop"}}))
-        .send(&e.app)
-        .await;
+    let r = e.initiate_as_mytool().await;
     let (code, login) = (user_code_of(&r), r.string("login_code"));
     let plain = code.replace('-', "");
     let typed_forms = [

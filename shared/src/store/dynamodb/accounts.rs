@@ -34,16 +34,11 @@ impl AccountStore for DynamoStore {
 
     /// Both puts in one transaction, each only if its key is new.
     async fn create_user_with_session(&self, user: &User, session: &Session) -> StoreResult<()> {
-        let put = put_if_new;
         let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put(&self.tables.users, to_item(&UserItem::from(user))?)?)
-            .transact_items(put(
-                &self.tables.sessions,
-                to_item(&SessionItem::from(session))?,
-            )?)
-            .send()
+            .put_all_if_new(vec![
+                put_if_new(&self.tables.users, to_item(&UserItem::from(user))?)?,
+                put_if_new(&self.tables.sessions, to_item(&SessionItem::from(session))?)?,
+            ])
             .await;
         match result {
             Ok(_) => Ok(()),
@@ -85,17 +80,13 @@ impl AccountStore for DynamoStore {
         identity: &Identity,
     ) -> StoreResult<bool> {
         let result = self
-            .client
-            .transact_write_items()
-            .transact_items(put_if_new(
-                &self.tables.identities,
-                to_item(&IdentityItem::new(identity, &user.id))?,
-            )?)
-            .transact_items(put_if_new(
-                &self.tables.users,
-                to_item(&UserItem::from(user))?,
-            )?)
-            .send()
+            .put_all_if_new(vec![
+                put_if_new(
+                    &self.tables.identities,
+                    to_item(&IdentityItem::new(identity, &user.id))?,
+                )?,
+                put_if_new(&self.tables.users, to_item(&UserItem::from(user))?)?,
+            ])
             .await;
         match result {
             Ok(_) => Ok(true),
@@ -331,4 +322,19 @@ fn put_if_new(table: &str, item: Item) -> StoreResult<TransactWriteItem> {
         .build()
         .map_err(unavailable)?;
     Ok(TransactWriteItem::builder().put(put).build())
+}
+
+impl DynamoStore {
+    /// Puts, each only if its key is new, in one transaction.
+    async fn put_all_if_new(
+        &self,
+        puts: Vec<TransactWriteItem>,
+    ) -> Result<(), SdkError<TransactWriteItemsError>> {
+        self.client
+            .transact_write_items()
+            .set_transact_items(Some(puts))
+            .send()
+            .await
+            .map(|_| ())
+    }
 }

@@ -69,25 +69,7 @@ impl ProjectStore for DynamoStore {
 
     /// Sets or removes the project's app URL, only if the project exists.
     async fn set_project_app_url(&self, project_id: &str, url: Option<&str>) -> StoreResult<bool> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.tables.projects)
-            .key(attr::ID, s(project_id))
-            .condition_expression(format!("attribute_exists({})", attr::ID));
-        request = match url {
-            Some(url) => request
-                .update_expression(format!("SET {} = :u", attr::APP_URL))
-                .expression_attribute_values(":u", s(url)),
-            None => request.update_expression(format!("REMOVE {}", attr::APP_URL)),
-        };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        self.set_attribute(project_id, attr::APP_URL, url).await
     }
 
     /// Sets the project's proximity policy, only if the project exists;
@@ -97,27 +79,8 @@ impl ProjectStore for DynamoStore {
         project_id: &str,
         policy: ProximityPolicy,
     ) -> StoreResult<bool> {
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.tables.projects)
-            .key(attr::ID, s(project_id))
-            .condition_expression(format!("attribute_exists({})", attr::ID));
-        request = match policy {
-            ProximityPolicy::Warn => {
-                request.update_expression(format!("REMOVE {}", attr::PROXIMITY))
-            }
-            ProximityPolicy::Block => request
-                .update_expression(format!("SET {} = :p", attr::PROXIMITY))
-                .expression_attribute_values(":p", s(policy.as_str())),
-        };
-        match request.send().await {
-            Ok(_) => Ok(true),
-            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
-                Ok(false)
-            }
-            Err(e) => Err(unavailable(e)),
-        }
+        let value = (policy != ProximityPolicy::Warn).then(|| policy.as_str());
+        self.set_attribute(project_id, attr::PROXIMITY, value).await
     }
 
     /// Every project, by id (admin only: a consistent scan, page by page).
@@ -144,5 +107,31 @@ impl ProjectStore for DynamoStore {
         }
         projects.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(projects)
+    }
+}
+
+impl DynamoStore {
+    /// Sets (or, with `None`, removes) one attribute of the project `id`,
+    /// only if it exists: one conditional UpdateItem; `false` when not.
+    async fn set_attribute(&self, id: &str, name: &str, value: Option<&str>) -> StoreResult<bool> {
+        let request = self
+            .client
+            .update_item()
+            .table_name(&self.tables.projects)
+            .key(attr::ID, s(id))
+            .condition_expression(format!("attribute_exists({})", attr::ID));
+        let request = match value {
+            Some(value) => request
+                .update_expression(format!("SET {name} = :v"))
+                .expression_attribute_values(":v", s(value)),
+            None => request.update_expression(format!("REMOVE {name}")),
+        };
+        match request.send().await {
+            Ok(_) => Ok(true),
+            Err(SdkError::ServiceError(e)) if e.err().is_conditional_check_failed_exception() => {
+                Ok(false)
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 }

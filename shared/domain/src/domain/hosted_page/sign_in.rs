@@ -75,7 +75,7 @@ impl BrowserSignIn {
 
 /// An OpenID Connect sign-in under way: what the callback must match
 /// (`state`, `nonce`), the PKCE verifier it redeems the code with, and the
-/// page to return to.
+/// page to return to. No `Debug`: nothing of it can reach a log.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingSignIn {
     pub state: String,
@@ -84,15 +84,6 @@ pub struct PendingSignIn {
     /// The confirm page's path and query to go back to.
     pub return_to: String,
     pub expires_at_millis: Millis,
-}
-
-impl std::fmt::Debug for PendingSignIn {
-    // Never the values an attacker could replay.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PendingSignIn")
-            .field("expires_at_millis", &self.expires_at_millis)
-            .finish_non_exhaustive()
-    }
 }
 
 impl PendingSignIn {

@@ -3,37 +3,30 @@
 use super::*;
 
 #[test]
-fn the_same_slash_24_or_slash_48_is_near() {
-    let near = [
-        ("203.0.113.7", "203.0.113.250"),
-        ("2001:db8:aa:1::1", "2001:db8:aa:ffff::2"),
+fn the_same_slash_24_or_slash_48_is_near_and_anything_else_far() {
+    let cases = [
+        ("203.0.113.7", "203.0.113.250", true),
+        ("2001:db8:aa:1::1", "2001:db8:aa:ffff::2", true),
         // IPv4 written as IPv6 is IPv4.
-        ("::ffff:203.0.113.7", "203.0.113.9"),
-    ];
-    for (cli, browser) in near {
-        assert_eq!(
-            proximity(Some(cli), Some(browser)),
-            Proximity::Near,
-            "{cli} {browser}"
-        );
-    }
-}
-
-#[test]
-fn another_network_is_far_and_names_both_addresses() {
-    let far = [
-        ("203.0.113.7", "203.0.114.7"),
-        ("2001:db8:aa::1", "2001:db8:ab::1"),
+        ("::ffff:203.0.113.7", "203.0.113.9", true),
+        ("203.0.113.7", "203.0.114.7", false),
+        ("2001:db8:aa::1", "2001:db8:ab::1", false),
         // Different families are different networks.
-        ("203.0.113.7", "2001:db8::1"),
+        ("203.0.113.7", "2001:db8::1", false),
     ];
-    for (cli, browser) in far {
-        assert_eq!(
-            proximity(Some(cli), Some(browser)),
+    for (cli, browser, near) in cases {
+        let expected = if near {
+            Proximity::Near
+        } else {
+            // The warning names both addresses.
             Proximity::Far {
                 cli: canonical(cli.parse().expect("ip")),
                 browser: browser.parse().expect("ip"),
-            },
+            }
+        };
+        assert_eq!(
+            proximity(Some(cli), Some(browser)),
+            expected,
             "{cli} {browser}"
         );
     }
@@ -49,4 +42,8 @@ fn a_missing_or_unreadable_address_compares_nothing() {
         assert_eq!(proximity(cli, browser), Proximity::Unknown);
     }
     assert_eq!(ProximityPolicy::default(), ProximityPolicy::Warn);
+    for policy in [ProximityPolicy::Warn, ProximityPolicy::Block] {
+        assert_eq!(ProximityPolicy::parse(policy.as_str()), Some(policy));
+    }
+    assert_eq!(ProximityPolicy::parse("deny"), None);
 }
