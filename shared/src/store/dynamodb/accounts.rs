@@ -10,10 +10,8 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteItem};
 
 use super::DynamoStore;
-use super::items::{
-    IdentityItem, Item, SESSIONS_BY_USER, SessionItem, UserItem, attr, from_item, n, s,
-    session_from, to_item, unavailable, user_from,
-};
+use super::account_items::{IdentityItem, SessionItem, UserItem, session_from, user_from};
+use super::items::{Item, SESSIONS_BY_USER, attr, from_item, n, s, to_item, unavailable};
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::{AccountStore, Store, StoreError, StoreResult};

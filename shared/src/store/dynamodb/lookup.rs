@@ -10,8 +10,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
 use async_trait::async_trait;
 
 use super::DynamoStore;
+use super::account_items::{session_from, user_from};
 use super::attempt_item::attempt_from;
-use super::items::{Item, attr, s, session_from, unavailable, user_from};
+use super::items::{Item, attr, s, unavailable};
 use crate::domain::store::{Found, Lookup, Store, StoreError, StoreResult};
 
 /// How often a batch read retries keys DynamoDB left unprocessed.

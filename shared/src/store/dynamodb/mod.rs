@@ -22,6 +22,7 @@
 //! - `provision.rs`: creating the tables
 //! - `round_trips.rs`: the request counter the round-trip tests read
 
+mod account_items;
 mod accounts;
 mod attempt_item;
 mod attempts;
@@ -30,6 +31,7 @@ mod counters;
 mod item_size;
 mod items;
 mod lookup;
+mod project_item;
 mod projects;
 pub mod provision;
 mod round_trips;

@@ -4,7 +4,8 @@ use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 
 use super::DynamoStore;
-use super::items::{Item, ProjectItem, attr, from_item, project_from, s, to_item, unavailable};
+use super::items::{Item, attr, from_item, s, to_item, unavailable};
+use super::project_item::{ProjectItem, project_from};
 use crate::domain::access::AccessType;
 use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::domain::project::Project;

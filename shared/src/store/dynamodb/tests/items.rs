@@ -5,8 +5,14 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
+use crate::domain::project::Project;
+use crate::domain::session::Session;
+use crate::domain::user::User;
 use crate::secret::LocatedSecret;
+use crate::secret::SecretHash;
+use crate::store::dynamodb::account_items::{SessionItem, UserItem, session_from, user_from};
 use crate::store::dynamodb::attempt_item::{AttemptItem, attempt_from};
+use crate::store::dynamodb::project_item::{ProjectItem, project_from};
 
 /// Asserts that `item` carries every attribute in `named`.
 fn assert_carries(item: &Item, named: &[&str]) {
