@@ -6,22 +6,16 @@
 
 use cli_auth_core::domain::accounts::{ProviderPerson, user_of_person};
 use cli_auth_core::domain::login_attempt::{self, AttemptError};
-use cli_auth_core::domain::tokens::Minter;
 use cli_auth_core::domain::user::Identity;
-use cli_auth_tests::{BASE_URL, Resp, StoreKind, T0, TestApp, test_app};
+use cli_auth_tests::{Resp, StoreKind, T0, TestApp, test_app};
 use http::Method;
 use serde_json::{Value, json};
 
 const DAY: i64 = 24 * 3_600_000;
 
 async fn approve(e: &TestApp, login_code: &str, user_id: &str) -> Result<(), AttemptError> {
-    let minter = Minter {
-        tokens: e.app.tokens(),
-        base_url: BASE_URL,
-    };
     login_attempt::approve(
         e.store.as_ref(),
-        minter,
         &e.seeded.project.id,
         login_code,
         user_id,

@@ -429,3 +429,27 @@ async fn accounts_endpoints_round_trips() {
         "JWKS: keys derived, project cached"
     );
 }
+
+/// The hosted page's Approve: the attempt's read, the new session's put,
+/// the once-only write (3); no second read, as the session is its own.
+#[tokio::test]
+async fn approve_is_three_round_trips() {
+    let c = Counted::new().await;
+    let login = c
+        .call("/api/v1/auth/cli", json!({}))
+        .await
+        .string("login_code");
+    let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
+    c.counter.reset();
+    cli_auth_core::domain::login_attempt::approve(
+        c.store.as_ref(),
+        &c.seeded.project.id,
+        &login,
+        &user.user.id,
+        HOUR,
+        T0,
+    )
+    .await
+    .expect("approve");
+    assert_eq!(c.counter.operations(), ["GetItem", "PutItem", "UpdateItem"]);
+}

@@ -3,7 +3,7 @@
 //! denies it.
 
 use super::attempt::open_anon_refresh_token;
-use super::{AskedBy, AttemptError, AttemptKey, CodeKind, Ending, Refusal};
+use super::{AskedBy, AttemptError, AttemptKey, CliAttempt, CodeKind, Ending, Refusal};
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::{Claim, Finish, Lookup, Store, StoreError};
@@ -159,17 +159,29 @@ async fn complete_with(
     if session.project_id != key.project_id {
         return Err(AttemptError::RefreshTokenOfOtherProject);
     }
-    // The bound hand-off: what waits for the CLI is a JWE only its private
-    // key opens, and that is what gets encrypted for the polling code.
+    hand_over(store, key, &attempt, &text, now).await
+}
+
+/// The once-only write that hands `refresh_token` to the attempt's CLI,
+/// encrypted for it, if the attempt is still pending. The bound hand-off's
+/// token is first a JWE only the CLI's private key opens; either way what
+/// waits is encrypted to the polling code's key pair.
+pub(super) async fn hand_over(
+    store: &dyn Store,
+    key: &AttemptKey,
+    attempt: &CliAttempt,
+    refresh_token: &str,
+    now: Millis,
+) -> Result<Completed, AttemptError> {
+    let not_encrypting = |what: &str| StoreError::Corrupt(format!("{what} does not encrypt"));
     let handed = match &attempt.public_key {
-        Some(key) => crate::jwe::encrypt_for(key, text.as_bytes()).ok_or_else(|| {
-            StoreError::Corrupt("the attempt's public key does not encrypt".into())
-        })?,
-        None => text,
+        Some(public) => crate::jwe::encrypt_for(public, refresh_token.as_bytes())
+            .ok_or_else(|| not_encrypting("the attempt's public key"))?,
+        None => refresh_token.to_owned(),
     };
     let sealed = attempt
         .seal_refresh_token(&handed)
-        .ok_or_else(|| unreadable("the attempt's poll key"))?;
+        .ok_or_else(|| not_encrypting("the attempt's poll key"))?;
     let request = crate::secret::random_token(16);
     match store
         .complete(key, &Ending::Token(sealed), now, &request)
