@@ -84,6 +84,11 @@ rm -rf "$CLI_AUTH_IAM_RECORDS" && mkdir -p "$CLI_AUTH_IAM_RECORDS"
 
 # The manifest's rules (`[workspace.lints]`: no unsafe, no unwrap, expect or
 # panic outside tests) and the formatting hold on every target, or CI fails.
+# Every locked package, optional ones too: `cargo metadata --offline` (the
+# layers test) reads them all, and a build downloads only what it compiles.
+log "cargo fetch --locked"
+cargo fetch --locked
+
 log "cargo fmt --check"
 cargo fmt --all -- --check
 log "cargo clippy --all-targets -- -D warnings"

@@ -1,10 +1,8 @@
-//! The dev server's browser side: the confirm page a CLI opens
-//! (`/handler/cli-auth-confirm?login_code=…`) and the two dev-only calls it
-//! needs that a real app provides itself: signing a person in as a dev user,
-//! and reading an attempt's state to explain an unusable code.
-//!
-//! The page completes logins through the public API with the dev project's
-//! publishable key, exactly as an app's own confirm page would.
+//! The dev server's browser side: the hosted confirm page a CLI opens
+//! (`/handler/cli-auth-confirm?login_code=…`, the core's
+//! [`HostedPage`], as deployed), and two dev-only calls for tests and tools
+//! that a real app provides itself: signing a person in as a dev user
+//! (a session, as JSON), and reading an attempt's state.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -15,15 +13,14 @@ use cli_auth_core::api::response;
 use cli_auth_core::clock::{Clock, SystemClock};
 use cli_auth_core::domain::login_attempt::{AttemptKey, AttemptState, CodeKind};
 use cli_auth_core::domain::store::Store;
-use cli_auth_core::secret::{LocatedSecret, random_token};
+use cli_auth_core::pages::HostedPage;
+use cli_auth_core::secret::LocatedSecret;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use serde_json::{Value, json};
 
-pub const CONFIRM_PATH: &str = "/handler/cli-auth-confirm";
+pub use cli_auth_core::pages::CONFIRM_PATH;
 pub const SIGN_IN_PATH: &str = "/handler/dev/sign-in";
 pub const ATTEMPT_PATH: &str = "/handler/dev/cli-attempt";
-
-const PAGE: &str = include_str!("confirm.html");
 
 /// Longest accepted email or display name (the API's own string limit is
 /// larger; a person's name fits well within this).
@@ -32,27 +29,27 @@ const MAX_FIELD_CHARS: usize = 200;
 /// The dev project's pages. Users signed in here are remembered by email
 /// (or display name) for the life of the process.
 pub struct ConfirmPages {
+    hosted: HostedPage,
     app: Arc<App>,
     store: Arc<dyn Store>,
     project_id: String,
-    publishable_client_key: Option<String>,
     secret_server_key: String,
     dev_users: Mutex<HashMap<String, String>>,
 }
 
 impl ConfirmPages {
     pub fn new(
+        hosted: HostedPage,
         app: Arc<App>,
         store: Arc<dyn Store>,
         project_id: String,
-        publishable_client_key: Option<String>,
         secret_server_key: String,
     ) -> Self {
         Self {
+            hosted,
             app,
             store,
             project_id,
-            publishable_client_key,
             secret_server_key,
             dev_users: Mutex::new(HashMap::new()),
         }
@@ -61,54 +58,21 @@ impl ConfirmPages {
     /// Answers the page routes; `None` for any other path. The dev server
     /// adds the conventions every answer carries (request id, `no-store`).
     pub async fn handle(&self, request: &Request<Bytes>) -> Option<Response<Bytes>> {
+        if let Some(page) = self.hosted.handle(request).await {
+            return Some(page);
+        }
         let path = request.uri().path();
         let response = match (path, request.method()) {
-            (CONFIRM_PATH, &Method::GET | &Method::HEAD) => self.page(),
             (SIGN_IN_PATH, &Method::POST) => match cross_site_refusal(request) {
                 None => self.sign_in(request.body()).await,
                 Some(refused) => refused,
             },
             (ATTEMPT_PATH, &Method::GET) => self.attempt(request.uri().query()).await,
-            (CONFIRM_PATH, _) => method_not_allowed("GET, HEAD"),
             (SIGN_IN_PATH, _) => method_not_allowed("POST"),
             (ATTEMPT_PATH, _) => method_not_allowed("GET"),
             _ => return None,
         };
         Some(response)
-    }
-
-    fn page(&self) -> Response<Bytes> {
-        // Inline script and style run only with this response's nonce; the
-        // page loads nothing from elsewhere and may only call this origin.
-        let nonce = random_token(16);
-        let config = json!({
-            "projectId": self.project_id,
-            "publishableClientKey": self.publishable_client_key,
-        });
-        // `<` escaped so no value can close the script element.
-        let config = config.to_string().replace('<', "\\u003c");
-        let html = PAGE
-            .replace("{{NONCE}}", &nonce)
-            .replace("{{CONFIG}}", &config);
-        let csp = format!(
-            "default-src 'none'; script-src 'nonce-{nonce}'; style-src 'nonce-{nonce}'; \
-             connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'none'; \
-             frame-ancestors 'none'"
-        );
-        let mut response = Response::new(Bytes::from(html));
-        let headers = response.headers_mut();
-        // The login code is in the URL: never send it on as a Referer.
-        for (name, value) in [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::REFERRER_POLICY, "no-referrer"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ] {
-            headers.insert(name, HeaderValue::from_static(value));
-        }
-        if let Ok(csp) = HeaderValue::from_str(&csp) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, csp);
-        }
-        response
     }
 
     /// What a login code's attempt is doing, for the page to explain an

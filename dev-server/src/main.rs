@@ -7,8 +7,9 @@ use anyhow::Context as _;
 use clap::{Parser, ValueEnum};
 use cli_auth_core::App;
 use cli_auth_core::clock::{Clock as _, SystemClock};
-use cli_auth_core::config::Settings;
+use cli_auth_core::config::{HostedSettings, Settings};
 use cli_auth_core::domain::store::Store;
+use cli_auth_core::pages::{HostedPage, SignInMethod};
 use cli_auth_core::secret::{random_id, random_token};
 use cli_auth_core::server_secret::ServerSecrets;
 use cli_auth_core::store::dynamodb::DynamoStore;
@@ -157,11 +158,18 @@ async fn main() -> anyhow::Result<()> {
         .with_user_code_limits(settings.user_code_limits),
     );
     let key = |kind| keys.iter().find(|k| k.kind == kind).map(|k| k.text.clone());
+    // The hosted page, as deployed: signing in with the team's provider when
+    // CLI_AUTH_OIDC_ISSUER is set, with the dev sign-in otherwise.
+    let sign_in =
+        SignInMethod::from_settings(&HostedSettings::from_env()?, None, SignInMethod::Dev)
+            .await
+            .map_err(anyhow::Error::msg)?;
+    let hosted = HostedPage::new(Arc::clone(&app), project_id.clone(), sign_in);
     let pages = ConfirmPages::new(
+        hosted,
         Arc::clone(&app),
         store,
         project_id,
-        key(cli_auth_core::domain::access::AccessType::Client),
         key(cli_auth_core::domain::access::AccessType::Server).unwrap_or_default(),
     );
     let hosts = cli_auth_dev::OwnHosts::new(address, settings.public_base_url.as_deref());

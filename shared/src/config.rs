@@ -145,3 +145,88 @@ pub fn secret_source() -> Result<Option<SecretSource>, ConfigError> {
         (None, None) => Ok(None),
     }
 }
+
+/// The hosted confirm page's settings (api.md §10).
+#[derive(Debug, Clone)]
+pub struct HostedSettings {
+    /// `CLI_AUTH_HOSTED_PROJECT_ID`: the project whose logins the page
+    /// approves (the dev server: its own project).
+    pub project_id: Option<String>,
+    /// The team's OpenID provider; `None`: no `CLI_AUTH_OIDC_ISSUER`.
+    pub oidc: Option<OidcSettings>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OidcSettings {
+    /// `CLI_AUTH_OIDC_ISSUER`.
+    pub issuer: String,
+    /// `CLI_AUTH_OIDC_CLIENT_ID`.
+    pub client_id: String,
+    pub client_secret: OidcSecret,
+    /// `CLI_AUTH_OIDC_ALLOWED_DOMAINS`: comma-separated, kept lower case.
+    pub allowed_domains: Vec<String>,
+}
+
+/// Where the page's OpenID client secret comes from.
+#[derive(Clone)]
+pub enum OidcSecret {
+    /// A public client (PKCE only).
+    None,
+    /// `CLI_AUTH_OIDC_CLIENT_SECRET`: for local work.
+    Environment(String),
+    /// `CLI_AUTH_OIDC_CLIENT_SECRET_ID`: a Secrets Manager secret, read
+    /// when the process starts; the template's way.
+    SecretsManager(String),
+}
+
+impl std::fmt::Debug for OidcSecret {
+    // Never the secret itself.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::None => f.write_str("None"),
+            Self::Environment(_) => f.write_str("Environment(..)"),
+            Self::SecretsManager(id) => f.debug_tuple("SecretsManager").field(id).finish(),
+        }
+    }
+}
+
+impl HostedSettings {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let oidc = match (var("CLI_AUTH_OIDC_ISSUER"), var("CLI_AUTH_OIDC_CLIENT_ID")) {
+            (None, _) => None,
+            (Some(_), None) => return Err(ConfigError::Missing("CLI_AUTH_OIDC_CLIENT_ID")),
+            (Some(issuer), Some(client_id)) => {
+                let client_secret = match (
+                    var("CLI_AUTH_OIDC_CLIENT_SECRET_ID"),
+                    var("CLI_AUTH_OIDC_CLIENT_SECRET"),
+                ) {
+                    (Some(_), Some(_)) => {
+                        return Err(ConfigError::Invalid {
+                            name: "CLI_AUTH_OIDC_CLIENT_SECRET",
+                            reason: "set it or CLI_AUTH_OIDC_CLIENT_SECRET_ID, not both".into(),
+                        });
+                    }
+                    (Some(id), None) => OidcSecret::SecretsManager(id),
+                    (None, Some(secret)) => OidcSecret::Environment(secret),
+                    (None, None) => OidcSecret::None,
+                };
+                let allowed_domains = var("CLI_AUTH_OIDC_ALLOWED_DOMAINS")
+                    .unwrap_or_default()
+                    .split(',')
+                    .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+                    .filter(|d| !d.is_empty())
+                    .collect();
+                Some(OidcSettings {
+                    issuer,
+                    client_id,
+                    client_secret,
+                    allowed_domains,
+                })
+            }
+        };
+        Ok(Self {
+            project_id: var("CLI_AUTH_HOSTED_PROJECT_ID"),
+            oidc,
+        })
+    }
+}

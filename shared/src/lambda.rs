@@ -14,7 +14,8 @@ use crate::api::context::{PublicOrigin, RequestId, SourceIp};
 use crate::api::endpoint::{Endpoint, Handler};
 use crate::api::endpoints;
 use crate::clock::SystemClock;
-use crate::config::{ConfigError, Settings};
+use crate::config::{ConfigError, HostedSettings, Settings};
+use crate::pages::{self, HostedPage, SignInMethod};
 use crate::server_secret;
 use crate::store::dynamodb::DynamoStore;
 use crate::store::dynamodb::client;
@@ -44,8 +45,57 @@ pub async fn run<H: Handler>() -> Result<(), lambda_http::Error> {
     .await
 }
 
+/// Runs the function of the hosted page's route `function` (api.md §10)
+/// until the runtime stops it.
+pub async fn run_page(function: &str) -> Result<(), lambda_http::Error> {
+    init_json_tracing();
+    let route = pages::route_by_function(function)
+        .ok_or_else(|| format!("{function} is not a route of the page (pages/mod.rs)"))?;
+    let page = match page_from_env().await {
+        Ok(page) => Arc::new(page),
+        Err(e) => {
+            tracing::error!(error = %e, "init failed");
+            return Err(e);
+        }
+    };
+    lambda_http::run(service_fn(move |request: lambda_http::Request| {
+        let page = Arc::clone(&page);
+        async move {
+            let request = into_http(request);
+            let mut response = page.serve(route, &request).await;
+            // Pages are for this origin only: no CORS, but the request id.
+            if let Some(id) = request.extensions().get::<RequestId>()
+                && let Ok(id) = http::HeaderValue::from_str(&id.0)
+            {
+                response.headers_mut().insert("x-stack-request-id", id);
+            }
+            Ok::<_, Infallible>(into_lambda(response))
+        }
+    }))
+    .await
+}
+
+/// The page on DynamoDB, configured from the environment: the app, the
+/// project (`CLI_AUTH_HOSTED_PROJECT_ID`), the provider (or none: the page
+/// then says sign-in is not set up).
+async fn page_from_env() -> Result<HostedPage, lambda_http::Error> {
+    let (app, sdk) = app_and_sdk_from_env().await?;
+    let settings = HostedSettings::from_env()?;
+    let project_id = settings
+        .project_id
+        .clone()
+        .ok_or(ConfigError::Missing("CLI_AUTH_HOSTED_PROJECT_ID"))?;
+    let sign_in =
+        SignInMethod::from_settings(&settings, Some(&sdk), SignInMethod::Unconfigured).await?;
+    Ok(HostedPage::new(Arc::new(app), project_id, sign_in))
+}
+
 /// The app on DynamoDB, configured from the environment.
 pub async fn app_from_env() -> Result<App, lambda_http::Error> {
+    app_and_sdk_from_env().await.map(|(app, _)| app)
+}
+
+async fn app_and_sdk_from_env() -> Result<(App, aws_config::SdkConfig), lambda_http::Error> {
     let settings = Settings::from_env()?;
     let sdk = crate::aws::function_config_from_env(crate::config::function_trust_roots()?).await?;
     let tokens = server_secret::from_configured_source(Some(&sdk))
@@ -55,14 +105,15 @@ pub async fn app_from_env() -> Result<App, lambda_http::Error> {
         ))?
         .token_issuer(settings.access_token_ttl_seconds)?;
     let store = DynamoStore::new(client::from_config(&sdk), settings.tables.clone());
-    Ok(App::new(
+    let app = App::new(
         Arc::new(store),
         Arc::new(SystemClock),
         tokens,
         settings.project_cache_ttl,
         settings.public_base_url,
     )
-    .with_user_code_limits(settings.user_code_limits))
+    .with_user_code_limits(settings.user_code_limits);
+    Ok((app, sdk))
 }
 
 /// Converts an API Gateway request, runs the endpoint, converts the answer.
@@ -71,6 +122,13 @@ pub async fn serve(
     endpoint: &'static Endpoint,
     request: lambda_http::Request,
 ) -> http::Response<Body> {
+    let response = app.handle_endpoint(endpoint, into_http(request)).await;
+    into_lambda(response)
+}
+
+/// An API Gateway request as the core takes it: its request id, source IP
+/// and domain as extensions, its body as bytes.
+pub fn into_http(request: lambda_http::Request) -> http::Request<Bytes> {
     let (request_id, domain, source_ip) = match request.request_context_ref() {
         Some(RequestContext::ApiGatewayV2(ctx)) => (
             ctx.request_id.clone(),
@@ -97,9 +155,11 @@ pub async fn serve(
         Body::Binary(bytes) => Bytes::from(bytes),
         _ => Bytes::new(),
     };
-    let response = app
-        .handle_endpoint(endpoint, http::Request::from_parts(parts, bytes))
-        .await;
+    http::Request::from_parts(parts, bytes)
+}
+
+/// A core answer as API Gateway takes it.
+pub fn into_lambda(response: http::Response<Bytes>) -> http::Response<Body> {
     let (parts, body) = response.into_parts();
     let body = match String::from_utf8(body.to_vec()) {
         Ok(text) if text.is_empty() => Body::Empty,

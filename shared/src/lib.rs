@@ -19,6 +19,7 @@ pub mod aws;
 pub mod config;
 pub mod lambda;
 pub mod logging;
+pub mod pages;
 pub mod server_secret;
 pub mod store;
 

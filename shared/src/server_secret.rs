@@ -108,6 +108,18 @@ pub async fn from_secrets_manager(
     Ok(ServerSecrets::new(signing, verify_only))
 }
 
+/// The current version of a secret string `id` (the hosted page's OpenID
+/// client secret).
+pub async fn current_string(client: &Client, id: &str) -> Result<String, ServerSecretError> {
+    let text = stage(client, id, SIGNING_STAGE)
+        .await?
+        .ok_or_else(|| ServerSecretError::NoCurrentVersion { id: id.into() })?;
+    String::from_utf8(text).map_err(|_| ServerSecretError::NotText {
+        id: id.into(),
+        stage: SIGNING_STAGE,
+    })
+}
+
 /// The secret at `stage`; `None` when the secret has no such version.
 async fn stage(
     client: &Client,

@@ -14,6 +14,7 @@ mod faults;
 mod fixtures;
 mod fuzz;
 mod hosted_approve;
+mod hosted_page;
 mod layers;
 mod oauth_token;
 mod request_validation;

@@ -62,8 +62,22 @@ impl App {
         self.clock.now_millis()
     }
 
+    /// A project, through the per-process cache (at most the cache's TTL
+    /// old).
+    pub async fn project(
+        &self,
+        id: &str,
+    ) -> Result<Option<Arc<crate::domain::project::Project>>, super::ApiError> {
+        self.projects.get(self.store(), id).await
+    }
+
+    /// The user-code look-up's bound.
+    pub fn user_code_limits(&self) -> &UserCodeLimits {
+        &self.user_code_limits
+    }
+
     /// The base URL clients see for this request (it goes into `iss`).
-    pub(super) fn base_url(&self, request: &Request<Bytes>) -> String {
+    pub fn base_url(&self, request: &Request<Bytes>) -> String {
         if let Some(url) = &self.public_base_url {
             return url.clone();
         }

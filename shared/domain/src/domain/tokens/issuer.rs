@@ -89,6 +89,16 @@ impl TokenIssuer {
         &self.login_code_keys
     }
 
+    /// Keys for `purpose` derived from every server secret, the signing
+    /// secret's first (it seals; every one opens, so a rotation keeps what
+    /// was sealed before readable). Each purpose gets keys of its own.
+    pub fn derived_keys(&self, purpose: &str) -> Vec<SealingKey> {
+        self.secrets
+            .iter()
+            .map(|secret| SealingKey::derive(secret, purpose))
+            .collect()
+    }
+
     /// How long an access token lives, in seconds.
     pub fn ttl_seconds(&self) -> i64 {
         self.ttl_seconds

@@ -1,0 +1,434 @@
+//! `GET /handler/cli-auth-confirm`: the page, with `?login_code=` (from
+//! the CLI's link) or without (a form for the short code); and `POST`: its
+//! forms (approve, deny, the short code; the dev sign-in on the dev
+//! server). A person who is not signed in is sent to sign in first.
+
+use bytes::Bytes;
+use http::{Response, StatusCode};
+
+use super::views::{self, Chrome, ConfirmView, EnterCodeView, Link, Warning};
+use super::{CONFIRM_PATH, HostedPage, PageRequest, chrome, cookies, person_name};
+use crate::clock::{Millis, iso_millis};
+use crate::domain::hosted_page::proximity::{Proximity, ProximityPolicy, proximity};
+use crate::domain::hosted_page::sign_in::BrowserSignIn;
+use crate::domain::login_attempt::{
+    self, AttemptError, AttemptKey, AttemptState, CliAttempt, CodeKind, CompleteMode, Looker,
+    Refusal,
+};
+use crate::domain::user::User;
+use crate::secret::LocatedSecret;
+
+type SignedIn = (BrowserSignIn, User);
+
+const START_AGAIN: Link = Link {
+    href: CONFIRM_PATH,
+    text: "Enter a code from your terminal",
+};
+
+impl HostedPage {
+    pub(super) async fn confirm_page(&self, page: &PageRequest<'_>) -> Response<Bytes> {
+        let signed_in = match self.signed_in(page).await {
+            Ok(Some(signed_in)) => signed_in,
+            Ok(None) => return self.start_sign_in(page, &page.path_and_query()).await,
+            Err(_) => return store_unavailable(None),
+        };
+        match page.query("login_code") {
+            Some(code) => self.approval(page, &signed_in, &code).await,
+            None => enter_code(&signed_in, String::new(), None),
+        }
+    }
+
+    pub(super) async fn confirm_form(&self, page: &PageRequest<'_>) -> Response<Bytes> {
+        if !cookies::from_own_origin(page.request.headers(), &page.origin) {
+            return refused("This form can only be sent from this page.");
+        }
+        let form = page.form();
+        if form.get("action") == Some("dev-sign-in") {
+            return self.dev_sign_in(page, &form).await;
+        }
+        let signed_in = match self.signed_in(page).await {
+            Ok(Some(signed_in)) => signed_in,
+            Ok(None) => {
+                return refused(
+                    "You are signed out (or your sign-in expired). Open the link from your \
+                     terminal again.",
+                );
+            }
+            Err(_) => return store_unavailable(None),
+        };
+        if !form
+            .get("csrf_token")
+            .is_some_and(|t| signed_in.0.accepts(t))
+        {
+            return refused("This form is out of date. Open the link from your terminal again.");
+        }
+        let login_code = form.get("login_code").unwrap_or_default();
+        match form.get("action") {
+            Some("approve") => self.approve(page, &signed_in, login_code).await,
+            Some("deny") => self.deny(page, &signed_in, login_code).await,
+            Some("look-up") => {
+                self.look_up(page, &signed_in, form.get("user_code").unwrap_or_default())
+                    .await
+            }
+            _ => views::message(
+                StatusCode::BAD_REQUEST,
+                chrome(Some(&signed_in)),
+                "Unknown action",
+                "Use the page's Approve or Deny button.",
+                Some(START_AGAIN),
+            ),
+        }
+    }
+
+    /// The pending attempt of `login_code`, or the page that says why not.
+    async fn pending(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+    ) -> Result<CliAttempt, Response<Bytes>> {
+        let unusable = |state: Option<AttemptState>| unusable(signed_in, state);
+        let code = LocatedSecret::parse(login_code).ok_or_else(|| unusable(None))?;
+        let key = AttemptKey::new(&self.project_id, &code, CodeKind::Login);
+        let attempt = self
+            .app
+            .store()
+            .attempt(&code.id)
+            .await
+            .map_err(|_| store_unavailable(Some(signed_in)))?
+            .filter(|a| a.is_named_by(&key))
+            .ok_or_else(|| unusable(None))?;
+        match attempt.state(page.now) {
+            AttemptState::Pending => Ok(attempt),
+            state => Err(unusable(Some(state))),
+        }
+    }
+
+    /// The project's proximity policy.
+    async fn policy(&self) -> Result<ProximityPolicy, ()> {
+        match self.app.project(&self.project_id).await {
+            Ok(Some(project)) => Ok(project.proximity),
+            Ok(None) => Ok(ProximityPolicy::default()),
+            Err(_) => Err(()),
+        }
+    }
+
+    async fn approval(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+    ) -> Response<Bytes> {
+        let attempt = match self.pending(page, signed_in, login_code).await {
+            Ok(attempt) => attempt,
+            Err(answer) => return answer,
+        };
+        let Ok(policy) = self.policy().await else {
+            return store_unavailable(Some(signed_in));
+        };
+        let warning = match proximity(attempt.asker.ip.as_deref(), page.source_ip) {
+            Proximity::Far { cli, browser } => Some(Warning {
+                cli: cli.to_string(),
+                browser: browser.to_string(),
+            }),
+            Proximity::Near | Proximity::Unknown => None,
+        };
+        let blocked = warning.is_some() && policy == ProximityPolicy::Block;
+        let user_code = attempt.user_code().unwrap_or_default();
+        let client = attempt.asker.client.clone().unwrap_or_default();
+        let chrome = chrome(Some(signed_in));
+        let nonce = chrome.nonce.clone();
+        let view = ConfirmView {
+            chrome,
+            user_code_spoken: user_code
+                .chars()
+                .filter(char::is_ascii_alphanumeric)
+                .map(String::from)
+                .collect::<Vec<_>>()
+                .join(" "),
+            user_code,
+            warning,
+            blocked,
+            client_name: client.name,
+            hostname: client.hostname,
+            ip: attempt.asker.ip.clone(),
+            user_agent: attempt.asker.user_agent.clone(),
+            started: ago(page.now, attempt.created_at_millis),
+            started_iso: iso_millis(attempt.created_at_millis),
+            expires: from_now(page.now, attempt.expires_at_millis),
+            expires_iso: iso_millis(attempt.expires_at_millis),
+            person: person_name(&signed_in.1),
+            csrf_token: signed_in.0.csrf_token().to_owned(),
+            login_code: login_code.to_owned(),
+        };
+        views::html(StatusCode::OK, &view, &nonce)
+    }
+
+    async fn approve(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+    ) -> Response<Bytes> {
+        let attempt = match self.pending(page, signed_in, login_code).await {
+            Ok(attempt) => attempt,
+            Err(answer) => return answer,
+        };
+        let far = matches!(
+            proximity(attempt.asker.ip.as_deref(), page.source_ip),
+            Proximity::Far { .. }
+        );
+        match self.policy().await {
+            Err(()) => return store_unavailable(Some(signed_in)),
+            Ok(ProximityPolicy::Block) if far => {
+                return views::message(
+                    StatusCode::FORBIDDEN,
+                    chrome(Some(signed_in)),
+                    "Approve from the same network",
+                    "This login was started from another network than this browser's, and this \
+                     project does not allow approving it from here. Deny it, or approve from a \
+                     browser on the same network as the command-line tool.",
+                    None,
+                );
+            }
+            Ok(_) => {}
+        }
+        let approved = login_attempt::approve(
+            self.app.store(),
+            &self.project_id,
+            login_code,
+            &signed_in.1.id,
+            self.session_millis,
+            page.now,
+        )
+        .await;
+        match approved {
+            Ok(()) => {
+                tracing::info!(user_id = %signed_in.1.id, "hosted page approved a login");
+                views::message(
+                    StatusCode::OK,
+                    chrome(Some(signed_in)),
+                    "The command-line tool is signed in",
+                    "You can close this tab and go back to your terminal.",
+                    None,
+                )
+            }
+            Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
+            Err(_) => self.after_race(page, signed_in, login_code).await,
+        }
+    }
+
+    async fn deny(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+    ) -> Response<Bytes> {
+        let denied = login_attempt::complete(
+            self.app.store(),
+            crate::domain::tokens::Minter {
+                tokens: self.app.tokens(),
+                base_url: &page.origin,
+            },
+            &self.project_id,
+            login_code,
+            CompleteMode::Deny,
+            page.now,
+        )
+        .await;
+        match denied {
+            Ok(_) => views::message(
+                StatusCode::OK,
+                chrome(Some(signed_in)),
+                "Denied",
+                "The command-line tool was told no. If you did not start this login, someone \
+                 may be trying to get you to approve theirs.",
+                None,
+            ),
+            Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
+            Err(_) => self.after_race(page, signed_in, login_code).await,
+        }
+    }
+
+    /// The page for an attempt that stopped being pending under a form's
+    /// feet (a racing deny, the CLI's cancel, its expiry).
+    async fn after_race(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+    ) -> Response<Bytes> {
+        match self.pending(page, signed_in, login_code).await {
+            Err(answer) => answer,
+            Ok(_) => unusable(signed_in, None),
+        }
+    }
+
+    async fn look_up(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        typed: &str,
+    ) -> Response<Bytes> {
+        let looker = Looker {
+            project_id: &self.project_id,
+            user_id: &signed_in.1.id,
+            source_ip: page.source_ip,
+        };
+        let found = login_attempt::look_up_user_code(
+            self.app.store(),
+            self.app.tokens().login_code_keys(),
+            looker,
+            typed,
+            self.app.user_code_limits(),
+            page.now,
+        )
+        .await;
+        let typed = typed.chars().take(32).collect::<String>();
+        match found {
+            Ok(found) => {
+                let query: String = form_urlencoded::Serializer::new(String::new())
+                    .append_pair("login_code", &found.login_code)
+                    .finish();
+                views::see_other(&format!("{CONFIRM_PATH}?{query}"))
+            }
+            Err(AttemptError::TooManyUserCodeAttempts {
+                retry_after_seconds,
+            }) => {
+                let minutes = retry_after_seconds.div_ceil(60);
+                let mut answer = enter_code(
+                    signed_in,
+                    typed,
+                    Some(format!(
+                        "Too many codes that did not match. Try again in {minutes} minute{}.",
+                        if minutes == 1 { "" } else { "s" }
+                    )),
+                );
+                *answer.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+                if let Ok(v) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+                    answer.headers_mut().insert(http::header::RETRY_AFTER, v);
+                }
+                answer
+            }
+            Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
+            Err(_) => {
+                let mut answer = enter_code(
+                    signed_in,
+                    typed,
+                    Some(
+                        "That code does not match a login waiting for approval. Check it \
+                         against your terminal, or run the login again."
+                            .into(),
+                    ),
+                );
+                *answer.status_mut() = StatusCode::BAD_REQUEST;
+                answer
+            }
+        }
+    }
+}
+
+fn enter_code(signed_in: &SignedIn, typed: String, error: Option<String>) -> Response<Bytes> {
+    let chrome = chrome(Some(signed_in));
+    let nonce = chrome.nonce.clone();
+    let view = EnterCodeView {
+        chrome,
+        csrf_token: signed_in.0.csrf_token().to_owned(),
+        typed,
+        error,
+    };
+    views::html(StatusCode::OK, &view, &nonce)
+}
+
+/// The page for a code that cannot be approved, saying why: unknown
+/// (`None`), expired, used, denied or cancelled.
+fn unusable(signed_in: &SignedIn, state: Option<AttemptState>) -> Response<Bytes> {
+    let again = "Run the login in your terminal again to get a new link.";
+    let (status, title, body) = match state {
+        None | Some(AttemptState::Pending) => (
+            StatusCode::NOT_FOUND,
+            "This login link is not valid",
+            format!("No login is waiting under this link. {again}"),
+        ),
+        Some(AttemptState::Expired) => (
+            StatusCode::GONE,
+            "This login has expired",
+            format!("It waited too long for approval. {again}"),
+        ),
+        Some(AttemptState::Used | AttemptState::Completed) => (
+            StatusCode::GONE,
+            "This login was already approved",
+            "A login link works once. If that was not you, sign out of the tool's sessions."
+                .to_owned(),
+        ),
+        Some(AttemptState::Refused(Refusal::Denied)) => (
+            StatusCode::GONE,
+            "This login was denied",
+            format!("Nothing was signed in. {again}"),
+        ),
+        Some(AttemptState::Refused(Refusal::Cancelled)) => (
+            StatusCode::GONE,
+            "This login was cancelled",
+            format!("The command-line tool gave up waiting. {again}"),
+        ),
+    };
+    views::message(
+        status,
+        chrome(Some(signed_in)),
+        title,
+        body,
+        Some(START_AGAIN),
+    )
+}
+
+/// A form refused (403): no CSRF token, another origin, no sign-in.
+pub(super) fn refused(body: &'static str) -> Response<Bytes> {
+    views::message(
+        StatusCode::FORBIDDEN,
+        Chrome::new(None),
+        "This request was refused",
+        body,
+        None,
+    )
+}
+
+/// The store did not answer: 503, nothing done.
+pub(super) fn store_unavailable(signed_in: Option<&SignedIn>) -> Response<Bytes> {
+    let mut answer = views::message(
+        StatusCode::SERVICE_UNAVAILABLE,
+        chrome(signed_in),
+        "Try again in a moment",
+        "The service could not reach its store. Nothing was changed.",
+        None,
+    );
+    answer.headers_mut().insert(
+        http::header::RETRY_AFTER,
+        http::HeaderValue::from_static("5"),
+    );
+    answer
+}
+
+/// "3 minutes ago", "just now".
+fn ago(now: Millis, at: Millis) -> String {
+    match minutes(now - at) {
+        0 => "just now".into(),
+        n => format!("{n} minute{} ago", plural(n)),
+    }
+}
+
+/// "in 9 minutes", "in less than a minute".
+fn from_now(now: Millis, at: Millis) -> String {
+    match minutes(at - now) {
+        0 => "in less than a minute".into(),
+        n if n >= 90 => format!("in about {} hours", (n + 30) / 60),
+        n => format!("in {n} minute{}", plural(n)),
+    }
+}
+
+fn minutes(millis: Millis) -> i64 {
+    millis.max(0) / 60_000
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
