@@ -25,3 +25,7 @@ function_answers_its_fixtures!(users_me_delete: "users-me-delete");
 function_answers_its_fixtures!(users_me_update: "users-me-update");
 function_answers_its_fixtures!(users_me: "users-me");
 function_answers_its_fixtures!(users_update: "users-update");
+function_answers_its_fixtures!(hosted_confirm: "hosted-confirm");
+function_answers_its_fixtures!(hosted_confirm_post: "hosted-confirm-post");
+function_answers_its_fixtures!(hosted_oidc_callback: "hosted-oidc-callback");
+function_answers_its_fixtures!(hosted_sign_out: "hosted-sign-out");

@@ -14,6 +14,7 @@ use cli_auth_core::domain::project::{NewKey, Project};
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::Store;
 use cli_auth_core::domain::user::{User, UserPatch};
+use cli_auth_core::pages::{self, PageRoute};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
 use serde_json::{Value, json};
 
@@ -407,19 +408,92 @@ pub fn events_dir() -> PathBuf {
 pub fn fixtures() -> BTreeMap<String, (&'static Endpoint, String)> {
     let mut found = BTreeMap::new();
     for endpoint in &endpoints::ALL {
-        let dir = events_dir().join(endpoint.route.function);
-        let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
-        for entry in entries {
-            let path = entry.expect("entry").path();
-            if path.extension().is_some_and(|x| x == "json") {
-                let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
-                let name = format!("{}/{stem}", endpoint.route.function);
-                let text = std::fs::read_to_string(&path).expect("read fixture");
-                found.insert(name, (endpoint, text));
-            }
+        for (name, text) in fixtures_of(endpoint.route.function) {
+            found.insert(name, (endpoint, text));
         }
     }
     found
+}
+
+/// `events/<function>/*.json`, by `<function>/<file stem>`.
+pub fn fixtures_of(function: &str) -> BTreeMap<String, String> {
+    let dir = events_dir().join(function);
+    let entries = std::fs::read_dir(&dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+    let mut found = BTreeMap::new();
+    for entry in entries {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|x| x == "json") {
+            let stem = path.file_stem().and_then(|s| s.to_str()).expect("name");
+            let text = std::fs::read_to_string(&path).expect("read fixture");
+            found.insert(format!("{function}/{stem}"), text);
+        }
+    }
+    found
+}
+
+/// What each fixture of the hosted page's functions must answer: its
+/// status, and a text its HTML holds. The functions run without a sign-in
+/// provider here (their success with one is tests/browser/hosted-page.test.mjs's).
+pub fn page_expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
+    BTreeMap::from([
+        ("hosted-confirm/no-provider", (503, "Sign-in is not set up")),
+        (
+            "hosted-confirm/forged-cookie",
+            (503, "CLI_AUTH_OIDC_ISSUER"),
+        ),
+        (
+            "hosted-confirm-post/cross-site",
+            (403, "only be sent from this page"),
+        ),
+        (
+            "hosted-confirm-post/signed-out",
+            (403, "You are signed out"),
+        ),
+        (
+            "hosted-oidc-callback/no-provider",
+            (404, "No sign-in provider"),
+        ),
+        (
+            "hosted-oidc-callback/provider-error",
+            (404, "No sign-in provider"),
+        ),
+        ("hosted-sign-out/sign-out", (200, "Signed out")),
+        (
+            "hosted-sign-out/cross-site",
+            (403, "only be sent from this page"),
+        ),
+    ])
+}
+
+/// The hosted page's fixtures, by name, with the route each is for.
+pub fn page_fixtures() -> BTreeMap<String, (&'static PageRoute, String)> {
+    let mut found = BTreeMap::new();
+    for route in &pages::ROUTES {
+        for (name, text) in fixtures_of(route.function) {
+            found.insert(name, (route, text));
+        }
+    }
+    found
+}
+
+/// Asserts that a page fixture's answer is the expected one, with the
+/// page's headers.
+pub fn check_page(name: &str, status: u16, headers: &http::HeaderMap, body: &str) {
+    let expectations = page_expectations();
+    let (s, text) = expectations
+        .get(name)
+        .unwrap_or_else(|| panic!("no expectation for {name}"));
+    assert_eq!(status, *s, "{name}: {body}");
+    assert!(body.contains(text), "{name}: {text} in {body}");
+    assert_eq!(
+        headers["content-type"], "text/html; charset=utf-8",
+        "{name}"
+    );
+    assert_eq!(headers["cache-control"], "no-store", "{name}");
+    assert!(
+        headers.get("access-control-allow-origin").is_none(),
+        "{name}: no CORS on a page"
+    );
 }
 
 /// Asserts that a fixture's answer is the expected one.

@@ -2,6 +2,7 @@
 //! tests can run a compiled function binary the way Lambda does: the binary
 //! asks for the next invocation, handles it, and posts the response back.
 
+use cli_auth_core::pages;
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -218,12 +219,8 @@ async fn serve(state: &State, request: hyper::Request<Incoming>) -> hyper::Respo
 pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration)> {
     use crate::fixtures;
     let mut timings = Vec::new();
-    let all = fixtures::fixtures();
-    let mine: Vec<(&String, &String)> = all
-        .iter()
-        .filter(|(name, _)| name.split('/').next() == Some(function))
-        .map(|(name, (_, text))| (name, text))
-        .collect();
+    let is_page = pages::route_by_function(function).is_some();
+    let mine = fixtures::fixtures_of(function);
     assert!(!mine.is_empty(), "no fixtures for {function}");
     for (name, text) in mine {
         let tables = fixture_world().await;
@@ -240,8 +237,12 @@ pub async fn run_fixtures(binary: &str, function: &str) -> Vec<(String, Duration
         let Some((status, headers, body)) = outcome.as_ref().and_then(Outcome::http) else {
             panic!("{name}: no response from {function}: {outcome:?}");
         };
-        fixtures::check_request_id(name, text, &headers);
-        fixtures::check_at_wall_clock(name, text, status, &headers, &body);
+        fixtures::check_request_id(&name, &text, &headers);
+        if is_page {
+            fixtures::check_page(&name, status, &headers, &body);
+        } else {
+            fixtures::check_at_wall_clock(&name, &text, status, &headers, &body);
+        }
         // Init read the secret once per stage, nothing else.
         let mut calls: Vec<String> = secrets_manager
             .calls()
@@ -489,6 +490,9 @@ fn command(
         .env("CLI_AUTH_SESSIONS_TABLE", &tables.sessions)
         .env("CLI_AUTH_ATTEMPTS_TABLE", &tables.attempts)
         .env("CLI_AUTH_IDENTITIES_TABLE", &tables.identities)
+        // The hosted page's project (its functions need one; the others ignore it).
+        .env("CLI_AUTH_HOSTED_PROJECT_ID", crate::fixtures::PROJECT)
+        .env_remove("CLI_AUTH_OIDC_ISSUER")
         .env_remove("CLI_AUTH_PUBLIC_BASE_URL")
         .env("RUST_LOG", rust_log)
         .env_remove("CLI_AUTH_TLS_ROOTS")

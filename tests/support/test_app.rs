@@ -36,6 +36,23 @@ pub fn app(store: Arc<dyn Store>, clock: Arc<ManualClock>) -> App {
     )
 }
 
+/// An app on `store` signing with `secret`, caching projects for
+/// `project_cache`: another process of the same deployment.
+pub fn app_with_secret(
+    store: Arc<dyn Store>,
+    clock: Arc<ManualClock>,
+    secret: &str,
+    project_cache: Duration,
+) -> App {
+    App::new(
+        store,
+        clock as Arc<dyn Clock>,
+        TokenIssuer::new(secret.as_bytes(), 600).expect("issuer"),
+        project_cache,
+        Some(BASE_URL.to_owned()),
+    )
+}
+
 /// A seeded project (client key required) on a store, and an app over it
 /// whose clock the test moves.
 pub struct TestApp {
@@ -43,18 +60,28 @@ pub struct TestApp {
     pub clock: Arc<ManualClock>,
     pub app: Arc<App>,
     pub seeded: Seeded,
+    /// The server secret `app` signs with (for another process of the
+    /// same deployment: [`app_with_secret`]).
+    pub secret: String,
 }
 
 pub async fn test_app(kind: StoreKind) -> TestApp {
     let store = store(kind).await;
     let clock = Arc::new(ManualClock::new(T0));
     let seeded = seed_project(store.as_ref(), true).await;
-    let app = Arc::new(app(Arc::clone(&store), Arc::clone(&clock)));
+    let secret = random_token(32);
+    let app = Arc::new(app_with_secret(
+        Arc::clone(&store),
+        Arc::clone(&clock),
+        &secret,
+        Duration::from_secs(60),
+    ));
     TestApp {
         store,
         clock,
         app,
         seeded,
+        secret,
     }
 }
 

@@ -10,6 +10,7 @@
 use cli_auth_core::api::endpoint::{Endpoint, Route};
 use cli_auth_core::api::endpoints;
 use cli_auth_core::api::router::PREFIXES;
+use cli_auth_core::pages::{self, PageRoute};
 use cli_auth_tests::template::{self, functions, log_groups_of_functions, manifest, read};
 use serde_json::Value;
 
@@ -160,6 +161,94 @@ fn missing(e: &Endpoint, layout: &Layout) -> Vec<String> {
     missing
 }
 
+/// The pieces a route of the hosted page lacks: as an endpoint's, without
+/// the API prefixes and the OpenAPI operation (it is HTML, not the API).
+fn missing_page_pieces(route: &PageRoute, layout: &Layout) -> Vec<String> {
+    let name = route.function;
+    let module = name.replace('-', "_");
+    let mut missing = Vec::new();
+    match layout.binaries().into_iter().find(|(bin, ..)| bin == name) {
+        None => missing.push(format!(
+            "a [[bin]] named \"{name}\" in functions/Cargo.toml"
+        )),
+        Some((_, path, test)) => {
+            let main =
+                std::fs::read_to_string(template::repository_root().join("functions").join(&path))
+                    .unwrap_or_default();
+            if !main.contains(&format!("run_page(\"{name}\")")) {
+                missing.push(format!(
+                    "functions/{path} calling lambda::run_page(\"{name}\")"
+                ));
+            }
+            if test {
+                missing.push(format!("test = false on the [[bin]] \"{name}\""));
+            }
+        }
+    }
+    if !read("functions/tests/runtime.rs").contains(&format!("{module}: \"{name}\"")) {
+        missing.push(format!(
+            "function_answers_its_fixtures!({module}: \"{name}\")"
+        ));
+    }
+    let functions = functions(&layout.template);
+    match functions.iter().find(|f| f.binary.as_deref() == Some(name)) {
+        None => missing.push(format!("a template function with `Binary: {name}`")),
+        Some(f) => {
+            let route = (route.method.to_string(), route.path.to_owned());
+            if !f.routes.contains(&route) {
+                missing.push(format!(
+                    "an HttpApi event of {} for {} {}",
+                    f.id, route.0, route.1
+                ));
+            }
+            if !log_groups_of_functions(&layout.template).contains(&f.id) {
+                missing.push(format!("a log group for {}", f.id));
+            }
+        }
+    }
+    let router = &layout.workspace["workspace"]["metadata"]["lambda"]["watch"]["router"];
+    let routed = router
+        .get(route.path)
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .any(|r| {
+            r["method"].as_str() == Some(route.method.as_str())
+                && r["function"].as_str() == Some(name)
+        });
+    if !routed {
+        missing.push(format!(
+            "the watch router line \"{}\" for {name}",
+            route.path
+        ));
+    }
+    if cli_auth_tests::fixtures::fixtures_of(name).len() < 2 {
+        missing.push(format!(
+            "two fixtures in events/{name}/ with their page expectations"
+        ));
+    }
+    missing
+}
+
+#[test]
+fn every_page_route_has_everything_it_needs() {
+    let layout = Layout::read();
+    let report: Vec<String> = pages::ROUTES
+        .iter()
+        .flat_map(|r| {
+            missing_page_pieces(r, &layout)
+                .into_iter()
+                .map(move |m| format!("{}: missing {m}", r.function))
+        })
+        .collect();
+    assert!(report.is_empty(), "\n{}\n", report.join("\n"));
+}
+
+/// A function of the package: an endpoint's, or a route's of the page.
+fn is_a_function(name: &str) -> bool {
+    endpoints::by_function(name).is_some() || pages::route_by_function(name).is_some()
+}
+
 #[test]
 fn every_endpoint_has_everything_it_needs() {
     let layout = Layout::read();
@@ -180,7 +269,7 @@ fn every_function_is_an_endpoint() {
     let binaries = layout.binaries();
     for (bin, ..) in &binaries {
         assert!(
-            endpoints::by_function(bin).is_some(),
+            is_a_function(bin),
             "the binary {bin} of functions/Cargo.toml serves no endpoint"
         );
     }
@@ -196,20 +285,21 @@ fn every_function_is_an_endpoint() {
     for f in &template_functions {
         let binary = f.binary.as_deref().unwrap_or_default();
         assert!(
-            endpoints::by_function(binary).is_some(),
+            is_a_function(binary),
             "{} builds {binary:?}, which serves no endpoint",
             f.id
         );
     }
+    let all = endpoints::ALL.len() + pages::ROUTES.len();
     assert_eq!(
         template_functions.len(),
-        endpoints::ALL.len(),
-        "one template function per endpoint"
+        all,
+        "one template function per endpoint and page route"
     );
     assert_eq!(
         binaries.len(),
-        endpoints::ALL.len(),
-        "one binary per endpoint"
+        all,
+        "one binary per endpoint and page route"
     );
 }
 

@@ -172,3 +172,37 @@ async fn the_lambda_path_records_who_is_asking() {
     assert_eq!(check.json["client"]["name"], json!("mytool"));
     assert_eq!(check.json["client"]["hostname"], json!("ada-laptop"));
 }
+
+/// The hosted page's fixtures through the page's Lambda path
+/// (`lambda::into_http`, `HostedPage::serve`), on both stores, as its
+/// functions run them without a provider; and each names an expectation.
+async fn page_fixtures_on(kind: StoreKind) {
+    use cli_auth_core::pages::{HostedPage, SignInMethod};
+    use cli_auth_tests::fixtures::{check_page, page_expectations, page_fixtures};
+    let found: Vec<String> = page_fixtures().into_keys().collect();
+    let expected: Vec<String> = page_expectations().into_keys().map(str::to_owned).collect();
+    assert_eq!(found, expected);
+    for (name, (route, text)) in page_fixtures() {
+        let store = store(kind).await;
+        seed(store.as_ref(), T0).await;
+        let app = Arc::new(fixture_app(&store));
+        let page = HostedPage::new(app, PROJECT.to_owned(), SignInMethod::Unconfigured);
+        let request =
+            lambda_http::request::from_str(&text).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let response = page
+            .serve(route, &cli_auth_core::lambda::into_http(request))
+            .await;
+        let body = String::from_utf8_lossy(response.body()).into_owned();
+        check_page(&name, response.status().as_u16(), response.headers(), &body);
+    }
+}
+
+#[tokio::test]
+async fn page_fixtures_on_the_memory_store() {
+    page_fixtures_on(StoreKind::Memory).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn page_fixtures_on_dynamodb() {
+    page_fixtures_on(StoreKind::Dynamo).await;
+}

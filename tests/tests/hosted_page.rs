@@ -10,11 +10,15 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use cli_auth_core::api::context::SourceIp;
+use cli_auth_core::clock::Clock as _;
 use cli_auth_core::domain::hosted_page::proximity::ProximityPolicy;
-use cli_auth_core::pages::{HostedPage, SignInMethod};
+use cli_auth_core::domain::store::Store;
+use cli_auth_core::pages::{HostedPage, ROUTES, SignInMethod};
+use cli_auth_tests::FaultyStore;
 use cli_auth_tests::{Resp, StoreKind, TestApp, test_app};
 use http::{Method, Request, StatusCode, header};
 use serde_json::json;
+use std::time::Duration;
 
 /// The tests' app serves this base URL: its forms come from this origin.
 const ORIGIN: &str = cli_auth_tests::BASE_URL;
@@ -67,7 +71,7 @@ impl<'a> Browser<'a> {
         body: String,
     ) -> Answer {
         let mut request = Request::builder()
-            .method(method)
+            .method(method.clone())
             .uri(uri)
             .header(header::HOST, "auth.test");
         let cookie = self
@@ -82,11 +86,27 @@ impl<'a> Browser<'a> {
         for (name, value) in headers {
             request = request.header(*name, *value);
         }
+        // What the IAM test holds each function to. The dev sign-in is the
+        // dev server's only, and does to the store exactly what the OIDC
+        // callback does after the provider (the person's user, made once):
+        // recorded as the callback's.
+        let path = uri.split('?').next().unwrap_or_default();
+        let function = if body.contains("action=dev-sign-in") {
+            "hosted-oidc-callback"
+        } else {
+            ROUTES
+                .iter()
+                .find(|r| r.path == path && r.method == method)
+                .map_or("", |r| r.function)
+        };
         let mut request = request.body(Bytes::from(body)).unwrap();
         request
             .extensions_mut()
             .insert(SourceIp(self.ip.to_owned()));
-        let response = self.page.handle(&request).await.expect("a page route");
+        let response = cli_auth_tests::iam::FUNCTION
+            .scope(function, self.page.handle(&request))
+            .await
+            .expect("a page route");
         for set in response.headers().get_all(header::SET_COOKIE) {
             let set = set.to_str().unwrap();
             let (pair, _) = set.split_once(';').unwrap_or((set, ""));
@@ -168,8 +188,16 @@ fn confirm_uri(login_code: &str) -> String {
     format!("/handler/cli-auth-confirm?login_code={login_code}")
 }
 
+/// The page over `e`'s store and clock, as a function that just started
+/// runs it: no project cached (so the IAM record sees every read).
 fn page_of(e: &TestApp, sign_in: SignInMethod) -> HostedPage {
-    HostedPage::new(Arc::clone(&e.app), e.seeded.project.id.clone(), sign_in)
+    page_on(e, Arc::clone(&e.store), sign_in)
+}
+
+fn page_on(e: &TestApp, store: Arc<dyn Store>, sign_in: SignInMethod) -> HostedPage {
+    let app =
+        cli_auth_tests::app_with_secret(store, Arc::clone(&e.clock), &e.secret, Duration::ZERO);
+    HostedPage::new(Arc::new(app), e.seeded.project.id.clone(), sign_in)
 }
 
 /// An attempt started by `mytool` on `ada-laptop` from [`CLI_IP`].
@@ -380,18 +408,9 @@ async fn a_browser_in_another_network_is_warned_or_blocked(kind: StoreKind) {
             .await
             .unwrap()
     );
-    // The project cache keeps the old policy for its TTL: a fresh app sees the new one.
-    let e2 = TestApp {
-        app: Arc::new(cli_auth_tests::test_app::app(
-            Arc::clone(&e.store),
-            Arc::clone(&e.clock),
-        )),
-        ..e
-    };
-    let page = page_of(&e2, SignInMethod::Dev);
     let mut far = Browser::new(&page, "198.51.100.9");
     far.sign_in("ada@example.com").await;
-    let r = started(&e2).await;
+    let r = started(&e).await;
     let login = r.string("login_code");
     let a = far.confirm(&login).await;
     assert!(
@@ -413,7 +432,7 @@ async fn a_browser_in_another_network_is_warned_or_blocked(kind: StoreKind) {
         .await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert_eq!(
-        e2.poll(&r.string("polling_code")).await.string("status"),
+        e.poll(&r.string("polling_code")).await.string("status"),
         "waiting"
     );
     // Near: approved under block too.
@@ -554,7 +573,68 @@ async fn a_stack_without_a_provider_says_so(kind: StoreKind) {
     );
 }
 
+/// A store fault at any step of Approve gives a clean 503 and leaves
+/// nothing half-done: the CLI still waits, and the person has no session
+/// (the one minted for the CLI is deleted again when the hand-over fails).
+async fn a_store_fault_during_approve_leaves_nothing_half_done(kind: StoreKind) {
+    let e = test_app(kind).await;
+    let faulty = Arc::new(FaultyStore::new(Arc::clone(&e.store)));
+    let page = page_on(&e, Arc::clone(&faulty) as Arc<dyn Store>, SignInMethod::Dev);
+    let mut browser = Browser::new(&page, "203.0.113.5");
+    browser.sign_in("ada@example.com").await;
+    let mut faults = 0;
+    for n in 0.. {
+        let r = started(&e).await;
+        let login = r.string("login_code");
+        let csrf = browser.confirm(&login).await.field("csrf_token");
+        faulty.fail_call(n);
+        let a = browser
+            .post(
+                "/handler/cli-auth-confirm",
+                &[
+                    ("csrf_token", &csrf),
+                    ("login_code", &login),
+                    ("action", "approve"),
+                ],
+            )
+            .await;
+        faulty.heal();
+        let poll = e.poll(&r.string("polling_code")).await.string("status");
+        if a.status == StatusCode::OK {
+            assert_eq!(poll, "success");
+            break;
+        }
+        faults += 1;
+        assert_eq!(
+            a.status,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "fault at call {n}: {}",
+            a.html
+        );
+        assert!(a.has("Nothing was changed"));
+        assert_eq!(poll, "waiting", "fault at call {n}");
+        let user = e
+            .store
+            .identity_user(&cli_auth_core::domain::user::Identity {
+                project_id: e.seeded.project.id.clone(),
+                issuer: "cli-auth-dev".into(),
+                subject: "ada@example.com".into(),
+            })
+            .await
+            .unwrap()
+            .expect("the dev user");
+        let sessions = e
+            .store
+            .sessions_of_user(&e.seeded.project.id, &user, e.clock.now_millis())
+            .await
+            .unwrap();
+        assert!(sessions.is_empty(), "fault at call {n}: {sessions:?}");
+    }
+    assert!(faults >= 5, "every step was faulted: {faults}");
+}
+
 cli_auth_tests::on_both_stores!(
+    a_store_fault_during_approve_leaves_nothing_half_done,
     the_page_approves_and_the_cli_gets_a_new_session,
     deny_stops_the_cli,
     forms_need_the_csrf_token_and_the_pages_own_origin,

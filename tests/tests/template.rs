@@ -222,61 +222,79 @@ fn the_trust_roots_parameter_offers_what_the_functions_accept() {
     assert_eq!(reference.value.as_str(), Some("TlsRoots"));
 }
 
-/// The server secret is kept when the stack is deleted (as the tables are:
-/// without it every sealed value in the kept tables is unreadable), and a
-/// resource policy lets only the functions' roles read it.
+/// The secrets (the server secret; the hosted page's OpenID client secret)
+/// are kept when the stack is deleted (as the tables are: without the
+/// server secret every sealed value in the kept tables is unreadable), and
+/// each one's resource policy lets only the roles of the functions granted
+/// to read it do so.
 #[test]
-fn the_server_secret_outlives_the_stack_and_only_the_functions_read_it() {
+fn the_secrets_outlive_the_stack_and_only_their_functions_read_them() {
     use cli_auth_tests::template::{functions, list, resource};
     let template = template();
     let resources = &template["Resources"];
-    let secret = &resources["ServerSecret"];
-    assert_eq!(secret["DeletionPolicy"].as_str(), Some("Retain"));
-    assert_eq!(secret["UpdateReplacePolicy"].as_str(), Some("Retain"));
     let policies: Vec<&Value> = resources
         .as_mapping()
         .expect("Resources")
         .values()
         .filter(|r| r["Type"].as_str() == Some("AWS::SecretsManager::ResourcePolicy"))
         .collect();
-    assert_eq!(policies.len(), 1, "one resource policy");
-    let policy = &policies[0]["Properties"];
-    assert_eq!(resource(&policy["SecretId"]), "ServerSecret");
-    assert_eq!(policy["BlockPublicPolicy"].as_bool(), Some(true));
-    let statements = list(&policy["ResourcePolicy"]["Statement"]);
-    let deny = statements
-        .iter()
-        .find(|s| s["Effect"].as_str() == Some("Deny"))
-        .expect("a Deny statement");
-    assert_eq!(deny["Principal"].as_str(), Some("*"));
+    let secrets = ["ServerSecret", "OidcClientSecret"];
     assert_eq!(
-        list(&deny["Action"])
-            .iter()
-            .map(|a| a.as_str().unwrap_or_default())
-            .collect::<Vec<_>>(),
-        ["secretsmanager:GetSecretValue"]
+        policies.len(),
+        secrets.len(),
+        "one resource policy per secret"
     );
-    let allowed: BTreeSet<String> = list(&deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"])
-        .into_iter()
-        .map(resource)
-        .collect();
-    // Exactly the roles SAM makes for the functions that read it.
-    let readers: BTreeSet<String> = functions(&template)
-        .iter()
-        .filter(|f| {
-            list(&f.resource["Properties"]["Policies"])
+    for name in secrets {
+        let secret = &resources[name];
+        assert_eq!(secret["DeletionPolicy"].as_str(), Some("Retain"), "{name}");
+        assert_eq!(
+            secret["UpdateReplacePolicy"].as_str(),
+            Some("Retain"),
+            "{name}"
+        );
+        let policy = policies
+            .iter()
+            .map(|p| &p["Properties"])
+            .find(|p| resource(&p["SecretId"]) == name)
+            .unwrap_or_else(|| panic!("a resource policy of {name}"));
+        assert_eq!(policy["BlockPublicPolicy"].as_bool(), Some(true));
+        let statements = list(&policy["ResourcePolicy"]["Statement"]);
+        let deny = statements
+            .iter()
+            .find(|s| s["Effect"].as_str() == Some("Deny"))
+            .expect("a Deny statement");
+        assert_eq!(deny["Principal"].as_str(), Some("*"));
+        assert_eq!(
+            list(&deny["Action"])
                 .iter()
-                .flat_map(|p| list(&p["Statement"]))
-                .any(|s| {
-                    list(&s["Action"])
-                        .iter()
-                        .any(|a| a.as_str() == Some("secretsmanager:GetSecretValue"))
-                })
-        })
-        .map(|f| format!("{}Role", f.id))
-        .collect();
-    assert!(!readers.is_empty());
-    assert_eq!(allowed, readers);
+                .map(|a| a.as_str().unwrap_or_default())
+                .collect::<Vec<_>>(),
+            ["secretsmanager:GetSecretValue"]
+        );
+        let allowed: BTreeSet<String> =
+            list(&deny["Condition"]["ArnNotEquals"]["aws:PrincipalArn"])
+                .into_iter()
+                .map(resource)
+                .collect();
+        // Exactly the roles SAM makes for the functions that read it.
+        let readers: BTreeSet<String> = functions(&template)
+            .iter()
+            .filter(|f| {
+                list(&f.resource["Properties"]["Policies"])
+                    .iter()
+                    .flat_map(|p| list(&p["Statement"]))
+                    .any(|s| {
+                        list(&s["Action"])
+                            .iter()
+                            .any(|a| a.as_str() == Some("secretsmanager:GetSecretValue"))
+                            && list(&s["Resource"]).iter().any(|r| resource(r) == name)
+                    })
+            })
+            .map(|f| format!("{}Role", f.id))
+            .collect();
+        assert!(!readers.is_empty(), "{name}");
+        assert_eq!(allowed, readers, "{name}");
+    }
 }
 
 /// API Gateway writes an access log: JSON, one line per request, with what

@@ -50,6 +50,7 @@ impl World {
             clock,
             app,
             seeded,
+            ..
         } = test_app(StoreKind::Memory).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
