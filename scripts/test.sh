@@ -14,7 +14,8 @@
 #   - verifies an access token with PyJWT given only the JWKS URL,
 #   - runs a short load with invariants on both stores,
 #   - logs the cli-auth client in through the dev server's confirm page in
-#     headless Chromium, runs Stack Auth's JS SDK (newest and 2.8.102)
+#     headless Chromium, and through the hosted page signed in with a real
+#     OpenID provider (panva's oidc-provider, npm), runs Stack Auth's JS SDK (newest and 2.8.102)
 #     against the dev server on both stores (promptCliLogin, then the session:
 #     getUser, update, sessions, signOut, refresh through /auth/oauth/token),
 #     and the same SDK bundled for the browser from another origin in
@@ -69,10 +70,10 @@ if ! command -v chromium >/dev/null 2>&1; then
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
 if [ ! -d "$tools/sdk/node_modules/stackframe-js-2.8.102" ] || [ ! -d "$tools/sdk/node_modules/playwright-core" ] \
-  || ! grep -q '"openid-client"' "$tools/sdk/package.json"; then
-  log "installing playwright-core, esbuild, openid-client and @stackframe/js (newest and 2.8.102) in $tools/sdk"
+  || ! grep -q '"openid-client"' "$tools/sdk/package.json" || ! grep -q '"oidc-provider"' "$tools/sdk/package.json"; then
+  log "installing playwright-core, esbuild, openid-client, oidc-provider and @stackframe/js (newest and 2.8.102) in $tools/sdk"
   npm install --prefix "$tools/sdk" --no-audit --no-fund --loglevel=error \
-    playwright-core esbuild openid-client@6 stackframe-js-latest@npm:@stackframe/js@latest \
+    playwright-core esbuild openid-client@6 oidc-provider@9 stackframe-js-latest@npm:@stackframe/js@latest \
     stackframe-js-2.8.102@npm:@stackframe/js@2.8.102 >/dev/null
 fi
 
@@ -110,6 +111,10 @@ bin="${CARGO_TARGET_DIR:-target}/debug"
 log "cli-auth logs in through the confirm page in headless Chromium"
 CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" CLI_AUTH_BIN="$bin/cli-auth" \
   PLAYWRIGHT_FROM="$tools/sdk/package.json" node --test tests/browser/login.test.mjs
+
+log "the hosted confirm page with a real OpenID provider (panva's oidc-provider) in headless Chromium, on both stores"
+CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" CLI_AUTH_BIN="$bin/cli-auth" \
+  PLAYWRIGHT_FROM="$tools/sdk/package.json" node --test tests/browser/hosted-page.test.mjs
 
 log "Stack Auth's JS SDK (newest and 2.8.102) against cli-auth-dev on both stores: login, then the session"
 CLI_AUTH_DEV_BIN="$bin/cli-auth-dev" SDK_FROM="$tools/sdk/package.json" \

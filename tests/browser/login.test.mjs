@@ -112,7 +112,7 @@ function tempCredentials() {
 
 /** Signs in on the confirm page with the keyboard only. */
 async function signInWithKeyboard(page, email, name) {
-  await page.getByRole("heading", { name: /sign in to authorize/i }).waitFor();
+  await page.getByRole("heading", { name: /sign in to approve/i }).waitFor();
   // The page focuses the email field; everything else is typing, Tab and Enter.
   await page.keyboard.type(email);
   await page.keyboard.press("Tab");
@@ -129,21 +129,21 @@ test("a person approves in the browser and the CLI ends logged in", async () => 
     assert.match(headers["content-security-policy"] ?? "", /default-src 'none'/);
     assert.equal(headers["referrer-policy"], "no-referrer", "the login code must not leak as a Referer");
     assert.ok(headers["x-stack-request-id"], "the page follows the API's response conventions");
-    assert.equal(headers["cache-control"], "no-store, max-age=0");
+    assert.equal(headers["cache-control"], "no-store");
+    assert.match(headers["content-security-policy"] ?? "", /frame-ancestors 'none'/);
     await signInWithKeyboard(page, "ada@example.com", "Ada Lovelace");
-    await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
-    assert.equal(await page.locator("#user-code").textContent(), login.userCode,
+    await page.getByRole("heading", { name: /approve a command-line login/i }).waitFor();
+    assert.equal(await page.locator("[data-user-code]").textContent(), login.userCode,
       "the page shows the short code the terminal printed");
-    assert.equal(await page.locator("#login-code").textContent(), login.code);
     // cli-auth says who it is, so the page shows it before approval.
-    const asker = await page.locator("#asker").textContent();
-    assert.ok(asker.includes(`cli-auth on ${hostname()}`), asker);
-    assert.match(await page.locator("#user-name").textContent(), /Ada Lovelace <ada@example.com>/);
-    // Keyboard again: Tab from the focused heading reaches Authorize first.
+    const asker = await page.locator("dl").textContent();
+    assert.ok(asker.includes("cli-auth") && asker.includes(hostname()), asker);
+    assert.match(await page.locator("main").textContent(), /ada@example.com/);
+    // Keyboard again: the first Tab reaches Approve.
     await page.keyboard.press("Tab");
-    assert.equal(await page.evaluate(() => document.activeElement.id), "authorize-button");
+    assert.equal(await page.evaluate(() => document.activeElement.textContent), "Approve");
     await page.keyboard.press("Enter");
-    await page.getByRole("heading", { name: /command-line tool is logged in/i }).waitFor();
+    await page.getByRole("heading", { name: /command-line tool is signed in/i }).waitFor();
 
     const result = await login.done;
     assert.equal(result.code, 0, result.stderr);
@@ -159,8 +159,7 @@ test("a person approves in the browser and the CLI ends logged in", async () => 
 
     // The same link again: already used.
     await page.goto(login.url);
-    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
-    assert.match(await page.locator("#problem-detail").textContent(), /already authorised/);
+    await page.getByRole("heading", { name: /already approved/i }).waitFor();
 
     // Logging out ends the session; the browser's own stays signed in.
     const logout = await cli(["logout"], credentials).done;
@@ -178,16 +177,16 @@ test("a second login reuses the dev user by email", async () => {
   await withPage("reuse", async (page) => {
     await page.goto(first.url);
     await signInWithKeyboard(page, "grace@example.com", "Grace Hopper");
-    await page.getByRole("button", { name: "Authorize" }).click();
-    await page.getByRole("heading", { name: /logged in/i }).waitFor();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("heading", { name: /signed in/i }).waitFor();
     assert.equal((await first.done).code, 0);
     firstId = JSON.parse((await cli(["whoami", "--json"], credentials).done).stdout).id;
 
     const second = await startLogin(credentials);
-    // The same browser tab is still signed in: straight to Authorize.
+    // The same browser tab is still signed in: straight to Approve.
     await page.goto(second.url);
-    await page.getByRole("button", { name: "Authorize" }).click();
-    await page.getByRole("heading", { name: /logged in/i }).waitFor();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("heading", { name: /signed in/i }).waitFor();
     assert.equal((await second.done).code, 0);
     const me = JSON.parse((await cli(["whoami", "--json"], credentials).done).stdout);
     assert.equal(me.id, firstId);
@@ -197,17 +196,15 @@ test("a second login reuses the dev user by email", async () => {
 
 test("invalid and expired codes get their own explanations", async () => {
   await withPage("invalid", async (page) => {
-    await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=not-a-code`);
-    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
-    assert.match(await page.locator("#problem-detail").textContent(), /not a valid login link/);
-    // Without a login code the page asks for the short code instead, once
-    // the person has signed in (RFC 8628: sign in first, then the code).
+    // Signed in first (RFC 8628: sign in, then the code).
     await page.goto(`${baseUrl}/handler/cli-auth-confirm`);
     await signInWithKeyboard(page, "typist@example.com", "Typist");
     await page.getByRole("heading", { name: /enter the code/i }).waitFor();
     await page.keyboard.type("BBBB-BBBB");
     await page.keyboard.press("Enter");
-    await page.getByText(/not valid/i).waitFor();
+    await page.getByRole("alert").filter({ hasText: /does not match/ }).waitFor();
+    await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=not-a-code`);
+    await page.getByRole("heading", { name: /not valid/i }).waitFor();
   });
 
   const credentials = tempCredentials();
@@ -218,8 +215,8 @@ test("invalid and expired codes get their own explanations", async () => {
   assert.ok(!existsSync(credentials), "nothing saved");
   await withPage("expired", async (page) => {
     await page.goto(login.url);
-    await page.getByRole("heading", { name: /cannot be authorised/i }).waitFor();
-    assert.match(await page.locator("#problem-detail").textContent(), /expired/);
+    await signInWithKeyboard(page, "typist@example.com", "Typist");
+    await page.getByRole("heading", { name: /has expired/i }).waitFor();
   });
 });
 
@@ -259,10 +256,11 @@ test("a person types the short code, sees who is asking, and denies", async () =
     // Typed loosely: lower case, no hyphen.
     await page.keyboard.type(attempt.user_code.replace("-", "").toLowerCase());
     await page.keyboard.press("Enter");
-    await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
-    assert.equal(await page.locator("#user-code").textContent(), attempt.user_code);
-    const asker = await page.locator("#asker").textContent();
-    assert.match(asker, /mytool on ada-laptop/);
+    await page.getByRole("heading", { name: /approve a command-line login/i }).waitFor();
+    assert.equal(await page.locator("[data-user-code]").textContent(), attempt.user_code);
+    const asker = await page.locator("dl").textContent();
+    assert.match(asker, /mytool/);
+    assert.match(asker, /ada-laptop/);
     assert.match(asker, /127\.0\.0\.1/);
     assert.match(asker, /mytool\/3\.1/);
     await page.getByRole("button", { name: "Deny" }).click();
@@ -276,10 +274,10 @@ test("a link from a CLI that said who it is shows it before approval", async () 
   await withPage("asker", async (page) => {
     await page.goto(`${baseUrl}/handler/cli-auth-confirm?login_code=${attempt.login_code}`);
     await signInWithKeyboard(page, "approver@example.com", "Approver");
-    await page.getByRole("heading", { name: /authorize the command-line login/i }).waitFor();
-    assert.match(await page.locator("#asker").textContent(), /othertool/);
-    await page.getByRole("button", { name: "Authorize" }).click();
-    await page.getByRole("heading", { name: /is logged in/i }).waitFor();
+    await page.getByRole("heading", { name: /approve a command-line login/i }).waitFor();
+    assert.match(await page.locator("dl").textContent(), /othertool/);
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("heading", { name: /is signed in/i }).waitFor();
   });
   const done = await pollOnce(attempt.polling_code);
   assert.equal(done.status, "success");
@@ -294,8 +292,8 @@ test("on another device: the short code typed in a browser logs the waiting CLI 
     await page.getByRole("heading", { name: /enter the code/i }).waitFor();
     await page.keyboard.type(login.userCode);
     await page.keyboard.press("Enter");
-    await page.getByRole("button", { name: "Authorize" }).click();
-    await page.getByRole("heading", { name: /is logged in/i }).waitFor();
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("heading", { name: /is signed in/i }).waitFor();
   });
   const result = await login.done;
   assert.equal(result.code, 0, result.stderr);
@@ -317,7 +315,7 @@ test("Deny on the page stops the waiting CLI at once", async () => {
   assert.ok(!existsSync(credentials), "nothing saved");
 });
 
-test("a CLI's anonymous session is claimed by the browser, then the CLI gets the user", async () => {
+test("a CLI holding an anonymous session ends with a session of the person who approved", async () => {
   // The CLI holds an anonymous session (made with the API, as a tool would).
   const signUp = await fetch(`${baseUrl}/api/v1/auth/anonymous/sign-up`, {
     method: "POST",
@@ -339,9 +337,8 @@ test("a CLI's anonymous session is claimed by the browser, then the CLI gets the
   await withPage("anonymous", async (page) => {
     await page.goto(login.url);
     await signInWithKeyboard(page, "alan@example.com", "Alan Turing");
-    await page.getByRole("button", { name: "Authorize" }).click();
-    await page.getByRole("heading", { name: /logged in/i }).waitFor();
-    assert.ok(await page.locator("#anon-note").isVisible(), "the page says the guest session was carried over");
+    await page.getByRole("button", { name: "Approve" }).click();
+    await page.getByRole("heading", { name: /signed in/i }).waitFor();
   });
   assert.equal((await login.done).code, 0);
   const me = JSON.parse((await cli(["whoami", "--json"], credentials).done).stdout);
