@@ -7,6 +7,7 @@ pub mod fixtures;
 pub mod iam;
 pub mod lambda_runtime;
 pub mod log_capture;
+pub mod page_browser;
 pub mod requests;
 pub mod secrets_manager;
 pub mod stores;

@@ -103,7 +103,8 @@ async fn exercise(e: &TestApp) {
     let r = e.complete(json!({"login_code": plain_login})).await;
     assert_eq!(r.status, 400, "no refresh token: the attempt alone");
     assert_eq!(e.complete(mode("check")).await.status, 200);
-    assert_eq!(e.poll(&polling).await.json["status"], json!("waiting"));
+    let p = e.poll(&polling).await;
+    assert_eq!(p.json["status"], json!("waiting"), "{p:?}");
     let claimed = e.complete(mode("claim-anon-session")).await;
     assert_eq!(claimed.status, 200, "{claimed:?}");
     let user = e.create_user(json!({"display_name": "IAM"})).await;
@@ -248,6 +249,72 @@ async fn exercise(e: &TestApp) {
     e.jwks(true).await;
 }
 
+/// The hosted page's functions through each path that reaches the store
+/// differently (api.md §10): a first sign-in (recorded as the OIDC
+/// callback's: the dev sign-in does to the store what it does), the page,
+/// the short code found and not, approve, deny, and an approve whose
+/// hand-over fails (its session deleted again).
+async fn exercise_the_page(e: &TestApp) {
+    use cli_auth_core::pages::SignInMethod;
+    use cli_auth_tests::FaultyStore;
+    use cli_auth_tests::page_browser::{Browser, page_of, page_on, started};
+    let page = page_of(e, SignInMethod::Dev);
+    let mut browser = Browser::new(&page, "203.0.113.5");
+    browser.sign_in("iam@example.com").await;
+    let r = started(e).await;
+    let form = browser.get("/handler/cli-auth-confirm").await;
+    let csrf = form.field("csrf_token");
+    for code in [r.string("user_code"), "BBBB-BBBB".to_owned()] {
+        browser
+            .post(
+                "/handler/cli-auth-confirm",
+                &[
+                    ("csrf_token", &csrf),
+                    ("action", "look-up"),
+                    ("user_code", &code),
+                ],
+            )
+            .await;
+    }
+    assert_eq!(
+        browser
+            .press(&r.string("login_code"), "approve")
+            .await
+            .status,
+        200
+    );
+    let r = started(e).await;
+    assert_eq!(
+        browser.press(&r.string("login_code"), "deny").await.status,
+        200
+    );
+    // The hand-over fails: the session minted for it is deleted again.
+    let faulty = Arc::new(FaultyStore::new(Arc::clone(&e.store)));
+    let page = page_on(
+        e,
+        Arc::clone(&faulty) as Arc<dyn cli_auth_core::domain::store::Store>,
+        SignInMethod::Dev,
+    );
+    let mut browser = Browser::new(&page, "203.0.113.5");
+    browser.sign_in("iam@example.com").await;
+    let r = started(e).await;
+    let login = r.string("login_code");
+    let csrf = browser.confirm(&login).await.field("csrf_token");
+    // The person, the attempt, the project, approve's read, the put, then the hand-over.
+    faulty.fail_call(5);
+    let a = browser
+        .post(
+            "/handler/cli-auth-confirm",
+            &[
+                ("csrf_token", &csrf),
+                ("login_code", &login),
+                ("action", "approve"),
+            ],
+        )
+        .await;
+    assert_eq!(a.status, 503, "{}", a.html);
+}
+
 fn describe(set: &BTreeSet<Permission>) -> String {
     set.iter()
         .map(|(a, r)| format!("{a} on {r}"))
@@ -268,6 +335,7 @@ async fn each_function_is_granted_exactly_what_its_endpoint_does() {
         Some(BASE_URL.to_owned()),
     ));
     exercise(&e).await;
+    exercise_the_page(&e).await;
     let mut done = recorder().needs();
     for (function, needs) in recorded_by_the_suite() {
         done.entry(function).or_default().extend(needs);
