@@ -166,10 +166,15 @@ impl<'a> Browser<'a> {
         let page = self.confirm(login_code).await;
         assert_eq!(page.status, StatusCode::OK, "{}", page.html);
         let csrf = page.field("csrf_token");
+        self.act(login_code, &csrf, action).await
+    }
+
+    /// Sends the page's form for `action` on `login_code` with `csrf`.
+    pub async fn act(&mut self, login_code: &str, csrf: &str, action: &str) -> Answer {
         self.post(
             "/handler/cli-auth-confirm",
             &[
-                ("csrf_token", &csrf),
+                ("csrf_token", csrf),
                 ("login_code", login_code),
                 ("action", action),
             ],

@@ -5,21 +5,17 @@
 //! the origin check, proximity under both policies, the short code, plain
 //! pages for unusable codes, escaping, sign-out, a store that fails.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use bytes::Bytes;
-use cli_auth_core::api::context::SourceIp;
 use cli_auth_core::clock::Clock as _;
 use cli_auth_core::domain::hosted_page::proximity::ProximityPolicy;
 use cli_auth_core::domain::store::Store;
-use cli_auth_core::pages::{HostedPage, ROUTES, SignInMethod};
+use cli_auth_core::pages::SignInMethod;
 use cli_auth_tests::FaultyStore;
 use cli_auth_tests::page_browser::{Browser, CLI_IP, confirm_uri, page_of, page_on, started};
-use cli_auth_tests::{Resp, StoreKind, TestApp, test_app};
-use http::{Method, Request, StatusCode, header};
+use cli_auth_tests::{StoreKind, test_app};
+use http::{Method, StatusCode, header};
 use serde_json::json;
-use std::time::Duration;
 
 /// The tests' app serves this base URL: its forms come from this origin.
 const ORIGIN: &str = cli_auth_tests::BASE_URL;
@@ -237,16 +233,7 @@ async fn a_browser_in_another_network_is_warned_or_blocked(kind: StoreKind) {
     );
     assert!(!a.has(">Approve</button>") && a.has(">Deny</button>"));
     let csrf = a.field("csrf_token");
-    let a = far
-        .post(
-            "/handler/cli-auth-confirm",
-            &[
-                ("csrf_token", &csrf),
-                ("login_code", &login),
-                ("action", "approve"),
-            ],
-        )
-        .await;
+    let a = far.act(&login, &csrf, "approve").await;
     assert_eq!(a.status, StatusCode::FORBIDDEN);
     assert_eq!(
         e.poll(&r.string("polling_code")).await.string("status"),
@@ -405,16 +392,7 @@ async fn a_store_fault_during_approve_leaves_nothing_half_done(kind: StoreKind) 
         let login = r.string("login_code");
         let csrf = browser.confirm(&login).await.field("csrf_token");
         faulty.fail_call(n);
-        let a = browser
-            .post(
-                "/handler/cli-auth-confirm",
-                &[
-                    ("csrf_token", &csrf),
-                    ("login_code", &login),
-                    ("action", "approve"),
-                ],
-            )
-            .await;
+        let a = browser.act(&login, &csrf, "approve").await;
         faulty.heal();
         let poll = e.poll(&r.string("polling_code")).await.string("status");
         if a.status == StatusCode::OK {

@@ -302,16 +302,7 @@ async fn exercise_the_page(e: &TestApp) {
     let csrf = browser.confirm(&login).await.field("csrf_token");
     // The person, the attempt, the project, approve's read, the put, then the hand-over.
     faulty.fail_call(5);
-    let a = browser
-        .post(
-            "/handler/cli-auth-confirm",
-            &[
-                ("csrf_token", &csrf),
-                ("login_code", &login),
-                ("action", "approve"),
-            ],
-        )
-        .await;
+    let a = browser.act(&login, &csrf, "approve").await;
     assert_eq!(a.status, 503, "{}", a.html);
 }
 

@@ -34,7 +34,7 @@ impl HostedPage {
         };
         match page.query("login_code") {
             Some(code) => self.approval(page, &signed_in, &code).await,
-            None => enter_code(&signed_in, String::new(), None),
+            None => enter_code(StatusCode::OK, &signed_in, String::new(), None),
         }
     }
 
@@ -113,19 +113,20 @@ impl HostedPage {
         }
     }
 
-    async fn approval(
+    /// The pending attempt of `login_code`, the proximity warning, and
+    /// whether the project's policy forbids approving it from here; or the
+    /// page that says why not.
+    async fn examined(
         &self,
         page: &PageRequest<'_>,
         signed_in: &SignedIn,
         login_code: &str,
-    ) -> Response<Bytes> {
-        let attempt = match self.pending(page, signed_in, login_code).await {
-            Ok(attempt) => attempt,
-            Err(answer) => return answer,
-        };
-        let Ok(policy) = self.policy().await else {
-            return store_unavailable(Some(signed_in));
-        };
+    ) -> Result<(CliAttempt, Option<Warning>, bool), Response<Bytes>> {
+        let attempt = self.pending(page, signed_in, login_code).await?;
+        let policy = self
+            .policy()
+            .await
+            .map_err(|()| store_unavailable(Some(signed_in)))?;
         let warning = match proximity(attempt.asker.ip.as_deref(), page.source_ip) {
             Proximity::Far { cli, browser } => Some(Warning {
                 cli: cli.to_string(),
@@ -134,6 +135,19 @@ impl HostedPage {
             Proximity::Near | Proximity::Unknown => None,
         };
         let blocked = warning.is_some() && policy == ProximityPolicy::Block;
+        Ok((attempt, warning, blocked))
+    }
+
+    async fn approval(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+    ) -> Response<Bytes> {
+        let (attempt, warning, blocked) = match self.examined(page, signed_in, login_code).await {
+            Ok(examined) => examined,
+            Err(answer) => return answer,
+        };
         let user_code = attempt.user_code().unwrap_or_default();
         let client = attempt.asker.client.clone().unwrap_or_default();
         let chrome = chrome(Some(signed_in));
@@ -170,17 +184,9 @@ impl HostedPage {
         signed_in: &SignedIn,
         login_code: &str,
     ) -> Response<Bytes> {
-        let attempt = match self.pending(page, signed_in, login_code).await {
-            Ok(attempt) => attempt,
+        match self.examined(page, signed_in, login_code).await {
             Err(answer) => return answer,
-        };
-        let far = matches!(
-            proximity(attempt.asker.ip.as_deref(), page.source_ip),
-            Proximity::Far { .. }
-        );
-        match self.policy().await {
-            Err(()) => return store_unavailable(Some(signed_in)),
-            Ok(ProximityPolicy::Block) if far => {
+            Ok((_, _, true)) => {
                 return views::message(
                     StatusCode::FORBIDDEN,
                     chrome(Some(signed_in)),
@@ -202,20 +208,15 @@ impl HostedPage {
             page.now,
         )
         .await;
-        match approved {
-            Ok(()) => {
-                tracing::info!(user_id = %signed_in.1.id, "hosted page approved a login");
-                views::message(
-                    StatusCode::OK,
-                    chrome(Some(signed_in)),
-                    "The command-line tool is signed in",
-                    "You can close this tab and go back to your terminal.",
-                    None,
-                )
-            }
-            Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
-            Err(_) => self.after_race(page, signed_in, login_code).await,
+        if approved.is_ok() {
+            tracing::info!(user_id = %signed_in.1.id, "hosted page approved a login");
         }
+        let done = (
+            "The command-line tool is signed in",
+            "You can close this tab and go back to your terminal.",
+        );
+        self.finished(page, signed_in, login_code, approved, done)
+            .await
     }
 
     async fn deny(
@@ -236,15 +237,28 @@ impl HostedPage {
             page.now,
         )
         .await;
-        match denied {
-            Ok(_) => views::message(
-                StatusCode::OK,
-                chrome(Some(signed_in)),
-                "Denied",
-                "The command-line tool was told no. If you did not start this login, someone \
-                 may be trying to get you to approve theirs.",
-                None,
-            ),
+        let done = (
+            "Denied",
+            "The command-line tool was told no. If you did not start this login, someone may \
+             be trying to get you to approve theirs.",
+        );
+        self.finished(page, signed_in, login_code, denied, done)
+            .await
+    }
+
+    /// The page after an approve or deny: `done` (title, text) when it
+    /// happened, 503 when the store failed, else why the attempt is no
+    /// longer pending.
+    async fn finished<T>(
+        &self,
+        page: &PageRequest<'_>,
+        signed_in: &SignedIn,
+        login_code: &str,
+        result: Result<T, AttemptError>,
+        (title, body): (&'static str, &'static str),
+    ) -> Response<Bytes> {
+        match result {
+            Ok(_) => views::message(StatusCode::OK, chrome(Some(signed_in)), title, body, None),
             Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
             Err(_) => self.after_race(page, signed_in, login_code).await,
         }
@@ -297,38 +311,40 @@ impl HostedPage {
             }) => {
                 let minutes = retry_after_seconds.div_ceil(60);
                 let mut answer = enter_code(
+                    StatusCode::TOO_MANY_REQUESTS,
                     signed_in,
                     typed,
                     Some(format!(
                         "Too many codes that did not match. Try again in {minutes} minute{}.",
-                        if minutes == 1 { "" } else { "s" }
+                        plural(i64::try_from(minutes).unwrap_or(i64::MAX))
                     )),
                 );
-                *answer.status_mut() = StatusCode::TOO_MANY_REQUESTS;
                 if let Ok(v) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
                     answer.headers_mut().insert(http::header::RETRY_AFTER, v);
                 }
                 answer
             }
             Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
-            Err(_) => {
-                let mut answer = enter_code(
-                    signed_in,
-                    typed,
-                    Some(
-                        "That code does not match a login waiting for approval. Check it \
-                         against your terminal, or run the login again."
-                            .into(),
-                    ),
-                );
-                *answer.status_mut() = StatusCode::BAD_REQUEST;
-                answer
-            }
+            Err(_) => enter_code(
+                StatusCode::BAD_REQUEST,
+                signed_in,
+                typed,
+                Some(
+                    "That code does not match a login waiting for approval. Check it \
+                     against your terminal, or run the login again."
+                        .into(),
+                ),
+            ),
         }
     }
 }
 
-fn enter_code(signed_in: &SignedIn, typed: String, error: Option<String>) -> Response<Bytes> {
+fn enter_code(
+    status: StatusCode,
+    signed_in: &SignedIn,
+    typed: String,
+    error: Option<String>,
+) -> Response<Bytes> {
     let chrome = chrome(Some(signed_in));
     let nonce = chrome.nonce.clone();
     let view = EnterCodeView {
@@ -337,7 +353,7 @@ fn enter_code(signed_in: &SignedIn, typed: String, error: Option<String>) -> Res
         typed,
         error,
     };
-    views::html(StatusCode::OK, &view, &nonce)
+    views::html(status, &view, &nonce)
 }
 
 /// The page for a code that cannot be approved, saying why: unknown
