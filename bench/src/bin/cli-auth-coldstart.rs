@@ -82,6 +82,12 @@ const EVENTS: &[(&str, &str)] = &[
     // Not `delete`: the fixture world's user is shared by every binary.
     ("users-me-delete", "users-me-delete/no-token"),
     ("users-me-update", "users-me-update/update"),
+    // The hosted page's functions, without a provider configured (their
+    // init then builds no OpenID client).
+    ("hosted-confirm", "hosted-confirm/no-provider"),
+    ("hosted-confirm-post", "hosted-confirm-post/signed-out"),
+    ("hosted-oidc-callback", "hosted-oidc-callback/no-provider"),
+    ("hosted-sign-out", "hosted-sign-out/sign-out"),
     // The references answer any HTTP API event.
     ("ref-hello-http", "jwks/jwks"),
     ("ref-hello-sdk", "jwks/jwks"),
@@ -107,7 +113,15 @@ struct Subject {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args = Args::parse();
-    let all = fixtures::fixtures();
+    let mut all: BTreeMap<String, String> = fixtures::fixtures()
+        .into_iter()
+        .map(|(name, (_, text))| (name, text))
+        .collect();
+    all.extend(
+        fixtures::page_fixtures()
+            .into_iter()
+            .map(|(name, (_, text))| (name, text)),
+    );
     // The events' access tokens were signed long ago; sign them now.
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)?
@@ -130,7 +144,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 )
             })?
             .len();
-        let (_, text) = all
+        let text = all
             .get(*event)
             .ok_or_else(|| format!("no fixture {event}"))?;
         subjects.push(Subject {
