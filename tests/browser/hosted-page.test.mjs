@@ -6,8 +6,9 @@
 // in as the IdP's user; the typed short code and Deny; a forged `state`; an
 // IdP error; a POST without the CSRF token or from another origin; two
 // racing first sign-ins of one person; the proximity warning; JavaScript
-// off. On both stores. The memory-store run also refreshes the screenshots
-// in docs/screenshots/.
+// off. On both stores. The memory-store run takes screenshots: into
+// target/hosted-page-screenshots/, or, to refresh the ones in the docs,
+// SCREENSHOTS_DIR=docs/screenshots.
 //
 //   node --test tests/browser/hosted-page.test.mjs
 // Needs: CLI_AUTH_DEV_BIN, CLI_AUTH_BIN, PLAYWRIGHT_FROM (a package.json
@@ -37,10 +38,11 @@ assert.ok(cliBin, "set CLI_AUTH_BIN (and CLI_AUTH_DEV_BIN)");
 const project = "hosted-page-project";
 const clientKey = "pck_hosted_page_client_key";
 const serverKey = "ssk_hosted_page_server_key";
-const shots = join(process.cwd(), "docs", "screenshots");
+const shots = process.env.SCREENSHOTS_DIR || join(process.cwd(), "target", "hosted-page-screenshots");
 let browser;
 
 before(async () => {
+  mkdirSync(shots, { recursive: true });
   browser = await chromium.launch(chromiumLaunchOptions);
 });
 after(async () => browser?.close());
@@ -163,7 +165,6 @@ for (const store of stores) {
         assert.equal(await page.locator("[data-user-code]").textContent(), login.userCode);
         assert.match(await page.locator("main").textContent(), /ada@example\.test/);
         if (store === "memory") {
-          mkdirSync(shots, { recursive: true });
           await page.screenshot({ path: join(shots, "confirm.png"), fullPage: true });
         }
         await page.getByRole("button", { name: "Approve" }).click();
