@@ -300,8 +300,8 @@ async fn exercise_the_page(e: &TestApp) {
     let r = started(e).await;
     let login = r.string("login_code");
     let csrf = browser.confirm(&login).await.field("csrf_token");
-    // The person, the attempt, the project, approve's read, the put, then the hand-over.
-    faulty.fail_call(5);
+    // The person, the attempt, the project, the put, then the hand-over.
+    faulty.fail_call(4);
     let a = browser.act(&login, &csrf, "approve").await;
     assert_eq!(a.status, 503, "{}", a.html);
 }

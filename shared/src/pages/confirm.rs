@@ -184,7 +184,7 @@ impl HostedPage {
         signed_in: &SignedIn,
         login_code: &str,
     ) -> Response<Bytes> {
-        match self.examined(page, signed_in, login_code).await {
+        let attempt = match self.examined(page, signed_in, login_code).await {
             Err(answer) => return answer,
             Ok((_, _, true)) => {
                 return views::message(
@@ -197,12 +197,12 @@ impl HostedPage {
                     None,
                 );
             }
-            Ok(_) => {}
-        }
-        let approved = login_attempt::approve(
+            Ok((attempt, _, false)) => attempt,
+        };
+        let approved = login_attempt::approve_read(
             self.app.store(),
-            &self.project_id,
             login_code,
+            &attempt,
             &signed_in.1.id,
             self.session_millis,
             page.now,

@@ -5,7 +5,7 @@
 //! attempt by `complete`'s once-only write.
 
 use super::complete::hand_over;
-use super::{AttemptError, AttemptKey, CodeKind};
+use super::{AttemptError, AttemptKey, CliAttempt, CodeKind};
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::Store;
@@ -32,11 +32,41 @@ pub async fn approve(
         .await?
         .filter(|a| a.is_pending_for(&key, now))
         .ok_or(AttemptError::InvalidLoginCode)?;
+    approve_read(
+        store,
+        login_code,
+        &attempt,
+        user_id,
+        session_lifetime_millis,
+        now,
+    )
+    .await
+}
+
+/// [`approve`] for a caller that has just read the attempt itself (the
+/// hosted page, which shows it and checks proximity first): the session's
+/// put and the once-only write (2 round trips). The write's condition, not
+/// the read, decides: an attempt that stopped being pending since gets its
+/// session deleted again.
+pub async fn approve_read(
+    store: &dyn Store,
+    login_code: &str,
+    attempt: &CliAttempt,
+    user_id: &str,
+    session_lifetime_millis: Millis,
+    now: Millis,
+) -> Result<(), AttemptError> {
+    let code = LocatedSecret::parse(login_code).ok_or(AttemptError::InvalidLoginCode)?;
+    let key = AttemptKey::new(&attempt.project_id, &code, CodeKind::Login);
+    if !attempt.is_pending_for(&key, now) {
+        return Err(AttemptError::InvalidLoginCode);
+    }
+    let project_id = key.project_id.as_str();
     let (mut session, token) =
         Session::create(project_id, user_id, now, session_lifetime_millis, false);
     session.asked_by = Some(attempt.asked_by());
     store.put_session(&session).await?;
-    match hand_over(store, &key, &attempt, &token.expose(), now).await {
+    match hand_over(store, &key, attempt, &token.expose(), now).await {
         Ok(_) => Ok(()),
         Err(e) => {
             // The session must not outlive the approval that failed; if

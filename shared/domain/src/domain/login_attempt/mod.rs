@@ -26,7 +26,7 @@ mod poll;
 mod user_code;
 
 // Each type of the flow has this one path: `domain::login_attempt::<Name>`.
-pub use approve::approve;
+pub use approve::{approve, approve_read};
 pub use asker::{
     AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS, is_deceptive,
 };
