@@ -13,7 +13,7 @@ use cli_auth_core::api::response;
 use cli_auth_core::clock::{Clock, SystemClock};
 use cli_auth_core::domain::login_attempt::{AttemptKey, AttemptState, CodeKind};
 use cli_auth_core::domain::store::Store;
-use cli_auth_core::pages::HostedPage;
+use cli_auth_core::pages::{HostedPage, looks_like_email};
 use cli_auth_core::secret::LocatedSecret;
 use http::{HeaderValue, Method, Request, Response, StatusCode, header};
 use serde_json::{Value, json};
@@ -228,12 +228,6 @@ impl ConfirmPages {
         );
         (status, value)
     }
-}
-
-fn looks_like_email(text: &str) -> bool {
-    text.split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !text.chars().any(char::is_whitespace)
 }
 
 fn bad_request(message: &str) -> Response<Bytes> {

@@ -6,24 +6,16 @@
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::views::{self, Chrome, ConfirmView, EnterCodeView, Link, Warning};
-use super::{CONFIRM_PATH, HostedPage, PageRequest, chrome, cookies, person_name};
-use crate::clock::{Millis, iso_millis};
+use super::failures::{START_AGAIN, refused, store_unavailable, unusable};
+use super::short_code::enter_code;
+use super::views::{self, ConfirmView, Warning, ago, from_now};
+use super::{HostedPage, PageRequest, SignedIn, chrome, cookies, person_name};
+use crate::clock::iso_millis;
 use crate::domain::hosted_page::proximity::{Proximity, ProximityPolicy, proximity};
-use crate::domain::hosted_page::sign_in::BrowserSignIn;
 use crate::domain::login_attempt::{
-    self, AttemptError, AttemptKey, AttemptState, CliAttempt, CodeKind, CompleteMode, Looker,
-    Refusal,
+    self, AttemptError, AttemptKey, AttemptState, CliAttempt, CodeKind, CompleteMode,
 };
-use crate::domain::user::User;
 use crate::secret::LocatedSecret;
-
-type SignedIn = (BrowserSignIn, User);
-
-const START_AGAIN: Link = Link {
-    href: CONFIRM_PATH,
-    text: "Enter a code from your terminal",
-};
 
 impl HostedPage {
     pub(super) async fn confirm_page(&self, page: &PageRequest<'_>) -> Response<Bytes> {
@@ -277,174 +269,4 @@ impl HostedPage {
             Ok(_) => unusable(signed_in, None),
         }
     }
-
-    async fn look_up(
-        &self,
-        page: &PageRequest<'_>,
-        signed_in: &SignedIn,
-        typed: &str,
-    ) -> Response<Bytes> {
-        let looker = Looker {
-            project_id: &self.project_id,
-            user_id: &signed_in.1.id,
-            source_ip: page.source_ip,
-        };
-        let found = login_attempt::look_up_user_code(
-            self.app.store(),
-            self.app.tokens().login_code_keys(),
-            looker,
-            typed,
-            self.app.user_code_limits(),
-            page.now,
-        )
-        .await;
-        let typed = typed.chars().take(32).collect::<String>();
-        match found {
-            Ok(found) => {
-                let query: String = form_urlencoded::Serializer::new(String::new())
-                    .append_pair("login_code", &found.login_code)
-                    .finish();
-                views::see_other(&format!("{CONFIRM_PATH}?{query}"))
-            }
-            Err(AttemptError::TooManyUserCodeAttempts {
-                retry_after_seconds,
-            }) => {
-                let minutes = retry_after_seconds.div_ceil(60);
-                let mut answer = enter_code(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    signed_in,
-                    typed,
-                    Some(format!(
-                        "Too many codes that did not match. Try again in {minutes} minute{}.",
-                        plural(i64::try_from(minutes).unwrap_or(i64::MAX))
-                    )),
-                );
-                if let Ok(v) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
-                    answer.headers_mut().insert(http::header::RETRY_AFTER, v);
-                }
-                answer
-            }
-            Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
-            Err(_) => enter_code(
-                StatusCode::BAD_REQUEST,
-                signed_in,
-                typed,
-                Some(
-                    "That code does not match a login waiting for approval. Check it \
-                     against your terminal, or run the login again."
-                        .into(),
-                ),
-            ),
-        }
-    }
-}
-
-fn enter_code(
-    status: StatusCode,
-    signed_in: &SignedIn,
-    typed: String,
-    error: Option<String>,
-) -> Response<Bytes> {
-    let chrome = chrome(Some(signed_in));
-    let nonce = chrome.nonce.clone();
-    let view = EnterCodeView {
-        chrome,
-        csrf_token: signed_in.0.csrf_token().to_owned(),
-        typed,
-        error,
-    };
-    views::html(status, &view, &nonce)
-}
-
-/// The page for a code that cannot be approved, saying why: unknown
-/// (`None`), expired, used, denied or cancelled.
-fn unusable(signed_in: &SignedIn, state: Option<AttemptState>) -> Response<Bytes> {
-    let again = "Run the login in your terminal again to get a new link.";
-    let (status, title, body) = match state {
-        None | Some(AttemptState::Pending) => (
-            StatusCode::NOT_FOUND,
-            "This login link is not valid",
-            format!("No login is waiting under this link. {again}"),
-        ),
-        Some(AttemptState::Expired) => (
-            StatusCode::GONE,
-            "This login has expired",
-            format!("It waited too long for approval. {again}"),
-        ),
-        Some(AttemptState::Used | AttemptState::Completed) => (
-            StatusCode::GONE,
-            "This login was already approved",
-            "A login link works once. If that was not you, sign out of the tool's sessions."
-                .to_owned(),
-        ),
-        Some(AttemptState::Refused(Refusal::Denied)) => (
-            StatusCode::GONE,
-            "This login was denied",
-            format!("Nothing was signed in. {again}"),
-        ),
-        Some(AttemptState::Refused(Refusal::Cancelled)) => (
-            StatusCode::GONE,
-            "This login was cancelled",
-            format!("The command-line tool gave up waiting. {again}"),
-        ),
-    };
-    views::message(
-        status,
-        chrome(Some(signed_in)),
-        title,
-        body,
-        Some(START_AGAIN),
-    )
-}
-
-/// A form refused (403): no CSRF token, another origin, no sign-in.
-pub(super) fn refused(body: &'static str) -> Response<Bytes> {
-    views::message(
-        StatusCode::FORBIDDEN,
-        Chrome::new(None),
-        "This request was refused",
-        body,
-        None,
-    )
-}
-
-/// The store did not answer: 503, nothing done.
-pub(super) fn store_unavailable(signed_in: Option<&SignedIn>) -> Response<Bytes> {
-    let mut answer = views::message(
-        StatusCode::SERVICE_UNAVAILABLE,
-        chrome(signed_in),
-        "Try again in a moment",
-        "The service could not reach its store. Nothing was changed.",
-        None,
-    );
-    answer.headers_mut().insert(
-        http::header::RETRY_AFTER,
-        http::HeaderValue::from_static("5"),
-    );
-    answer
-}
-
-/// "3 minutes ago", "just now".
-fn ago(now: Millis, at: Millis) -> String {
-    match minutes(now - at) {
-        0 => "just now".into(),
-        n => format!("{n} minute{} ago", plural(n)),
-    }
-}
-
-/// "in 9 minutes", "in less than a minute".
-fn from_now(now: Millis, at: Millis) -> String {
-    match minutes(at - now) {
-        0 => "in less than a minute".into(),
-        n if n >= 90 => format!("in about {} hours", (n + 30) / 60),
-        n => format!("in {n} minute{}", plural(n)),
-    }
-}
-
-fn minutes(millis: Millis) -> i64 {
-    millis.max(0) / 60_000
-}
-
-fn plural(n: i64) -> &'static str {
-    if n == 1 { "" } else { "s" }
 }

@@ -4,14 +4,17 @@
 //! route ([`ROUTES`]) and by the dev server alike, on the same [`App`].
 //!
 //! - [`confirm`]: the page (`GET`) and its forms (`POST`: approve, deny,
-//!   the short code, the dev sign-in);
+//!   the short code, the dev sign-in); [`short_code`]: the code typed on
+//!   the page; [`failures`]: the plain pages of what went wrong;
 //! - [`sign_in_flow`]: the round trip to the provider and back, sign-out;
 //! - [`oidc`]: the relying party; [`cookies`]: the page's cookies and its
 //!   origin check; [`views`]: templates and headers.
 
 mod confirm;
 mod cookies;
+mod failures;
 pub mod oidc;
+mod short_code;
 mod sign_in_flow;
 mod views;
 
@@ -211,6 +214,9 @@ impl HostedPage {
     }
 }
 
+/// A signed-in browser: its sign-in, and the user it is.
+type SignedIn = (BrowserSignIn, User);
+
 /// What every page handler reads of its request.
 struct PageRequest<'a> {
     request: &'a Request<Bytes>,
@@ -298,6 +304,14 @@ fn person_name(user: &User) -> String {
         .clone()
         .or_else(|| user.display_name.clone())
         .unwrap_or_else(|| user.id.clone())
+}
+
+/// Whether the dev sign-in takes `text` as an email (the dev server's
+/// JSON sign-in asks the same).
+pub fn looks_like_email(text: &str) -> bool {
+    text.split_once('@')
+        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
+        && !text.chars().any(char::is_whitespace)
 }
 
 fn method_not_allowed(path: &str) -> Response<Bytes> {

@@ -6,11 +6,13 @@
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::confirm::{refused, store_unavailable};
 use super::cookies::{self, Jar};
+use super::failures::{refused, store_unavailable};
 use super::oidc::OidcError;
 use super::views::{self, Chrome, DevSignInView, Link};
-use super::{CONFIRM_PATH, Form, HostedPage, PageRequest, SignInMethod, with_cookies};
+use super::{
+    CONFIRM_PATH, Form, HostedPage, PageRequest, SignInMethod, looks_like_email, with_cookies,
+};
 use crate::domain::accounts::{AccountError, ProviderPerson, user_of_person};
 use crate::domain::hosted_page::sign_in::{BrowserSignIn, PendingSignIn};
 use crate::domain::user::Identity;
@@ -300,10 +302,4 @@ fn safe_return(path: &str) -> &str {
         && !path.starts_with("//")
         && !path.contains(['\\', '\r', '\n']);
     if own { path } else { CONFIRM_PATH }
-}
-
-fn looks_like_email(text: &str) -> bool {
-    text.split_once('@')
-        .is_some_and(|(local, domain)| !local.is_empty() && domain.contains('.'))
-        && !text.chars().any(char::is_whitespace)
 }

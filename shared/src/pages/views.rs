@@ -8,6 +8,7 @@ use askama::Template;
 use bytes::Bytes;
 use http::{HeaderValue, Response, StatusCode, header};
 
+use crate::clock::Millis;
 use crate::secret::random_token;
 
 /// What every page has: its style's nonce, and who is signed in.
@@ -175,4 +176,29 @@ fn secure_headers(headers: &mut http::HeaderMap) {
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
+}
+
+/// "3 minutes ago", "just now".
+pub(super) fn ago(now: Millis, at: Millis) -> String {
+    match minutes(now - at) {
+        0 => "just now".into(),
+        n => format!("{n} minute{} ago", plural(n)),
+    }
+}
+
+/// "in 9 minutes", "in less than a minute".
+pub(super) fn from_now(now: Millis, at: Millis) -> String {
+    match minutes(at - now) {
+        0 => "in less than a minute".into(),
+        n if n >= 90 => format!("in about {} hours", (n + 30) / 60),
+        n => format!("in {n} minute{}", plural(n)),
+    }
+}
+
+fn minutes(millis: Millis) -> i64 {
+    millis.max(0) / 60_000
+}
+
+pub(super) fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
 }
