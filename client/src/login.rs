@@ -22,7 +22,8 @@ pub struct LoginOptions {
     /// The app serving `/handler/cli-auth-confirm` (the dev server serves one
     /// at its own base URL).
     pub app_url: String,
-    /// Lifetime of the attempt; the service's default (2 h) when `None`.
+    /// Lifetime of the attempt; the service's default (2 minutes) when
+    /// `None`. [`LoginOptions::new`] asks for [`LOGIN_LIFETIME_MILLIS`].
     pub expires_in_millis: Option<u64>,
     /// Time between polls (Stack Auth's clients use 2 s).
     pub poll_interval: Duration,
@@ -38,11 +39,16 @@ pub struct LoginOptions {
     pub client: Option<ClientDetails>,
 }
 
+/// How long a login waits for its approval: ten minutes, since the person
+/// may have to sign in first; the service's default of two minutes is
+/// Hexclave's, made for a person who is signed in already.
+pub const LOGIN_LIFETIME_MILLIS: u64 = 10 * 60 * 1000;
+
 impl LoginOptions {
     pub fn new(app_url: impl Into<String>) -> Self {
         Self {
             app_url: app_url.into(),
-            expires_in_millis: None,
+            expires_in_millis: Some(LOGIN_LIFETIME_MILLIS),
             poll_interval: Duration::from_secs(2),
             anon_refresh_token: None,
             max_transient_failures: 5,

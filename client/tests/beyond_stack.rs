@@ -165,7 +165,11 @@ async fn a_plain_stack_server_gets_stacks_fields_only() {
     for field in ["public_key", "code_challenge", "client"] {
         assert!(sent[0].get(field).is_some(), "first try binds: {field}");
     }
-    assert_eq!(sent[1], serde_json::json!({}), "then Stack's fields only");
+    assert_eq!(
+        sent[1],
+        serde_json::json!({"expires_in_millis": 600_000}),
+        "then Stack's fields only (ten minutes: a person may have to sign in first)"
+    );
 
     let person = world.user(false).await;
     login.approved_by(&world, &person).await;

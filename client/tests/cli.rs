@@ -92,6 +92,26 @@ async fn an_expired_login_exits_4_and_saves_nothing() {
 }
 
 #[tokio::test]
+async fn a_login_waits_ten_minutes_for_its_approval() {
+    // The service's default is two minutes (Hexclave's); a person who has
+    // to sign in first needs longer, so `login` asks for ten.
+    let world = World::start().await;
+    let login = start_login(&world, &[]).await;
+    world.clock.advance(9 * 60_000);
+    let person = world.user(false).await;
+    world
+        .browser()
+        .complete(&login.login_code, &person.refresh_token)
+        .await
+        .expect("still pending after nine minutes");
+    assert_eq!(login.exit_code().await, 0);
+
+    let late = start_login(&world, &[]).await;
+    world.clock.advance(10 * 60_000 + 1);
+    assert_eq!(late.exit_code().await, 4, "expired after ten");
+}
+
+#[tokio::test]
 async fn an_ended_session_says_log_in_again() {
     let world = World::start().await;
     let person = world.user(false).await;

@@ -226,10 +226,11 @@ impl Model {
             }
             Op::LookUp => same(Outcome::InvalidUserCode),
             Op::Poll if step.forged => same(Outcome::InvalidPollingCode),
-            Op::Poll if expired => same(Outcome::Expired),
+            // Hexclave's order: used, refused, expired.
             Op::Poll if self.used => same(Outcome::Used),
             Op::Poll => match self.ending {
                 Some(Ending::Refused(r)) => same(Outcome::Refused(r)),
+                _ if expired => same(Outcome::Expired),
                 Some(Ending::Token(b)) => with(Outcome::Token(world.browsers[b].clone()), &|m| {
                     m.used = true;
                 }),

@@ -27,7 +27,8 @@ async fn initiate_defaults(kind: StoreKind) {
             "URL-safe: {c}"
         );
     }
-    assert_eq!(r.json["expires_at"], iso_millis(T0 + 2 * HOUR));
+    // Two minutes, Hexclave's default (api.md §3).
+    assert_eq!(r.json["expires_at"], iso_millis(T0 + 2 * 60_000));
     // Polling advice (ours, api.md §8): Stack's clients ignore it.
     assert_eq!(r.json["interval"], json!(2));
     // The short code (ours, api.md §8) is the attempt's key.
@@ -55,11 +56,12 @@ async fn initiate_expiry_bounds(kind: StoreKind) {
     let e = test_app(kind).await;
     for (ms, ok) in [
         (1, true),
-        (86_400_000, true),
+        (900_000, true),
         (600_000, true),
         (0, false),
         (-5, false),
-        (86_400_001, false),
+        (900_001, false),
+        (7_200_000, false),
     ] {
         let r = e.initiate(json!({ "expires_in_millis": ms })).await;
         if ok {
@@ -114,13 +116,13 @@ async fn initiate_checks_the_anonymous_session(kind: StoreKind) {
     let elsewhere = seed_user(e.store.as_ref(), "another-project", true, T0, HOUR).await;
     e.initiate(json!({ "anon_refresh_token": elsewhere.refresh_token }))
         .await
-        .assert_plain(400, "Anon refresh token does not belong to this project");
+        .assert_plain(400, "Refresh token does not belong to this project");
 
     let short = seed_user(e.store.as_ref(), &e.seeded.project.id, true, T0, 1000).await;
     e.clock.advance(1000);
     e.initiate(json!({ "anon_refresh_token": short.refresh_token }))
         .await
-        .assert_plain(400, "The provided anon refresh token has expired");
+        .assert_plain(400, "Invalid anon refresh token");
 }
 
 async fn poll_walks_through_every_state(kind: StoreKind) {
@@ -155,9 +157,14 @@ async fn poll_walks_through_every_state(kind: StoreKind) {
     );
     let r = e.poll(&polling).await;
     assert_eq!((r.status, r.json.clone()), (200, json!({"status": "used"})));
-    // Expiry is checked first, even for a used attempt.
+    // `used` is checked first, even after expiry (Hexclave's order).
     e.clock.advance(2 * HOUR);
     let r = e.poll(&polling).await;
+    assert_eq!((r.status, r.json.clone()), (200, json!({"status": "used"})));
+    // An attempt nobody completed says expired.
+    let (unused, _) = e.attempt().await;
+    e.clock.advance(2 * HOUR);
+    let r = e.poll(&unused).await;
     assert_eq!(
         (r.status, r.json.clone()),
         (200, json!({"status": "expired"}))

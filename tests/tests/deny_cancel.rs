@@ -44,9 +44,10 @@ async fn a_denied_attempt_ends_for_everyone(kind: StoreKind) {
     cancel(&e, &polling)
         .await
         .assert_known(400, "CLI_AUTH_ATTEMPT_NOT_PENDING");
-    // Once expired, it says expired (checked first), as every attempt does.
+    // A refusal is checked before expiry (Hexclave's order): it says so
+    // after the attempt's lifetime too.
     e.clock.advance(2 * HOUR);
-    assert_eq!(e.poll(&polling).await.json, json!({"status": "expired"}));
+    assert_eq!(e.poll(&polling).await.json, json!({"status": "denied"}));
 }
 
 async fn a_cancelled_attempt_ends_for_everyone(kind: StoreKind) {

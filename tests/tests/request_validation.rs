@@ -184,27 +184,28 @@ async fn hexclave_aliases_and_precedence() {
     )
     .await;
     assert_eq!(r.status, 200, "{r:?}");
-    // When both are sent, x-stack-* wins: a bad x-stack key fails despite a good alias...
+    // When both are sent, x-hexclave-* wins (Hexclave's pipeline): a bad
+    // x-hexclave key fails despite a good x-stack one...
     let r = send(
         &app,
         Req::post("/api/v1/auth/cli")
             .header("x-stack-access-type", "client")
             .header("x-stack-project-id", &s.project.id)
-            .header("x-stack-publishable-client-key", "bad")
-            .header("x-hexclave-publishable-client-key", &s.client_key),
+            .header("x-hexclave-publishable-client-key", "bad")
+            .header("x-stack-publishable-client-key", &s.client_key),
     )
     .await;
     r.assert_known(401, "INVALID_PUBLISHABLE_CLIENT_KEY");
-    // ...and a good x-stack key passes despite a bad alias.
+    // ...and good x-hexclave headers pass despite bad x-stack ones.
     let r = send(
         &app,
         Req::post("/api/v1/auth/cli")
-            .header("x-stack-access-type", "client")
-            .header("x-hexclave-access-type", "bogus")
-            .header("x-stack-project-id", &s.project.id)
-            .header("x-hexclave-project-id", "other")
-            .header("x-stack-publishable-client-key", &s.client_key)
-            .header("x-hexclave-publishable-client-key", "bad"),
+            .header("x-hexclave-access-type", "client")
+            .header("x-stack-access-type", "bogus")
+            .header("x-hexclave-project-id", &s.project.id)
+            .header("x-stack-project-id", "other")
+            .header("x-hexclave-publishable-client-key", &s.client_key)
+            .header("x-stack-publishable-client-key", "bad"),
     )
     .await;
     assert_eq!(r.status, 200, "{r:?}");

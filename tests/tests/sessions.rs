@@ -94,12 +94,12 @@ async fn sessions_are_listed_newest_first_with_their_use(kind: StoreKind) {
             {
                 "id": second.id, "user_id": user, "created_at": T0 + 1_000,
                 "last_used_at": T0 + 1_000, "is_impersonation": false,
-                "is_current_session": false,
+                "is_current_session": false, "agent_name": null,
             },
             {
                 "id": first.id, "user_id": user, "created_at": T0,
                 "last_used_at": T0 + 8_000, "is_impersonation": false,
-                "is_current_session": true,
+                "is_current_session": true, "agent_name": null,
             },
         ]),
         "created_at and last_used_at in epoch milliseconds; the refresh is the last use"

@@ -58,8 +58,8 @@ enum Command {
         #[arg(long, env = "CLI_AUTH_APP_URL")]
         app_url: Option<String>,
         /// How long the login may wait for approval, in seconds (default:
-        /// the service's, two hours).
-        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+        /// 600, ten minutes; the service allows at most 900).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..=900))]
         expires_in: Option<u64>,
         /// Milliseconds between polls.
         #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u64).range(100..=60_000))]
@@ -235,7 +235,9 @@ async fn run(args: Args, interrupted: impl Future<Output = ()>) -> Result<(), Fa
         } => {
             let mut options =
                 LoginOptions::new(app_url.unwrap_or_else(|| client.config().base_url.clone()));
-            options.expires_in_millis = expires_in.map(|s| s * 1000);
+            if let Some(seconds) = expires_in {
+                options.expires_in_millis = Some(seconds * 1000);
+            }
             options.poll_interval = Duration::from_millis(poll_interval_ms);
             options.client = Some(ClientDetails::on_this_machine(&client_name));
             run_login(&session, options, !no_browser, interrupted).await

@@ -22,12 +22,6 @@ impl From<AttemptError> for ApiError {
             .into(),
             AttemptError::InvalidLoginCode => plain("Invalid login code or the code has expired"),
             AttemptError::InvalidAnonRefreshToken => plain("Invalid anon refresh token"),
-            AttemptError::AnonRefreshTokenOfOtherProject => {
-                plain("Anon refresh token does not belong to this project")
-            }
-            AttemptError::AnonRefreshTokenExpired => {
-                plain("The provided anon refresh token has expired")
-            }
             AttemptError::AnonRefreshTokenNotAnonymous => {
                 plain("The provided refresh token does not belong to an anonymous user")
             }

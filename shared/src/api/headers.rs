@@ -43,10 +43,11 @@ stack_headers! {
     KNOWN_ERROR = "known-error";
 }
 
-/// Reads an `x-stack-<name>` header, or its `x-hexclave-<name>` alias when the
-/// first is absent. An empty value counts as absent (as in Stack Auth).
+/// Reads an `x-hexclave-<name>` header, or its `x-stack-<name>` twin when the
+/// first is absent: when both are sent, `x-hexclave-*` wins, as Hexclave's
+/// request pipeline does (api.md §1). An empty value counts as absent.
 pub fn stack_header<'a>(headers: &'a HeaderMap, header: &StackHeader) -> Option<Cow<'a, str>> {
-    [&header.stack, &header.hexclave]
+    [&header.hexclave, &header.stack]
         .into_iter()
         .find_map(|name| {
             let value = headers.get(name)?;

@@ -22,6 +22,10 @@ pub struct Session {
     /// confirm page (api.md §10): the attempt's who-is-asking, so that the
     /// session list shows "mytool on ada-laptop" (api.md §4).
     pub asked_by: Option<AskedBy>,
+    /// The agent's name, on a session minted by agent auth (Hexclave's):
+    /// the agent's anonymous session at registration, and the person's
+    /// session an approval mints for it. The session list shows it.
+    pub agent_name: Option<String>,
 }
 
 impl Session {
@@ -44,6 +48,7 @@ impl Session {
             expires_at_millis: now.saturating_add(lifetime_millis),
             is_impersonation,
             asked_by: None,
+            agent_name: None,
         };
         (session, token)
     }

@@ -37,7 +37,8 @@ impl Handler for SessionsList {
     }
 }
 
-/// A session as the list shows it; `client` (ours) only on sessions the
+/// A session as the list shows it: `agent_name` (Hexclave's) on sessions
+/// agent auth minted, else null; `client` (ours) only on sessions the
 /// hosted confirm page minted for a CLI: who asked for it (api.md §4).
 fn session_json(s: &Session, access: SessionsAccess<'_>) -> Value {
     let mut item = json!({
@@ -47,6 +48,7 @@ fn session_json(s: &Session, access: SessionsAccess<'_>) -> Value {
         "last_used_at": s.last_used_at_millis,
         "is_impersonation": s.is_impersonation,
         "is_current_session": access.current_session == Some(s.id.as_str()),
+        "agent_name": s.agent_name,
     });
     if let (Some(asked_by), Some(fields)) = (&s.asked_by, item.as_object_mut()) {
         fields.insert("client".into(), asked_by::client_json(asked_by));

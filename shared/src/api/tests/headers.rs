@@ -136,19 +136,19 @@ fn implausible_project_ids_are_not_looked_up() {
 }
 
 #[test]
-fn stack_prefix_wins_over_hexclave() {
+fn hexclave_prefix_wins_over_stack() {
     let mut h = HeaderMap::new();
-    h.insert("x-hexclave-project-id", "b".parse().expect("valid"));
-    assert_eq!(stack_header(&h, &PROJECT_ID).as_deref(), Some("b"));
-    h.insert("X-Stack-Project-Id", "a".parse().expect("valid"));
+    h.insert("x-stack-project-id", "a".parse().expect("valid"));
     assert_eq!(stack_header(&h, &PROJECT_ID).as_deref(), Some("a"));
+    h.insert("X-Hexclave-Project-Id", "b".parse().expect("valid"));
+    assert_eq!(stack_header(&h, &PROJECT_ID).as_deref(), Some("b"));
     assert_eq!(stack_header(&h, &ACCESS_TYPE), None);
 }
 
 #[test]
 fn empty_values_are_absent() {
     let mut h = HeaderMap::new();
-    h.insert("x-stack-access-type", "".parse().expect("valid"));
-    h.insert("x-hexclave-access-type", "client".parse().expect("valid"));
+    h.insert("x-hexclave-access-type", "".parse().expect("valid"));
+    h.insert("x-stack-access-type", "client".parse().expect("valid"));
     assert_eq!(stack_header(&h, &ACCESS_TYPE).as_deref(), Some("client"));
 }

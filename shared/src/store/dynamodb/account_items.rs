@@ -89,6 +89,9 @@ pub(super) struct SessionItem {
     /// Who asked for it (sessions minted by the hosted confirm page).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     asked_by: Option<AskedByItem>,
+    /// The agent's name (sessions minted by agent auth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_name: Option<String>,
     ttl: i64,
 }
 
@@ -178,6 +181,7 @@ impl From<&Session> for SessionItem {
             expires_at_millis,
             is_impersonation,
             asked_by,
+            agent_name,
         } = s;
         Self {
             id: id.clone(),
@@ -189,6 +193,7 @@ impl From<&Session> for SessionItem {
             expires_at: *expires_at_millis,
             is_impersonation: *is_impersonation,
             asked_by: asked_by.as_ref().map(AskedByItem::from),
+            agent_name: agent_name.clone(),
             ttl: ttl_seconds(*expires_at_millis),
         }
     }
@@ -206,6 +211,7 @@ impl From<SessionItem> for Session {
             expires_at_millis: i.expires_at,
             is_impersonation: i.is_impersonation,
             asked_by: i.asked_by.map(AskedBy::from),
+            agent_name: i.agent_name,
         }
     }
 }

@@ -3,8 +3,9 @@
 //! An attempt is created by the CLI (*initiate*), completed by a signed-in
 //! browser that hands over a refresh token (*complete*), and picked up by the
 //! CLI exactly once (*poll*); or the browser denies it, or the CLI cancels
-//! it. Its state is derived from its fields: expired (checked first), used,
-//! denied, cancelled, completed, pending. Denying and cancelling end an
+//! it. Its state is derived from its fields, in Hexclave's order: used
+//! (checked first, so a used attempt says so even after it expired),
+//! denied or cancelled, expired, completed, pending. Denying and cancelling end an
 //! attempt the way completing does (the same once-only write, with a
 //! refusal instead of a token), so every condition on "pending" covers them.
 
@@ -15,10 +16,11 @@ use crate::clock::Millis;
 use crate::jwe::DerivedKeyPair;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 
-/// Default lifetime of an attempt: 2 hours.
-pub const DEFAULT_EXPIRES_IN_MILLIS: i64 = 2 * 60 * 60 * 1000;
-/// Longest lifetime a CLI may ask for: 24 hours.
-pub const MAX_EXPIRES_IN_MILLIS: i64 = 24 * 60 * 60 * 1000;
+/// Default lifetime of an attempt: 2 minutes, as Hexclave since May 2026
+/// (a short life is a phishing defence: RFC 10027's short-lived codes).
+pub const DEFAULT_EXPIRES_IN_MILLIS: i64 = 2 * 60 * 1000;
+/// Longest lifetime a CLI may ask for: 15 minutes.
+pub const MAX_EXPIRES_IN_MILLIS: i64 = 15 * 60 * 1000;
 /// How often a CLI should poll, in seconds: the advice initiate gives (Stack's
 /// clients poll every 2 s already).
 pub const POLL_INTERVAL_SECONDS: u32 = 2;
@@ -111,7 +113,8 @@ fn poll_key_pair(polling_code: &LocatedSecret) -> Option<DerivedKeyPair> {
     DerivedKeyPair::derive(polling_code.secret.as_bytes(), "cli-attempt/poll-key-pair")
 }
 
-/// The state of an attempt at a moment, in the order api.md §3 checks it.
+/// The state of an attempt at a moment, in the order api.md §3 checks it
+/// (used, refused, expired, completed, pending).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AttemptState {
     Expired,
@@ -290,13 +293,18 @@ impl CliAttempt {
         open_anon_refresh_token(login_code, self.anon_refresh_token.as_deref()?)
     }
 
+    /// Whether its lifetime is over (whatever else became of it).
+    pub fn is_expired(&self, now: Millis) -> bool {
+        self.expires_at_millis <= now
+    }
+
     pub fn state(&self, now: Millis) -> AttemptState {
-        if self.expires_at_millis <= now {
-            AttemptState::Expired
-        } else if self.used_at_millis.is_some() {
+        if self.used_at_millis.is_some() {
             AttemptState::Used
         } else if let Some(refusal) = self.refusal {
             AttemptState::Refused(refusal)
+        } else if self.is_expired(now) {
+            AttemptState::Expired
         } else if self.completed_at_millis.is_some() {
             AttemptState::Completed
         } else {

@@ -49,7 +49,9 @@ pub async fn device_poll(
     let attempt = match store.device_poll(&key, now, DEVICE_INTERVAL_MILLIS).await? {
         DevicePoll::OnTime(attempt) => attempt,
         DevicePoll::Refused(Some(a)) if a.is_named_by(&key) => {
-            if a.state(now) == AttemptState::Expired {
+            // RFC 8628 §3.5: past its lifetime a device code is expired,
+            // whatever became of it.
+            if a.is_expired(now) {
                 return Ok(DeviceAnswer::ExpiredToken);
             }
             let interval = a.poll_interval_millis.unwrap_or(DEVICE_INTERVAL_MILLIS);

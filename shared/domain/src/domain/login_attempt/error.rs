@@ -13,13 +13,10 @@ pub enum AttemptError {
     /// already completed or used.
     #[error("invalid or expired login code")]
     InvalidLoginCode,
-    /// initiate: the CLI's anonymous refresh token names no session.
+    /// initiate: the CLI's anonymous refresh token names no live session
+    /// (none, or expired: Hexclave answers both alike).
     #[error("invalid anonymous refresh token")]
     InvalidAnonRefreshToken,
-    #[error("anonymous refresh token of another project")]
-    AnonRefreshTokenOfOtherProject,
-    #[error("anonymous refresh token expired")]
-    AnonRefreshTokenExpired,
     #[error("refresh token of a user who is not anonymous")]
     AnonRefreshTokenNotAnonymous,
     /// claim-anon-session: the attempt carries no live anonymous session.

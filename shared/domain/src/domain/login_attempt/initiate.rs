@@ -96,10 +96,10 @@ async fn check_anon_refresh_token(
         .filter(|s| s.refresh_token_hash.matches(&token.secret))
         .ok_or(AttemptError::InvalidAnonRefreshToken)?;
     if session.project_id != project_id {
-        return Err(AttemptError::AnonRefreshTokenOfOtherProject);
+        return Err(AttemptError::RefreshTokenOfOtherProject);
     }
     if session.is_expired(now) {
-        return Err(AttemptError::AnonRefreshTokenExpired);
+        return Err(AttemptError::InvalidAnonRefreshToken);
     }
     let user = store
         .user(&session.user_id)
