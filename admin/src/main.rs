@@ -63,6 +63,14 @@ enum Command {
         #[arg(long, value_parser = ["warn", "block"])]
         policy: String,
     },
+    /// Lets AI agents register for sessions of the project's people
+    /// (agent auth, off by default): --enabled true or false.
+    SetAgentAuth {
+        #[arg(long)]
+        project: String,
+        #[arg(long, action = clap::ArgAction::Set)]
+        enabled: bool,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -164,6 +172,17 @@ async fn run(args: Args) -> Result<(), String> {
                 return Err(format!("no project {project}"));
             }
             println!("proximity of {project}: {}", policy.as_str());
+        }
+        Command::SetAgentAuth { project, enabled } => {
+            if !store
+                .set_project_agent_auth(&project, enabled)
+                .await
+                .map_err(fail)?
+            {
+                return Err(format!("no project {project}"));
+            }
+            let state = if enabled { "on" } else { "off" };
+            println!("agent auth of {project}: {state}");
         }
         Command::SetAppUrl { project, url } => {
             if let Some(url) = &url {

@@ -263,3 +263,37 @@ async fn the_proximity_policy_is_a_project_setting() {
     );
     assert!(!ok, "an unknown policy is a usage error: {err}");
 }
+
+/// `set-agent-auth`: agents may register only on a project that turned it
+/// on (off by default, as Hexclave's app must be installed).
+#[tokio::test]
+async fn agent_auth_is_a_project_setting_off_by_default() {
+    let prefix = format!("agt{}-", &cli_auth_core::secret::random_id()[..8]);
+    assert!(admin(&prefix, &["create-tables"]).0);
+    let (ok, out, err) = admin(&prefix, &["create-project", "--name", "Acme CLI"]);
+    assert!(ok, "{err}");
+    let id = value(&out, "project id:").to_owned();
+    let store = DynamoStore::new(
+        cli_auth_core::store::dynamodb::client::from_env(Vec::new()).await,
+        TableNames::with_prefix(&prefix),
+    );
+    async fn enabled(store: &DynamoStore, id: &str) -> bool {
+        let project = store.get_project(id).await.expect("read");
+        project.expect("project").agent_auth_enabled
+    }
+    assert!(!enabled(&store, &id).await, "off by default");
+    for (flag, on, word) in [("true", true, "on"), ("false", false, "off")] {
+        let (ok, out, err) = admin(
+            &prefix,
+            &["set-agent-auth", "--project", &id, "--enabled", flag],
+        );
+        assert!(ok, "{err}");
+        assert_eq!(out.trim(), format!("agent auth of {id}: {word}"));
+        assert_eq!(enabled(&store, &id).await, on);
+    }
+    let (ok, _, err) = admin(
+        &prefix,
+        &["set-agent-auth", "--project", "nope", "--enabled", "true"],
+    );
+    assert!(!ok && err.contains("no project nope"), "{err}");
+}

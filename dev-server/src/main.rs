@@ -124,6 +124,13 @@ async fn main() -> anyhow::Result<()> {
         .set_project_app_url(&project_id, Some(&base_url))
         .await
         .context("cannot set the dev project's app URL")?;
+    // Agent auth (api.md §9) is on for the dev project, unless asked not
+    // to be: a developer tries agents here first.
+    let agent_auth = var("CLI_AUTH_DEV_AGENT_AUTH").is_none_or(|v| v != "false");
+    store
+        .set_project_agent_auth(&project_id, agent_auth)
+        .await
+        .context("cannot set the dev project's agent auth")?;
 
     let store_name = match kind {
         StoreKind::Memory => "in-memory store (everything is lost at exit)".to_owned(),

@@ -10,6 +10,11 @@ function_answers_its_fixtures!(cli_complete: "cli-complete", and_logs_no_secret_
 function_answers_its_fixtures!(cli_initiate: "cli-initiate");
 function_answers_its_fixtures!(cli_poll: "cli-poll", and_logs_no_secret_at_trace);
 function_answers_its_fixtures!(cli_user_code: "cli-user-code", and_logs_no_secret_at_trace);
+function_answers_its_fixtures!(agent_register: "agent-register", and_logs_no_secret_at_trace);
+function_answers_its_fixtures!(agent_register_poll: "agent-register-poll", and_logs_no_secret_at_trace);
+function_answers_its_fixtures!(agent_register_confirm: "agent-register-confirm", and_logs_no_secret_at_trace);
+function_answers_its_fixtures!(agent_discovery: "agent-discovery");
+function_answers_its_fixtures!(agent_auth_md: "agent-auth-md");
 function_answers_its_fixtures!(jwks: "jwks");
 function_answers_its_fixtures!(oauth_device_authorization: "oauth-device-authorization");
 function_answers_its_fixtures!(oauth_discovery: "oauth-discovery");

@@ -112,6 +112,10 @@ impl ProjectStore for FaultyStore {
         self.check()?;
         self.inner.set_project_proximity(project_id, policy).await
     }
+    async fn set_project_agent_auth(&self, project_id: &str, enabled: bool) -> StoreResult<bool> {
+        self.check()?;
+        self.inner.set_project_agent_auth(project_id, enabled).await
+    }
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
         self.check()?;
         self.inner.list_projects().await

@@ -25,6 +25,8 @@ pub const ATTEMPT: &str = "11111111-1111-4111-8111-111111111111";
 /// The attempt keyed by its user code (`FXTR-CDBB`), whose codes are
 /// `FXTRCDBB.QQQ…` (polling) and `FXTRCDBB.MMM…` (login).
 pub const USER_CODE_ATTEMPT: &str = "FXTRCDBB";
+/// An agent's registration (api.md §9): its claim code is `FXAG-2345`.
+pub const AGENT_ATTEMPT: &str = "FXAG2345";
 pub const SESSION: &str = "22222222-2222-4222-8222-222222222222";
 /// Another session of the fixture user (the one `sessions-delete` ends).
 pub const OTHER_SESSION: &str = "44444444-4444-4444-8444-444444444444";
@@ -39,6 +41,7 @@ pub const FIXTURE_SECRET: &[u8] = b"fixture-server-secret-not-for-production";
 pub async fn seed(store: &dyn Store, now: Millis) {
     let mut project = Project::new(PROJECT, "Fixtures", true, now);
     project.app_url = Some("https://app.example.com".into());
+    project.agent_auth_enabled = true;
     project.set_key_hash(
         AccessType::Client,
         NewKey::from_text(CLIENT_KEY.into()).hash,
@@ -78,6 +81,23 @@ pub async fn seed(store: &dyn Store, now: Millis) {
         .create_attempt(&short)
         .await
         .expect("user-code attempt");
+    let code = |secret: char| LocatedSecret {
+        id: AGENT_ATTEMPT.into(),
+        secret: secret.to_string().repeat(43),
+    };
+    let mut agent =
+        CliAttempt::with_codes(PROJECT, code('A'), code('N'), now, 2 * 3_600_000, None).attempt;
+    agent.agent = Some(Box::new(cli_auth_core::domain::agent_auth::AgentDetails {
+        agent: cli_auth_core::domain::agent_auth::AgentRequest {
+            name: "Fixture agent".into(),
+            description: Some("Reads the fixture project".into()),
+            url: None,
+            user_hint: None,
+        },
+        anon_session_id: OTHER_SESSION.into(),
+        anon_user_id: USER.into(),
+    }));
+    store.create_attempt(&agent).await.expect("agent attempt");
     let user = fixture_user(now);
     store.put_user(&user).await.expect("user");
     let (mut session, _) = Session::create(PROJECT, &user.id, now, 3_600_000, false);
@@ -136,6 +156,8 @@ pub enum Expect {
     /// `x-stack-override-error-status`: a plain 4xx answered as 200.
     Overridden(u16, &'static str),
     Empty(u16),
+    /// A Markdown document holding this text.
+    Markdown(u16, &'static str),
 }
 
 pub fn expectations() -> BTreeMap<&'static str, Expect> {
@@ -327,6 +349,85 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         (
             "sessions-delete/unknown-session",
             Plain(404, "Session not found."),
+        ),
+        (
+            "agent-register/register",
+            JsonFields(
+                200,
+                &[
+                    "claim_code",
+                    "confirm_url",
+                    "poll_token",
+                    "expires_at_millis",
+                    "anonymous_session",
+                ],
+            ),
+        ),
+        ("agent-register/missing-agent", Known(400, "SCHEMA_ERROR")),
+        (
+            "agent-register/untrusted-app-url",
+            Known(400, "REDIRECT_URL_NOT_WHITELISTED"),
+        ),
+        (
+            "agent-register-poll/waiting",
+            Json(200, json!({"status": "waiting"})),
+        ),
+        (
+            "agent-register-poll/unknown",
+            Known(400, "INVALID_POLLING_CODE"),
+        ),
+        (
+            "agent-register-confirm/inspect",
+            Json(
+                200,
+                json!({
+                    "agent": {"name": "Fixture agent", "description": "Reads the fixture project", "url": null},
+                    "user_hint": null,
+                    "expires_at_millis": crate::T0 + 2 * 3_600_000,
+                    "status": "waiting",
+                }),
+            ),
+        ),
+        (
+            "agent-register-confirm/unknown",
+            Known(400, "AGENT_AUTH_INVALID_CLAIM_CODE"),
+        ),
+        (
+            "agent-register-confirm/signed-out",
+            Known(400, "SCHEMA_ERROR"),
+        ),
+        (
+            "agent-discovery/client",
+            JsonFields(
+                200,
+                &[
+                    "issuer",
+                    "registration_endpoint",
+                    "token_endpoint",
+                    "revocation_endpoint",
+                    "agent_auth_md",
+                    "hexclave_agent_auth",
+                ],
+            ),
+        ),
+        (
+            "agent-discovery/project-id-only",
+            JsonFields(200, &["registration_endpoint", "hexclave_agent_auth"]),
+        ),
+        (
+            "agent-discovery/no-project",
+            Plain(
+                400,
+                "Send the project ID in the x-hexclave-project-id header to read this project's agent auth guide.",
+            ),
+        ),
+        (
+            "agent-auth-md/client",
+            Markdown(200, "# Agent authentication for Fixtures"),
+        ),
+        (
+            "agent-auth-md/project-id-only",
+            Markdown(200, "/api/v1/agent/register/poll"),
         ),
         ("jwks/jwks", JsonFields(200, &["keys"])),
         ("jwks/unknown-project", Known(404, "PROJECT_NOT_FOUND")),
@@ -531,6 +632,14 @@ pub fn check(name: &str, status: u16, headers: &http::HeaderMap, body: &str) {
             assert_eq!((status, body, known), (*s, *message, None), "{name}")
         }
         Expect::Empty(s) => assert_eq!((status, body), (*s, ""), "{name}"),
+        Expect::Markdown(s, text) => {
+            assert_eq!(status, *s, "{name}: {body}");
+            assert!(body.contains(text), "{name}: {text} in {body}");
+            assert_eq!(
+                headers["content-type"], "text/markdown; charset=utf-8",
+                "{name}"
+            );
+        }
     }
 }
 

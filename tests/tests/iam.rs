@@ -306,6 +306,72 @@ async fn exercise_the_page(e: &TestApp) {
     assert_eq!(a.status, 503, "{}", a.html);
 }
 
+/// Agent auth's functions (api.md §9): register, a waiting poll, inspect,
+/// approve and the hand-off poll, deny, and a registration whose attempt
+/// cannot be written (its anonymous session deleted again).
+async fn exercise_agent_auth(e: &TestApp) {
+    use cli_auth_tests::FaultyStore;
+    let project = &e.seeded.project.id;
+    assert!(
+        e.store
+            .set_project_agent_auth(project, true)
+            .await
+            .expect("set")
+    );
+    let register = || {
+        Req::post("/api/v1/agent/register")
+            .client(&e.seeded)
+            .json(json!({"agent": {"name": "IAM agent"}}))
+    };
+    let poll = |token: &str| {
+        Req::post("/api/v1/agent/register/poll")
+            .client(&e.seeded)
+            .json(json!({"poll_token": token}))
+            .send(&e.app)
+    };
+    let person = e.user(false).await;
+    let access = e
+        .refresh(&person.refresh_token)
+        .await
+        .string("access_token");
+    let confirm = |code: &str, action: &str| {
+        Req::post("/api/v1/agent/register/confirm")
+            .client(&e.seeded)
+            .header("x-stack-access-token", &access)
+            .json(json!({"claim_code": code, "action": action}))
+            .send(&e.app)
+    };
+    let approved = register().send(&e.app).await;
+    assert_eq!(approved.status, 200, "{approved:?}");
+    let token = approved.string("poll_token");
+    assert_eq!(poll(&token).await.json["status"], json!("waiting"));
+    let code = approved.string("claim_code");
+    assert_eq!(confirm(&code, "inspect").await.status, 200);
+    assert_eq!(confirm(&code, "approve").await.status, 200);
+    assert_eq!(poll(&token).await.status, 201);
+    let denied = register().send(&e.app).await;
+    assert_eq!(
+        confirm(&denied.string("claim_code"), "deny").await.status,
+        200
+    );
+    for path in ["/api/v1/agent/discovery", "/api/v1/agent/auth.md"] {
+        let r = Req::new(Method::GET, path)
+            .client(&e.seeded)
+            .send(&e.app)
+            .await;
+        assert_eq!(r.status, 200);
+    }
+    // The attempt's write fails: the anonymous session goes again.
+    let faulty = Arc::new(FaultyStore::new(Arc::clone(&e.store)));
+    let app = cli_auth_tests::app(
+        Arc::clone(&faulty) as Arc<dyn cli_auth_core::domain::store::Store>,
+        Arc::clone(&e.clock),
+    );
+    // The project, the anonymous user with its session, then the attempt.
+    faulty.fail_call(2);
+    assert_eq!(register().send(&app).await.status, 503);
+}
+
 fn describe(set: &BTreeSet<Permission>) -> String {
     set.iter()
         .map(|(a, r)| format!("{a} on {r}"))
@@ -327,6 +393,7 @@ async fn each_function_is_granted_exactly_what_its_endpoint_does() {
     ));
     exercise(&e).await;
     exercise_the_page(&e).await;
+    exercise_agent_auth(&e).await;
     let mut done = recorder().needs();
     for (function, needs) in recorded_by_the_suite() {
         done.entry(function).or_default().extend(needs);

@@ -3,6 +3,7 @@
 //! process environment) are executables of their own.
 
 mod accounts;
+mod agent_auth;
 mod api_reference;
 mod attempt_model;
 mod bound_handoff;

@@ -454,3 +454,93 @@ async fn approve_is_three_round_trips() {
     .expect("approve");
     assert_eq!(c.counter.operations(), ["GetItem", "PutItem", "UpdateItem"]);
 }
+
+/// Agent auth (api.md §9), step by step. Register: the anonymous user
+/// with its session (one transaction), then the attempt (2). A waiting or
+/// used poll: one read (1). Inspect: the two guess counters reserved
+/// (sent together), the attempt read, the counters given back (5 requests,
+/// 3 round trips). Approve: those, then the new session and the once-only
+/// write (7 requests, 5 round trips). The hand-off poll: the attempt, the
+/// session's one conditional use, its person, the anonymous session's
+/// end, the pickup (5). Deny: the counters and the read, the once-only
+/// write, the anonymous session's end (7 requests, 5 round trips).
+#[tokio::test]
+async fn agent_auth_round_trips() {
+    let c = Counted::new().await;
+    assert!(
+        c.store
+            .set_project_agent_auth(&c.seeded.project.id, true)
+            .await
+            .expect("set")
+    );
+    // A fresh app: the warm one cached the project before agent auth was on.
+    let c = Counted {
+        app: app(Arc::clone(&c.store), Arc::clone(&c.clock)),
+        ..c
+    };
+    c.call("/api/v1/agent/register/poll", json!({"poll_token": "x"}))
+        .await;
+    let register = json!({"agent": {"name": "Counted agent"}});
+    let (r, _) = c.counted("/api/v1/agent/register", register.clone()).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(c.counter.operations(), ["TransactWriteItems", "PutItem"]);
+    let (token, code) = (r.string("poll_token"), r.string("claim_code"));
+    let poll = json!({"poll_token": token});
+    let (r, trips) = c.counted("/api/v1/agent/register/poll", poll.clone()).await;
+    assert_eq!((r.json["status"].clone(), trips), (json!("waiting"), 1));
+    assert_eq!(c.counter.operations(), ["GetItem"]);
+
+    let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
+    let person = Req::post("/api/v1/auth/sessions/current/refresh")
+        .client(&c.seeded)
+        .header("x-stack-refresh-token", &user.refresh_token)
+        .send(&c.app)
+        .await
+        .string("access_token");
+    let confirm = |code: &str, action: &str| {
+        c.counter.reset();
+        Req::post("/api/v1/agent/register/confirm")
+            .client(&c.seeded)
+            .header("x-stack-access-token", &person)
+            .json(json!({"claim_code": code, "action": action}))
+            .send(&c.app)
+    };
+    let counters = [
+        "UpdateItem",
+        "UpdateItem",
+        "GetItem",
+        "UpdateItem",
+        "UpdateItem",
+    ];
+    let r = confirm(&code, "inspect").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(c.counter.operations(), counters);
+    let r = confirm(&code, "approve").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        c.counter.operations(),
+        [&counters[..], &["PutItem", "UpdateItem"]].concat()
+    );
+    let (r, _) = c.counted("/api/v1/agent/register/poll", poll.clone()).await;
+    assert_eq!(r.status, 201, "{r:?}");
+    assert_eq!(
+        c.counter.operations(),
+        [
+            "GetItem",
+            "UpdateItem",
+            "GetItem",
+            "DeleteItem",
+            "UpdateItem"
+        ]
+    );
+    let (r, trips) = c.counted("/api/v1/agent/register/poll", poll).await;
+    assert_eq!((r.json["status"].clone(), trips), (json!("used"), 1));
+
+    let (r, _) = c.counted("/api/v1/agent/register", register).await;
+    let r = confirm(&r.string("claim_code"), "deny").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        c.counter.operations(),
+        [&counters[..], &["UpdateItem", "DeleteItem"]].concat()
+    );
+}

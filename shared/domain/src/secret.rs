@@ -39,33 +39,79 @@ pub const USER_CODE_ALPHABET: &[u8; 20] = b"BCDFGHJKLMNPQRSTVWXZ";
 /// Letters in a user code: 20⁸ ≈ 2^34.6 codes.
 pub const USER_CODE_LETTERS: usize = 8;
 
-/// A fresh user code, e.g. `BDWPHQPK` (shown as `BDWP-HQPK`): uniform over
-/// the alphabet (bytes of 240 and above are drawn again).
-pub fn random_user_code() -> String {
-    let mut code = String::with_capacity(USER_CODE_LETTERS);
+/// Agent auth's claim-code alphabet (Hexclave's): letters and digits
+/// without 0, O, 1 and I, so a code survives being read aloud or retyped.
+pub const CLAIM_CODE_ALPHABET: &[u8; 32] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+/// Characters in a claim code: 32⁸ = 2^40 codes.
+pub const CLAIM_CODE_CHARS: usize = 8;
+
+/// `len` characters drawn uniformly from `alphabet` (at most 256 symbols):
+/// bytes past the largest multiple of its size are drawn again.
+fn random_code(alphabet: &[u8], len: usize) -> String {
+    let size = alphabet.len();
+    let limit = 256 - 256 % size;
+    let mut code = String::with_capacity(len);
     let mut rng = rand::rng();
-    while code.len() < USER_CODE_LETTERS {
+    while code.len() < len {
         let mut byte = [0u8; 1];
         rng.fill_bytes(&mut byte);
-        if byte[0] < 240 {
-            code.push(char::from(USER_CODE_ALPHABET[usize::from(byte[0] % 20)]));
+        let b = usize::from(byte[0]);
+        if b < limit {
+            code.push(char::from(alphabet[b % size]));
         }
     }
     code
+}
+
+/// A fresh user code, e.g. `BDWPHQPK` (shown as `BDWP-HQPK`): uniform over
+/// the alphabet.
+pub fn random_user_code() -> String {
+    random_code(USER_CODE_ALPHABET, USER_CODE_LETTERS)
+}
+
+/// A fresh claim code, e.g. `K7PQ3XWM` (shown as `K7PQ-3XWM`).
+pub fn random_claim_code() -> String {
+    random_code(CLAIM_CODE_ALPHABET, CLAIM_CODE_CHARS)
+}
+
+/// A code as a person typed it, upper-cased with `ignored` characters
+/// dropped; `None` unless that leaves `len` characters of `alphabet`.
+fn normalize_code(
+    typed: &str,
+    ignored: impl Fn(char) -> bool,
+    alphabet: &[u8],
+    len: usize,
+) -> Option<String> {
+    let code: String = typed
+        .chars()
+        .filter(|c| !ignored(*c))
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let valid = code.len() == len && code.bytes().all(|b| alphabet.contains(&b));
+    valid.then_some(code)
 }
 
 /// A user code as a person typed it, matched loosely (RFC 8628 §6.1):
 /// case-insensitive, hyphens and whitespace ignored. `None` unless that
 /// leaves [`USER_CODE_LETTERS`] letters of the alphabet.
 pub fn normalize_user_code(typed: &str) -> Option<String> {
-    let code: String = typed
-        .chars()
-        .filter(|c| *c != '-' && !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    let valid =
-        code.len() == USER_CODE_LETTERS && code.bytes().all(|b| USER_CODE_ALPHABET.contains(&b));
-    valid.then_some(code)
+    normalize_code(
+        typed,
+        |c| c == '-' || c.is_whitespace(),
+        USER_CODE_ALPHABET,
+        USER_CODE_LETTERS,
+    )
+}
+
+/// A claim code as a person typed it, as Hexclave matches it: any case,
+/// anything but letters and digits ignored (a missing dash, stray spaces).
+pub fn normalize_claim_code(typed: &str) -> Option<String> {
+    normalize_code(
+        typed,
+        |c| !c.is_ascii_alphanumeric(),
+        CLAIM_CODE_ALPHABET,
+        CLAIM_CODE_CHARS,
+    )
 }
 
 /// A user code as people read it: `BDWP-HQPK`.
@@ -136,14 +182,16 @@ impl LocatedSecret {
         }
     }
 
-    /// Parses `<id>.<43 base64url chars>`, the id a UUID or (for CLI login
-    /// attempts, which are keyed by their user code) a user code; anything
-    /// else is `None` (and cannot name a record, so callers answer "invalid"
-    /// without a store call).
+    /// Parses `<id>.<43 base64url chars>`, the id a UUID or (for login
+    /// attempts, which are keyed by the code a person reads) a user code or
+    /// a claim code, in its normal form; anything else is `None` (and
+    /// cannot name a record, so callers answer "invalid" without a store
+    /// call).
     pub fn parse(text: &str) -> Option<Self> {
         let (id, secret) = text.split_once('.')?;
         let id_ok = uuid::Uuid::try_parse(id).is_ok_and(|u| u.hyphenated().to_string() == id)
-            || normalize_user_code(id).as_deref() == Some(id);
+            || normalize_user_code(id).as_deref() == Some(id)
+            || normalize_claim_code(id).as_deref() == Some(id);
         let secret_ok = secret.len() == SECRET_CHARS
             && secret
                 .bytes()

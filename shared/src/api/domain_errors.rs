@@ -1,10 +1,12 @@
 //! How the domain's refusals become the answers of docs/api.md: each
-//! `AttemptError` and `AccountError` as its known error or plain-text 400.
+//! `AttemptError`, `AgentError` and `AccountError` as its known error or
+//! plain-text 400.
 
 use http::StatusCode;
 
 use super::errors::{ApiError, KnownError};
 use crate::domain::accounts::AccountError;
+use crate::domain::agent_auth::AgentError;
 use crate::domain::login_attempt::AttemptError;
 
 impl From<AttemptError> for ApiError {
@@ -35,6 +37,23 @@ impl From<AttemptError> for ApiError {
             }
             AttemptError::Store(e) => e.into(),
             AttemptError::Token(e) => e.into(),
+        }
+    }
+}
+
+impl From<AgentError> for ApiError {
+    fn from(e: AgentError) -> Self {
+        match e {
+            AgentError::InvalidPollToken => KnownError::InvalidPollingCode.into(),
+            AgentError::InvalidClaimCode => KnownError::AgentAuthInvalidClaimCode.into(),
+            AgentError::TooManyClaimCodeAttempts {
+                retry_after_seconds,
+            } => KnownError::TooManyClaimCodeAttempts {
+                retry_after_seconds,
+            }
+            .into(),
+            AgentError::Store(e) => e.into(),
+            AgentError::Token(e) => e.into(),
         }
     }
 }

@@ -31,6 +31,10 @@ pub struct Route {
     pub function: &'static str,
     /// The access types it accepts; empty: it needs no project.
     pub access: &'static [AccessType],
+    /// Whether a request without an access type is served too, on the
+    /// project its id header names alone (agent auth's discovery: an
+    /// agent lands there before it knows the other headers, api.md §9).
+    pub optional_access: bool,
 }
 
 impl Route {
@@ -46,7 +50,14 @@ impl Route {
             path,
             function,
             access,
+            optional_access: false,
         }
+    }
+
+    /// This route, serving requests that name only their project too.
+    pub const fn with_optional_access(mut self) -> Self {
+        self.optional_access = true;
+        self
     }
 
     pub const fn get(
@@ -86,6 +97,8 @@ impl Route {
 pub const ANY_ACCESS: &[AccessType] = &AccessType::ALL;
 /// Server and admin access only.
 pub const SERVER_ACCESS: &[AccessType] = &AccessType::SERVER;
+/// Admin access only.
+pub const ADMIN_ACCESS: &[AccessType] = &[AccessType::Admin];
 /// No project headers at all (public endpoints).
 pub const NO_PROJECT: &[AccessType] = &[];
 

@@ -137,6 +137,18 @@ pub enum KnownError {
     TooManyUserCodeAttempts {
         retry_after_seconds: u64,
     },
+    /// Agent auth (api.md §9): the project has not turned it on.
+    AgentAuthNotEnabled,
+    /// Agent auth: no waiting agent attempt of this project has that claim
+    /// code.
+    AgentAuthInvalidClaimCode,
+    /// Ours (api.md §9): the claim-code look-up's brute-force bound, as
+    /// the user code's; answered with `retry-after`.
+    TooManyClaimCodeAttempts {
+        retry_after_seconds: u64,
+    },
+    /// An app URL the project does not trust (agent register's `app_url`).
+    RedirectUrlNotWhitelisted(String),
     UnparsableAccessToken,
     AccessTokenExpired {
         expired_at_millis: Option<i64>,
@@ -182,6 +194,10 @@ impl KnownError {
             Self::CliAuthAttemptNotPending => "CLI_AUTH_ATTEMPT_NOT_PENDING",
             Self::InvalidUserCode => "INVALID_USER_CODE",
             Self::TooManyUserCodeAttempts { .. } => "TOO_MANY_USER_CODE_ATTEMPTS",
+            Self::AgentAuthNotEnabled => "AGENT_AUTH_NOT_ENABLED",
+            Self::AgentAuthInvalidClaimCode => "AGENT_AUTH_INVALID_CLAIM_CODE",
+            Self::TooManyClaimCodeAttempts { .. } => "TOO_MANY_CLAIM_CODE_ATTEMPTS",
+            Self::RedirectUrlNotWhitelisted(_) => "REDIRECT_URL_NOT_WHITELISTED",
             Self::UnparsableAccessToken => "UNPARSABLE_ACCESS_TOKEN",
             Self::AccessTokenExpired { .. } => "ACCESS_TOKEN_EXPIRED",
             Self::InvalidProjectForAccessToken { .. } => "INVALID_PROJECT_FOR_ACCESS_TOKEN",
@@ -209,13 +225,18 @@ impl KnownError {
             | Self::InvalidPollingCode
             | Self::CliAuthAttemptNotPending
             | Self::InvalidUserCode
+            | Self::AgentAuthNotEnabled
+            | Self::AgentAuthInvalidClaimCode
+            | Self::RedirectUrlNotWhitelisted(_)
             | Self::CannotGetOwnUserWithoutUser
             | Self::UserIdDoesNotExist(_)
             | Self::CannotDeleteCurrentSession
             | Self::InvalidOAuthClientIdOrSecret(_) => StatusCode::BAD_REQUEST,
             Self::UserNotFound | Self::ProjectNotFound(_) => StatusCode::NOT_FOUND,
             Self::RequestBodyTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::TooManyUserCodeAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyUserCodeAttempts { .. } | Self::TooManyClaimCodeAttempts { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             Self::UnparsableAccessToken
             | Self::AccessTokenExpired { .. }
             | Self::InvalidProjectForAccessToken { .. }
@@ -258,6 +279,12 @@ impl KnownError {
             Self::TooManyUserCodeAttempts { retry_after_seconds } => format!(
                 "Too many wrong user codes were tried. Try again in {retry_after_seconds} seconds."
             ),
+            Self::AgentAuthNotEnabled => "Agent authentication is not enabled for this project. Install the Agent Auth app in the Hexclave dashboard to enable it.".to_owned(),
+            Self::AgentAuthInvalidClaimCode => "The claim code is invalid, has expired, or has already been used.".to_owned(),
+            Self::TooManyClaimCodeAttempts { retry_after_seconds } => format!(
+                "Too many wrong claim codes were tried. Try again in {retry_after_seconds} seconds."
+            ),
+            Self::RedirectUrlNotWhitelisted(_) => "Redirect URL not whitelisted. Did you forget to add this domain to the trusted domains list on the Hexclave dashboard?".to_owned(),
             Self::CliAuthAttemptNotPending => {
                 "The CLI login attempt is no longer pending: it was completed, denied or cancelled, or it has expired.".to_owned()
             }
@@ -291,7 +318,11 @@ impl KnownError {
             Self::RequestBodyTooLarge => Some(json!({ "max_bytes": MAX_BODY_BYTES })),
             Self::TooManyUserCodeAttempts {
                 retry_after_seconds,
+            }
+            | Self::TooManyClaimCodeAttempts {
+                retry_after_seconds,
             } => Some(json!({ "retry_after_seconds": retry_after_seconds })),
+            Self::RedirectUrlNotWhitelisted(url) => Some(json!({ "redirect_url": echo(url) })),
             Self::InvalidAccessType(given) => Some(json!({ "access_type": echo(given) })),
             Self::AccessTypeWithoutProjectId(t) => Some(json!({ "request_type": t.as_str() })),
             Self::CurrentProjectNotFound(id)

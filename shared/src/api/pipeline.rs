@@ -158,6 +158,10 @@ impl App {
             return Ok(Caller::default());
         }
         let headers = request.headers();
+        if endpoint.route.optional_access && stack_header(headers, &headers::ACCESS_TYPE).is_none()
+        {
+            return self.project_named(headers).await;
+        }
         let claimed = headers::claimed_access(headers)?;
         // Read (or find cached) before the token is checked, so that the
         // token check knows whether the project exists; answered in the
@@ -185,6 +189,28 @@ impl App {
             project: Some(project),
             access_type: Some(claimed.access_type),
             user,
+        })
+    }
+
+    /// The caller of a route with optional access that sent no access
+    /// type: the project its id header names, nothing more (Hexclave's
+    /// answers when there is none, or it is unknown).
+    async fn project_named(&self, headers: &http::HeaderMap) -> Result<Caller, ApiError> {
+        let Some(id) = stack_header(headers, &headers::PROJECT_ID) else {
+            return Err(ApiError::bad_request(
+                "Send the project ID in the x-hexclave-project-id header to read this project's agent auth guide.",
+            ));
+        };
+        let project = if headers::is_plausible_project_id(&id) {
+            self.projects.get(self.store(), &id).await?
+        } else {
+            None
+        };
+        let project = project.ok_or_else(|| KnownError::CurrentProjectNotFound(id.into_owned()))?;
+        Ok(Caller {
+            project: Some(project),
+            access_type: None,
+            user: None,
         })
     }
 

@@ -62,6 +62,11 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> HttpResponse {
     }
 }
 
+/// A Markdown document (agent auth's `auth.md`).
+pub fn markdown(status: StatusCode, text: String) -> HttpResponse {
+    build(status, "text/markdown; charset=utf-8", Bytes::from(text))
+}
+
 /// The one place an [`ApiError`] becomes an HTTP answer.
 pub fn error(e: &ApiError) -> HttpResponse {
     let status = e.status();
@@ -77,9 +82,14 @@ pub fn error(e: &ApiError) -> HttpResponse {
             let names = &super::headers::KNOWN_ERROR;
             h.insert(names.stack.clone(), value.clone());
             h.insert(names.hexclave.clone(), value);
-            if let ApiError::Known(KnownError::TooManyUserCodeAttempts {
-                retry_after_seconds,
-            }) = e
+            if let ApiError::Known(
+                KnownError::TooManyUserCodeAttempts {
+                    retry_after_seconds,
+                }
+                | KnownError::TooManyClaimCodeAttempts {
+                    retry_after_seconds,
+                },
+            ) = e
             {
                 h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_seconds));
             }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod agent_auth;
 pub mod hosted_page;
 pub mod login_attempt;
 pub mod project;

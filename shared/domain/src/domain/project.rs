@@ -24,6 +24,10 @@ pub struct Project {
     /// in the CLI's network (api.md §10): warn (the default) or block; set
     /// with `cli-auth-admin set-proximity`.
     pub proximity: ProximityPolicy,
+    /// Whether agents may register (api.md §9): off by default, as
+    /// Hexclave's Agent Auth app must be installed; set with
+    /// `cli-auth-admin set-agent-auth` (the dev server's project has it on).
+    pub agent_auth_enabled: bool,
 }
 
 impl Project {
@@ -44,6 +48,7 @@ impl Project {
             created_at_millis: now,
             app_url: None,
             proximity: ProximityPolicy::Warn,
+            agent_auth_enabled: false,
         }
     }
 

@@ -142,3 +142,31 @@ fn user_codes_are_matched_loosely_and_shown_hyphenated() {
         "only the normal form locates"
     );
 }
+
+#[test]
+fn claim_codes_use_hexclaves_alphabet_and_are_matched_as_typed() {
+    let mut seen = [false; 32];
+    for _ in 0..2_000 {
+        let code = random_claim_code();
+        assert_eq!(code.len(), CLAIM_CODE_CHARS);
+        for b in code.bytes() {
+            let at = CLAIM_CODE_ALPHABET.iter().position(|a| *a == b);
+            seen[at.expect("in the alphabet")] = true;
+        }
+    }
+    assert!(seen.iter().all(|s| *s), "every character drawn: {seen:?}");
+    for typed in ["K7PQ-3XWM", "k7pq3xwm", " k7pq 3xwm ", "K7PQ_3XWM"] {
+        assert_eq!(normalize_claim_code(typed).as_deref(), Some("K7PQ3XWM"));
+    }
+    // 0, O, 1 and I are not in it; too short or too long is no code.
+    for typed in [
+        "K7PQ-3XW0",
+        "K7PQ-3XWO",
+        "K7PQ-3XW1",
+        "K7PQ-3XWI",
+        "K7PQ3XW",
+        "K7PQ3XWMM",
+    ] {
+        assert_eq!(normalize_claim_code(typed), None, "{typed:?}");
+    }
+}

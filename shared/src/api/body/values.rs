@@ -122,3 +122,49 @@ fn is_email(s: &str) -> bool {
                 && !s.chars().any(char::is_whitespace)
         })
 }
+
+/// Text people read, trimmed of surrounding whitespace (as Hexclave's
+/// `yupString().trim()`), of `MIN..=MAX` characters once trimmed, without
+/// the control and bidi characters [`DisplayName`] refuses.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trimmed<const MIN: usize, const MAX: usize>(pub String);
+
+impl<const MIN: usize, const MAX: usize> BodyValue for Trimmed<MIN, MAX> {
+    const JSON_TYPE: Option<&'static str> = Some("string");
+
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let DisplayName(text) = DisplayName::from_json(v)?;
+        let text = text.trim().to_owned();
+        let chars = text.chars().count();
+        if chars < MIN {
+            return Err(format!("must be at least {MIN} characters"));
+        }
+        if chars > MAX {
+            return Err(format!("must be at most {MAX} characters"));
+        }
+        Ok(Self(text))
+    }
+}
+
+/// An absolute `http` or `https` URL of at most `MAX` characters, as sent
+/// (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl<const MAX: usize>(pub String);
+
+impl<const MAX: usize> BodyValue for WebUrl<MAX> {
+    const JSON_TYPE: Option<&'static str> = Some("string");
+
+    fn from_json(v: &Value) -> Result<Self, String> {
+        let text = String::from_json(v)?;
+        if text.chars().count() > MAX {
+            return Err(format!("must be at most {MAX} characters"));
+        }
+        let text = text.trim();
+        match url::Url::parse(text) {
+            Ok(url) if ["http", "https"].contains(&url.scheme()) && url.has_host() => {
+                Ok(Self(text.to_owned()))
+            }
+            _ => Err("must be a valid URL".to_owned()),
+        }
+    }
+}

@@ -2,6 +2,11 @@
 //! (`cli-poll` is `cli_poll.rs`, `functions/cli-poll`, `events/cli-poll/`).
 //! [`ALL`] is the one table of them.
 
+pub mod agent_auth_md;
+pub mod agent_discovery;
+pub mod agent_register;
+pub mod agent_register_confirm;
+pub mod agent_register_poll;
 pub mod anonymous_sign_up;
 pub mod cli_cancel;
 pub mod cli_complete;
@@ -30,7 +35,7 @@ use super::endpoint::{Endpoint, Handler};
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`, `/auth/sessions/current` before
 /// `/auth/sessions/{id}`).
-pub static ALL: [Endpoint; 21] = [
+pub static ALL: [Endpoint; 26] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
@@ -52,6 +57,11 @@ pub static ALL: [Endpoint; 21] = [
     Endpoint::of::<oauth_token::OAuthToken>(),
     Endpoint::of::<oauth_device_authorization::OAuthDeviceAuthorization>(),
     Endpoint::of::<oauth_discovery::OAuthDiscovery>(),
+    Endpoint::of::<agent_register::AgentRegister>(),
+    Endpoint::of::<agent_register_poll::AgentRegisterPoll>(),
+    Endpoint::of::<agent_register_confirm::AgentRegisterConfirm>(),
+    Endpoint::of::<agent_discovery::AgentDiscovery>(),
+    Endpoint::of::<agent_auth_md::AgentAuthMd>(),
 ];
 
 /// The endpoint a Lambda function serves, by its function name.

@@ -62,6 +62,7 @@ fn project(requires_client_key: bool) -> (Project, [NewKey; 3]) {
         created_at_millis: 0,
         app_url: None,
         proximity: Default::default(),
+        agent_auth_enabled: false,
     };
     for (kind, key) in AccessType::ALL.iter().zip(&keys) {
         p.set_key_hash(*kind, key.hash.clone());

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::items::{ClientItem, Item, from_item, ttl_seconds};
+use crate::domain::agent_auth::{AgentDetails, AgentRequest};
 use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::domain::store::{StoreError, StoreResult};
 use crate::secret::SecretHash;
@@ -63,6 +64,21 @@ pub(super) struct AttemptItem {
     /// Made by the RFC 8628 grant; absent for the Stack flow's attempts.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     device_grant: bool,
+    /// An agent's registration (api.md §9): its name (present on agent
+    /// attempts only: the flows' conditions test it), what else it said,
+    /// and its anonymous session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_user_hint: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_anon_session_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_anon_user_id: Option<String>,
     ttl: i64,
 }
 
@@ -99,7 +115,10 @@ impl From<&CliAttempt> for AttemptItem {
             next_poll_at_millis,
             poll_interval_millis,
             device_grant,
+            agent,
         } = a;
+        let agent = agent.as_deref();
+        let request = agent.map(|a| &a.agent);
         Self {
             id: id.clone(),
             project_id: project_id.clone(),
@@ -126,6 +145,12 @@ impl From<&CliAttempt> for AttemptItem {
             next_poll_at: *next_poll_at_millis,
             poll_interval: *poll_interval_millis,
             device_grant: *device_grant,
+            agent_name: request.map(|r| r.name.clone()),
+            agent_description: request.and_then(|r| r.description.clone()),
+            agent_url: request.and_then(|r| r.url.clone()),
+            agent_user_hint: request.and_then(|r| r.user_hint.clone()),
+            agent_anon_session_id: agent.map(|a| a.anon_session_id.clone()),
+            agent_anon_user_id: agent.map(|a| a.anon_user_id.clone()),
             ttl: ttl_seconds(a.retain_until_millis()),
         }
     }
@@ -161,9 +186,35 @@ impl TryFrom<AttemptItem> for CliAttempt {
             next_poll_at,
             poll_interval,
             device_grant,
+            agent_name,
+            agent_description,
+            agent_url,
+            agent_user_hint,
+            agent_anon_session_id,
+            agent_anon_user_id,
             // Derived from the expiry: DynamoDB's deletion time, not the attempt's.
             ttl: _,
         } = item;
+        let agent = match (agent_name, agent_anon_session_id, agent_anon_user_id) {
+            (None, None, None) => None,
+            (Some(name), Some(anon_session_id), Some(anon_user_id)) => {
+                Some(Box::new(AgentDetails {
+                    agent: AgentRequest {
+                        name,
+                        description: agent_description,
+                        url: agent_url,
+                        user_hint: agent_user_hint,
+                    },
+                    anon_session_id,
+                    anon_user_id,
+                }))
+            }
+            _ => {
+                return Err(StoreError::Corrupt(format!(
+                    "attempt {id}: an agent's fields in part"
+                )));
+            }
+        };
         let refusal = match refusal.as_deref() {
             None => None,
             Some(text) => Some(Refusal::parse(text).ok_or_else(|| {
@@ -198,6 +249,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             next_poll_at_millis: next_poll_at,
             poll_interval_millis: poll_interval,
             device_grant,
+            agent,
         })
     }
 }

@@ -43,11 +43,18 @@ enum ClaimTry {
 type Transition = Result<Option<Item>, Option<Item>>;
 
 /// The part of every transition's condition that names the attempt: this
-/// project, this code's hash, not expired.
+/// project, this code's hash (a claim code has none: it is the key), this
+/// flow (agent auth's or the CLI's), not expired.
 fn names_attempt(key: &AttemptKey) -> String {
     let hash = match key.kind {
-        CodeKind::Polling => attr::POLLING_CODE_HASH,
-        CodeKind::Login => attr::LOGIN_CODE_HASH,
+        CodeKind::Polling => format!(" AND {} = :h", attr::POLLING_CODE_HASH),
+        CodeKind::Login => format!(" AND {} = :h", attr::LOGIN_CODE_HASH),
+        CodeKind::Claim => String::new(),
+    };
+    let flow = if key.agent {
+        exists(attr::AGENT_NAME)
+    } else {
+        absent(attr::AGENT_NAME)
     };
     let verified = match key.verifier {
         Verifier::NotAsked => String::new(),
@@ -59,7 +66,7 @@ fn names_attempt(key: &AttemptKey) -> String {
         ),
     };
     format!(
-        "{} = :p AND {hash} = :h AND {} > :now{verified}",
+        "{} = :p{hash} AND {flow} AND {} > :now{verified}",
         attr::PROJECT_ID,
         attr::EXPIRES_AT
     )
@@ -270,11 +277,10 @@ impl DynamoStore {
         mut values: Vec<(&str, AttributeValue)>,
         now: Millis,
     ) -> StoreResult<Transition> {
-        values.extend([
-            (":p", s(&key.project_id)),
-            (":h", s(key.code_hash.as_str())),
-            (":now", n(now)),
-        ]);
+        values.extend([(":p", s(&key.project_id)), (":now", n(now))]);
+        if key.kind != CodeKind::Claim {
+            values.push((":h", s(key.code_hash.as_str())));
+        }
         if let Verifier::Challenge(challenge) = &key.verifier {
             values.push((":cc", s(challenge)));
         }

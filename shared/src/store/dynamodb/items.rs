@@ -49,6 +49,7 @@ pub(super) mod attr {
     // Projects.
     pub const APP_URL: &str = "app_url";
     pub const PROXIMITY: &str = "proximity";
+    pub const AGENT_AUTH: &str = "agent_auth";
     // CLI attempts.
     pub const POLLING_CODE_HASH: &str = "polling_code_hash";
     pub const LOGIN_CODE_HASH: &str = "login_code_hash";
@@ -64,12 +65,15 @@ pub(super) mod attr {
     pub const CODE_CHALLENGE: &str = "code_challenge";
     pub const NEXT_POLL_AT: &str = "next_poll_at";
     pub const POLL_INTERVAL: &str = "poll_interval";
+    /// Present on agent attempts only (api.md §9).
+    pub const AGENT_NAME: &str = "agent_name";
     /// User-code failure counters (items of the attempts table).
     pub const COUNT: &str = "count";
 
     /// What the expressions name in each table.
     #[cfg(test)]
     pub const PROJECT: &[&str] = &[
+        AGENT_AUTH,
         ID,
         PUBLISHABLE_CLIENT_KEY_HASH,
         SECRET_SERVER_KEY_HASH,
@@ -116,6 +120,7 @@ pub(super) mod attr {
         CODE_CHALLENGE,
         NEXT_POLL_AT,
         POLL_INTERVAL,
+        AGENT_NAME,
         TTL,
     ];
 }

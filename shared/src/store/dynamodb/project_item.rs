@@ -25,7 +25,13 @@ pub(super) struct ProjectItem {
     /// `block`, or absent for the default (`warn`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     proximity: Option<String>,
+    /// `enabled`, or absent for the default (off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_auth: Option<String>,
 }
+
+/// The value of `agent_auth` on a project that has it on.
+pub(super) const AGENT_AUTH_ENABLED: &str = "enabled";
 
 // The write conversions destructure without `..`: a field added to a record
 // fails to compile here until it is stored (attempts: `attempt_item.rs`).
@@ -41,6 +47,7 @@ impl From<&Project> for ProjectItem {
             created_at_millis,
             app_url,
             proximity,
+            agent_auth_enabled,
         } = p;
         let text = |h: &Option<SecretHash>| h.as_ref().map(|h| h.as_str().to_owned());
         Self {
@@ -53,6 +60,7 @@ impl From<&Project> for ProjectItem {
             created_at: *created_at_millis,
             app_url: app_url.clone(),
             proximity: (*proximity != ProximityPolicy::Warn).then(|| proximity.as_str().to_owned()),
+            agent_auth: agent_auth_enabled.then(|| AGENT_AUTH_ENABLED.to_owned()),
         }
     }
 }
@@ -75,6 +83,7 @@ impl From<ProjectItem> for Project {
                 .as_deref()
                 .and_then(ProximityPolicy::parse)
                 .unwrap_or_default(),
+            agent_auth_enabled: i.agent_auth.as_deref() == Some(AGENT_AUTH_ENABLED),
         }
     }
 }

@@ -5,7 +5,7 @@ use aws_sdk_dynamodb::error::SdkError;
 
 use super::DynamoStore;
 use super::items::{Item, attr, from_item, s, to_item, unavailable};
-use super::project_item::{ProjectItem, project_from};
+use super::project_item::{AGENT_AUTH_ENABLED, ProjectItem, project_from};
 use crate::domain::access::AccessType;
 use crate::domain::hosted_page::proximity::ProximityPolicy;
 use crate::domain::project::Project;
@@ -82,6 +82,12 @@ impl ProjectStore for DynamoStore {
     ) -> StoreResult<bool> {
         let value = (policy != ProximityPolicy::Warn).then(|| policy.as_str());
         self.set_attribute(project_id, attr::PROXIMITY, value).await
+    }
+
+    async fn set_project_agent_auth(&self, project_id: &str, enabled: bool) -> StoreResult<bool> {
+        let value = enabled.then_some(AGENT_AUTH_ENABLED);
+        self.set_attribute(project_id, attr::AGENT_AUTH, value)
+            .await
     }
 
     /// Every project, by id (admin only: a consistent scan, page by page).

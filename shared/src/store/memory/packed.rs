@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::Millis;
+use crate::domain::agent_auth::{AgentDetails, AgentRequest};
 use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::secret::SecretHash;
 
@@ -66,6 +67,18 @@ struct Packed {
     next_poll_at_millis: Option<Millis>,
     poll_interval_millis: Option<Millis>,
     device_grant: bool,
+    agent: Option<PackedAgent>,
+}
+
+/// An agent attempt's own fields ([`AgentDetails`]), in their order.
+#[derive(Serialize, Deserialize)]
+struct PackedAgent {
+    name: String,
+    description: Option<String>,
+    url: Option<String>,
+    user_hint: Option<String>,
+    anon_session_id: String,
+    anon_user_id: String,
 }
 
 // Both conversions destructure without `..`: a field added to `CliAttempt`
@@ -103,6 +116,7 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
         next_poll_at_millis,
         poll_interval_millis,
         device_grant,
+        agent,
     } = attempt;
     let text = |t: &Option<String>| t.as_deref().map(Text::pack);
     let packed = Packed {
@@ -133,6 +147,14 @@ pub(super) fn pack(attempt: &CliAttempt, project: u32, into: &mut Vec<u8>) {
         next_poll_at_millis: *next_poll_at_millis,
         poll_interval_millis: *poll_interval_millis,
         device_grant: *device_grant,
+        agent: agent.as_deref().map(|a| PackedAgent {
+            name: a.agent.name.clone(),
+            description: a.agent.description.clone(),
+            url: a.agent.url.clone(),
+            user_hint: a.agent.user_hint.clone(),
+            anon_session_id: a.anon_session_id.clone(),
+            anon_user_id: a.anon_user_id.clone(),
+        }),
     };
     into.clear();
     // postcard takes the buffer and hands it back filled; serializing plain
@@ -170,6 +192,7 @@ pub(super) fn unpack(bytes: &[u8]) -> Option<(CliAttempt, u32)> {
         next_poll_at_millis,
         poll_interval_millis,
         device_grant,
+        agent,
     } = postcard::from_bytes(bytes).ok()?;
     let text = |t: Option<Text>| t.map(Text::unpack);
     let attempt = CliAttempt {
@@ -207,6 +230,18 @@ pub(super) fn unpack(bytes: &[u8]) -> Option<(CliAttempt, u32)> {
         next_poll_at_millis,
         poll_interval_millis,
         device_grant,
+        agent: agent.map(|a| {
+            Box::new(AgentDetails {
+                agent: AgentRequest {
+                    name: a.name,
+                    description: a.description,
+                    url: a.url,
+                    user_hint: a.user_hint,
+                },
+                anon_session_id: a.anon_session_id,
+                anon_user_id: a.anon_user_id,
+            })
+        }),
     };
     Some((attempt, project))
 }

@@ -67,6 +67,15 @@ impl ProjectStore for MemoryStore {
         Ok(true)
     }
 
+    async fn set_project_agent_auth(&self, project_id: &str, enabled: bool) -> StoreResult<bool> {
+        let mut t = self.tables();
+        let Some(project) = t.projects.get_mut(project_id) else {
+            return Ok(false);
+        };
+        project.agent_auth_enabled = enabled;
+        Ok(true)
+    }
+
     async fn list_projects(&self) -> StoreResult<Vec<Project>> {
         let mut all: Vec<Project> = self.tables().projects.values().cloned().collect();
         all.sort_by(|a, b| a.id.cmp(&b.id));

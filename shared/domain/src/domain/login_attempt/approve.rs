@@ -61,18 +61,39 @@ pub async fn approve_read(
     if !attempt.is_pending_for(&key, now) {
         return Err(AttemptError::InvalidLoginCode);
     }
-    let project_id = key.project_id.as_str();
-    let (mut session, token) =
-        Session::create(project_id, user_id, now, session_lifetime_millis, false);
+    let (mut session, token) = Session::create(
+        &key.project_id,
+        user_id,
+        now,
+        session_lifetime_millis,
+        false,
+    );
     session.asked_by = Some(attempt.asked_by());
-    store.put_session(&session).await?;
-    match hand_over(store, &key, attempt, &token.expose(), now).await {
+    hand_over_new_session(store, &key, attempt, &session, &token, now).await
+}
+
+/// Writes `session` (new, its refresh token `token`) and hands it to the
+/// attempt `key` names by the once-only write: 2 round trips. The write's
+/// condition, not an earlier read, decides; when the attempt stopped being
+/// pending (a racing deny, an expiry) or the write fails, the session is
+/// deleted again (one more), so nothing is left half-done. Agent auth's
+/// approval uses it too (api.md §9).
+pub async fn hand_over_new_session(
+    store: &dyn Store,
+    key: &AttemptKey,
+    attempt: &CliAttempt,
+    session: &Session,
+    token: &LocatedSecret,
+    now: Millis,
+) -> Result<(), AttemptError> {
+    store.put_session(session).await?;
+    match hand_over(store, key, attempt, &token.expose(), now).await {
         Ok(_) => Ok(()),
         Err(e) => {
             // The session must not outlive the approval that failed; if
             // even this delete fails, it is a session nobody holds.
             store
-                .delete_session(project_id, &session.id, Some(user_id))
+                .delete_session(&session.project_id, &session.id, Some(&session.user_id))
                 .await?;
             Err(e)
         }

@@ -13,6 +13,7 @@ use super::asker::{AskedBy, Asker};
 use super::ending::Refusal;
 use super::pkce::Verifier;
 use crate::clock::Millis;
+use crate::domain::agent_auth::AgentDetails;
 use crate::jwe::DerivedKeyPair;
 use crate::secret::{LocatedSecret, SealingKey, SecretHash};
 
@@ -79,6 +80,12 @@ pub struct CliAttempt {
     /// its token endpoint, never by the Stack poll, so that its pacing
     /// cannot be side-stepped (api.md §8). Set at creation, never changed.
     pub device_grant: bool,
+    /// An agent's registration (api.md §9): who the agent says it is and
+    /// the anonymous session it was given. Agent attempts are confirmed by
+    /// their claim code and polled by agent auth's poll only; the CLI
+    /// flow's endpoints treat them as unknown. Set at creation, never
+    /// changed.
+    pub agent: Option<Box<AgentDetails>>,
 }
 
 /// The CLI's anonymous session on an attempt: its refresh token (sealed
@@ -98,13 +105,9 @@ fn context(attempt_id: &str, what: &str) -> String {
     format!("cli-attempt/{attempt_id}/{what}")
 }
 
-/// The key a code's secret half seals with (`purpose`: which code).
-fn code_key(code: &LocatedSecret, kind: CodeKind) -> SealingKey {
-    let purpose = match kind {
-        CodeKind::Polling => "cli-attempt/polling-code",
-        CodeKind::Login => "cli-attempt/login-code",
-    };
-    SealingKey::derive(&code.secret, purpose)
+/// The key the login code's secret half seals with.
+fn login_key(code: &LocatedSecret) -> SealingKey {
+    SealingKey::derive(&code.secret, "cli-attempt/login-code")
 }
 
 /// The key pair the waiting refresh token is encrypted to, rebuilt from the
@@ -124,11 +127,16 @@ pub enum AttemptState {
     Pending,
 }
 
-/// Which of the attempt's two codes a caller presents.
+/// Which of the attempt's codes a caller presents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CodeKind {
     Polling,
     Login,
+    /// An agent attempt's claim code (api.md §9): the attempt's id itself,
+    /// which a person reads off the agent's screen. It names only agent
+    /// attempts, and carries no secret half (the key's hash is not
+    /// checked); guessing it is bounded by the confirm's counters.
+    Claim,
 }
 
 /// What a store needs to find an attempt and check a code against it, all in
@@ -141,6 +149,11 @@ pub struct AttemptKey {
     pub code_hash: SecretHash,
     /// What a poll proves beyond its code (the bound hand-off's PKCE).
     pub verifier: Verifier,
+    /// Which flow's attempts the key names: agent auth's or the CLI's
+    /// (api.md §9). Each flow's codes name only its own attempts, in the
+    /// store's conditions too, so that no CLI endpoint ever moves an agent
+    /// attempt, nor the reverse.
+    pub agent: bool,
 }
 
 impl AttemptKey {
@@ -151,6 +164,29 @@ impl AttemptKey {
             kind,
             code_hash: code.hash(),
             verifier: Verifier::NotAsked,
+            agent: false,
+        }
+    }
+
+    /// The key of an agent attempt by its poll token (api.md §9).
+    pub fn agent_poll(project_id: &str, poll_token: &LocatedSecret) -> Self {
+        Self {
+            agent: true,
+            ..Self::new(project_id, poll_token, CodeKind::Polling)
+        }
+    }
+
+    /// The key of the agent attempt whose claim code (normalised: its id)
+    /// is `claim_code`.
+    pub fn claim(project_id: &str, claim_code: &str) -> Self {
+        Self {
+            attempt_id: claim_code.to_owned(),
+            project_id: project_id.to_owned(),
+            kind: CodeKind::Claim,
+            // Not checked for a claim code (it has no secret half).
+            code_hash: SecretHash::of(""),
+            verifier: Verifier::NotAsked,
+            agent: true,
         }
     }
 
@@ -203,7 +239,7 @@ impl CliAttempt {
         anon: Option<(String, String)>,
     ) -> NewAttempt {
         let id = login_code.id.clone();
-        let login_key = code_key(&login_code, CodeKind::Login);
+        let login_key = login_key(&login_code);
         let poll_public_key = poll_key_pair(&polling_code)
             .and_then(|pair| pair.public_jwk())
             .unwrap_or_default();
@@ -239,6 +275,7 @@ impl CliAttempt {
             next_poll_at_millis: None,
             poll_interval_millis: None,
             device_grant: false,
+            agent: None,
         };
         NewAttempt {
             attempt,
@@ -318,11 +355,19 @@ impl CliAttempt {
         self.device_grant
     }
 
-    /// Whether `key` names this attempt: same id, same project, right code.
+    /// Whether agent auth made this attempt (api.md §9).
+    pub fn is_agent(&self) -> bool {
+        self.agent.is_some()
+    }
+
+    /// Whether `key` names this attempt: same id, same project, right code
+    /// (a claim code names an agent attempt by its id alone).
     pub fn is_named_by(&self, key: &AttemptKey) -> bool {
-        let hash = match key.kind {
-            CodeKind::Polling => &self.polling_code_hash,
-            CodeKind::Login => &self.login_code_hash,
+        let code_matches = match key.kind {
+            CodeKind::Polling => self.polling_code_hash == key.code_hash,
+            CodeKind::Login => self.login_code_hash == key.code_hash,
+            // Only agent attempts have claim codes (checked below).
+            CodeKind::Claim => true,
         };
         let verified = match &key.verifier {
             Verifier::NotAsked => true,
@@ -331,7 +376,8 @@ impl CliAttempt {
         };
         self.id == key.attempt_id
             && self.project_id == key.project_id
-            && *hash == key.code_hash
+            && self.is_agent() == key.agent
+            && code_matches
             && verified
     }
 
@@ -384,7 +430,7 @@ pub fn open_refresh_token(polling_code: &LocatedSecret, sealed: &str) -> Option<
 /// An anonymous refresh token sealed at creation, opened by the holder of
 /// the login code.
 pub fn open_anon_refresh_token(login_code: &LocatedSecret, sealed: &str) -> Option<String> {
-    let key = code_key(login_code, CodeKind::Login);
+    let key = login_key(login_code);
     let plain = key.open(&context(&login_code.id, ANON_REFRESH_TOKEN), sealed)?;
     String::from_utf8(plain).ok()
 }

@@ -20,13 +20,14 @@ mod complete;
 mod device;
 mod ending;
 mod error;
+mod guesses;
 mod initiate;
 mod pkce;
 mod poll;
 mod user_code;
 
 // Each type of the flow has this one path: `domain::login_attempt::<Name>`.
-pub use approve::{approve, approve_read};
+pub use approve::{approve, approve_read, hand_over_new_session};
 pub use asker::{
     AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS, is_deceptive,
 };
@@ -43,10 +44,8 @@ pub use device::{
 };
 pub use ending::{Ending, Refusal};
 pub use error::AttemptError;
+pub use guesses::{Guesses, Looker, RetryAfter, UserCodeLimits, WINDOW_MILLIS};
 pub use initiate::{InitiateRequest, Initiated, initiate};
 pub use pkce::{Verifier, is_code_challenge, s256};
 pub use poll::{PollAnswer, classify_poll, poll};
-pub use user_code::{
-    LOOK_UP_WINDOW_MILLIS, LookedUp, Looker, UserCodeLimits, WINDOW_MILLIS,
-    look_up as look_up_user_code,
-};
+pub use user_code::{LOOK_UP_WINDOW_MILLIS, LookedUp, look_up as look_up_user_code};

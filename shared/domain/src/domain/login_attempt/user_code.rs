@@ -7,37 +7,15 @@
 //! guesses gets no more than the limit; a look-up that finds its attempt
 //! gives the slots back, so only failures count.
 
+use super::guesses::{Guesses, Looker, RetryAfter, UserCodeLimits};
 use super::{AskedBy, AttemptError, AttemptState};
 use crate::clock::Millis;
-use crate::domain::store::{Counter, Lookup, Reservation, Store};
+use crate::domain::store::{Lookup, Store};
 use crate::secret::{SealingKey, normalize_user_code};
 
-/// How many failed look-ups each window allows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UserCodeLimits {
-    /// Per source IP, per [`WINDOW_MILLIS`] (default 10).
-    pub failures_per_ip: u64,
-    /// Per signed-in user, per [`WINDOW_MILLIS`] (default 10).
-    pub failures_per_user: u64,
-}
-
-/// The counters' window: 10 minutes.
-pub const WINDOW_MILLIS: Millis = 10 * 60 * 1000;
 /// How long after initiate a user code can be looked up, whatever the
 /// attempt's lifetime: 15 minutes.
 pub const LOOK_UP_WINDOW_MILLIS: Millis = 15 * 60 * 1000;
-/// The source "address" of requests the front end gave none: they share
-/// one counter, so the per-IP bound still holds (fail closed).
-const NO_SOURCE_IP: &str = "unknown";
-
-impl Default for UserCodeLimits {
-    fn default() -> Self {
-        Self {
-            failures_per_ip: 10,
-            failures_per_user: 10,
-        }
-    }
-}
 
 /// What the look-up hands the confirm page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -45,25 +23,6 @@ pub struct LookedUp {
     pub login_code: String,
     pub expires_at_millis: Millis,
     pub asked_by: AskedBy,
-}
-
-/// Who is looking a code up: where from, and as whom.
-#[derive(Debug, Clone, Copy)]
-pub struct Looker<'a> {
-    pub project_id: &'a str,
-    pub user_id: &'a str,
-    pub source_ip: Option<&'a str>,
-}
-
-/// The counter of a fixed window: its key names the window, and it expires
-/// when the window ends.
-fn counter(scope: &str, who: &str, limit: u64, now: Millis) -> Counter {
-    let start = now - now.rem_euclid(WINDOW_MILLIS);
-    Counter {
-        key: format!("user-code-failures/{scope}/{who}/{start}"),
-        limit,
-        window_end_millis: start + WINDOW_MILLIS,
-    }
 }
 
 /// Reserves a slot in the caller's counters (one round trip), reads the
@@ -77,30 +36,10 @@ pub async fn look_up(
     limits: &UserCodeLimits,
     now: Millis,
 ) -> Result<LookedUp, AttemptError> {
-    let counters = [
-        counter(
-            "ip",
-            who.source_ip.unwrap_or(NO_SOURCE_IP),
-            limits.failures_per_ip,
-            now,
-        ),
-        counter(
-            "user",
-            &format!("{}/{}", who.project_id, who.user_id),
-            limits.failures_per_user,
-            now,
-        ),
-    ];
-    if let Reservation::Full(full) = store.reserve(&counters).await? {
-        let window_end = full
-            .iter()
-            .filter_map(|&i| counters.get(i))
-            .map(|c| c.window_end_millis)
-            .max()
-            .unwrap_or(now + WINDOW_MILLIS);
-        let millis = (window_end - now).max(1);
+    let guesses = Guesses::of("user-code", who, limits, now);
+    if let Err(RetryAfter(retry_after_seconds)) = guesses.reserve(store, now).await? {
         return Err(AttemptError::TooManyUserCodeAttempts {
-            retry_after_seconds: u64::try_from((millis + 999) / 1000).unwrap_or(1),
+            retry_after_seconds,
         });
     }
     let attempt = match normalize_user_code(typed) {
@@ -115,13 +54,14 @@ pub async fn look_up(
     };
     let found = attempt.filter(|a| {
         a.project_id == who.project_id
+            && !a.is_agent()
             && a.state(now) == AttemptState::Pending
             && now - a.created_at_millis <= LOOK_UP_WINDOW_MILLIS
     });
     if let Some(a) = found
         && let Some(login_code) = a.open_login_code(keys)
     {
-        store.release(&counters).await?;
+        guesses.release(store).await?;
         return Ok(LookedUp {
             login_code,
             expires_at_millis: a.expires_at_millis,

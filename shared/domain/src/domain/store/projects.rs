@@ -34,5 +34,8 @@ pub trait ProjectStore: Send + Sync {
         project_id: &str,
         policy: ProximityPolicy,
     ) -> StoreResult<bool>;
+    /// Turns agent auth on or off for the project: one conditional write.
+    /// `false` when there is no such project.
+    async fn set_project_agent_auth(&self, project_id: &str, enabled: bool) -> StoreResult<bool>;
     async fn list_projects(&self) -> StoreResult<Vec<Project>>;
 }

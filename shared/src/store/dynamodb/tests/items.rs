@@ -37,6 +37,7 @@ fn a_full_project_item_carries_the_project_attributes() {
         created_at_millis: 1,
         app_url: Some("https://app.example.com".into()),
         proximity: crate::domain::hosted_page::proximity::ProximityPolicy::Block,
+        agent_auth_enabled: true,
     };
     let item = to_item(&ProjectItem::from(&project)).expect("item");
     assert_carries(&item, attr::PROJECT);
@@ -102,6 +103,16 @@ fn a_full_attempt_item_carries_the_attempt_attributes() {
     attempt.public_key = Some("{}".into());
     attempt.next_poll_at_millis = Some(4_000);
     attempt.poll_interval_millis = Some(5_000);
+    attempt.agent = Some(Box::new(crate::domain::agent_auth::AgentDetails {
+        agent: crate::domain::agent_auth::AgentRequest {
+            name: "Claude Code".into(),
+            description: Some("Triage support tickets".into()),
+            url: Some("https://example.com/agent".into()),
+            user_hint: Some("ada@example.com".into()),
+        },
+        anon_session_id: "s".into(),
+        anon_user_id: "a".into(),
+    }));
     let item = to_item(&AttemptItem::from(&attempt)).expect("item");
     assert_carries(&item, attr::ATTEMPT);
     assert_eq!(attempt_from(Some(item)).expect("read"), Some(attempt));

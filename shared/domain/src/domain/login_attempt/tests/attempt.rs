@@ -34,17 +34,19 @@ fn codes_are_distinct_and_name_the_same_attempt() {
 }
 
 #[test]
-fn state_checks_expiry_first() {
+fn state_checks_used_first_then_expiry() {
     let mut a = attempt(0).attempt;
     assert_eq!(a.state(0), AttemptState::Pending);
+    assert_eq!(a.state(1000), AttemptState::Expired);
     a.completed_at_millis = Some(1);
     a.refresh_token = Some("rt".into());
     assert_eq!(a.state(2), AttemptState::Completed);
+    assert_eq!(a.state(1000), AttemptState::Expired, "a token nobody took");
     a.used_at_millis = Some(3);
     a.refresh_token = None;
     assert_eq!(a.state(4), AttemptState::Used);
-    assert_eq!(a.state(999), AttemptState::Used);
-    assert_eq!(a.state(1000), AttemptState::Expired);
+    // Hexclave's order: used even after expiry.
+    assert_eq!(a.state(1000), AttemptState::Used);
 }
 
 #[test]
@@ -63,7 +65,11 @@ fn a_refused_attempt_is_neither_pending_nor_completed() {
             classify_poll(Some(&a), &poll, 2),
             PollAnswer::Refused(refusal)
         );
-        assert_eq!(a.state(1000), AttemptState::Expired, "expiry first");
+        assert_eq!(
+            a.state(1000),
+            AttemptState::Refused(refusal),
+            "a refusal before expiry (Hexclave's order)"
+        );
         assert_eq!(Refusal::parse(refusal.as_str()), Some(refusal));
     }
     assert_eq!(Refusal::parse("approved"), None);
