@@ -34,3 +34,5 @@ function_answers_its_fixtures!(hosted_confirm: "hosted-confirm");
 function_answers_its_fixtures!(hosted_confirm_post: "hosted-confirm-post");
 function_answers_its_fixtures!(hosted_oidc_callback: "hosted-oidc-callback");
 function_answers_its_fixtures!(hosted_sign_out: "hosted-sign-out");
+function_answers_its_fixtures!(hosted_agent_confirm: "hosted-agent-confirm");
+function_answers_its_fixtures!(hosted_agent_confirm_post: "hosted-agent-confirm-post");

@@ -560,6 +560,22 @@ pub fn page_expectations() -> BTreeMap<&'static str, (u16, &'static str)> {
         ),
         ("hosted-sign-out/sign-out", (200, "Signed out")),
         (
+            "hosted-agent-confirm/no-provider",
+            (503, "Sign-in is not set up"),
+        ),
+        (
+            "hosted-agent-confirm/forged-cookie",
+            (503, "CLI_AUTH_OIDC_ISSUER"),
+        ),
+        (
+            "hosted-agent-confirm-post/cross-site",
+            (403, "only be sent from this page"),
+        ),
+        (
+            "hosted-agent-confirm-post/signed-out",
+            (403, "You are signed out"),
+        ),
+        (
             "hosted-sign-out/cross-site",
             (403, "only be sent from this page"),
         ),

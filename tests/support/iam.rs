@@ -53,9 +53,10 @@ fn logical_table(name: &str) -> String {
         )
 }
 
-/// The key prefix of the user-code look-up's counters (items of the
-/// attempts table).
-const COUNTER_KEYS: &str = "user-code-failures/";
+/// What ends the key prefix of the guess counters (items of the attempts
+/// table): `user-code-failures/…` (the user-code look-up), and
+/// `claim-code-failures/…` (agent auth's claim codes).
+const COUNTER_KEYS: &str = "-failures/";
 
 /// The IAM permissions a DynamoDB request needs, from its operation
 /// (`x-amz-target: DynamoDB_20120810.<Operation>`) and its JSON body.
@@ -65,10 +66,14 @@ pub fn permissions(operation: &str, body: &Value) -> Vec<Permission> {
         let key = item["Key"]["id"]["S"].as_str().unwrap_or_default();
         let resource = match item["IndexName"].as_str() {
             Some(index) => format!("{table}/index/{index}"),
-            // The user-code guess counters: the template narrows what may
-            // touch them with a `dynamodb:LeadingKeys` condition.
-            None if key.starts_with(COUNTER_KEYS) => format!("{table}[{COUNTER_KEYS}*]"),
-            None => table,
+            // The guess counters: the template narrows what may touch them
+            // with a `dynamodb:LeadingKeys` condition.
+            None => match key.find(COUNTER_KEYS) {
+                Some(at) if !key[..at].contains('/') => {
+                    format!("{table}[{}*]", &key[..at + COUNTER_KEYS.len()])
+                }
+                _ => table,
+            },
         };
         (format!("dynamodb:{action}"), resource)
     };

@@ -14,6 +14,7 @@ mod endpoint_checklist;
 mod faults;
 mod fixtures;
 mod fuzz;
+mod hosted_agent_page;
 mod hosted_approve;
 mod hosted_page;
 mod layers;

@@ -8,7 +8,7 @@ use http::{Response, StatusCode};
 
 use super::failures::{START_AGAIN, refused, store_unavailable, unusable};
 use super::short_code::enter_code;
-use super::views::{self, ConfirmView, Warning, ago, from_now};
+use super::views::{self, ConfirmView, Warning, ago, from_now, spoken};
 use super::{HostedPage, PageRequest, SignedIn, chrome, cookies, person_name};
 use crate::clock::iso_millis;
 use crate::domain::hosted_page::proximity::{Proximity, ProximityPolicy, proximity};
@@ -146,12 +146,7 @@ impl HostedPage {
         let nonce = chrome.nonce.clone();
         let view = ConfirmView {
             chrome,
-            user_code_spoken: user_code
-                .chars()
-                .filter(char::is_ascii_alphanumeric)
-                .map(String::from)
-                .collect::<Vec<_>>()
-                .join(" "),
+            user_code_spoken: spoken(&user_code),
             user_code,
             warning,
             blocked,

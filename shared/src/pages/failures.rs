@@ -4,7 +4,7 @@
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::views::{self, Chrome, Link};
+use super::views::{self, Chrome, Link, plural};
 use super::{CONFIRM_PATH, SignedIn, chrome};
 use crate::domain::login_attempt::{AttemptState, Refusal};
 
@@ -78,5 +78,26 @@ pub(super) fn store_unavailable(signed_in: Option<&SignedIn>) -> Response<Bytes>
         http::header::RETRY_AFTER,
         http::HeaderValue::from_static("5"),
     );
+    answer
+}
+
+/// A code form again, 429, after too many codes that did not match: saying
+/// when to try again, and in `Retry-After`. `form` draws the form with the
+/// status and the error.
+pub(super) fn too_many_guesses(
+    retry_after_seconds: u64,
+    form: impl FnOnce(StatusCode, String) -> Response<Bytes>,
+) -> Response<Bytes> {
+    let minutes = retry_after_seconds.div_ceil(60);
+    let mut answer = form(
+        StatusCode::TOO_MANY_REQUESTS,
+        format!(
+            "Too many codes that did not match. Try again in {minutes} minute{}.",
+            plural(i64::try_from(minutes).unwrap_or(i64::MAX))
+        ),
+    );
+    if let Ok(v) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
+        answer.headers_mut().insert(http::header::RETRY_AFTER, v);
+    }
     answer
 }

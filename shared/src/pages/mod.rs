@@ -6,10 +6,12 @@
 //! - [`confirm`]: the page (`GET`) and its forms (`POST`: approve, deny,
 //!   the short code, the dev sign-in); [`short_code`]: the code typed on
 //!   the page; [`failures`]: the plain pages of what went wrong;
+//! - [`agent_confirm`]: the same for AI agents (api.md §9), by claim code;
 //! - [`sign_in_flow`]: the round trip to the provider and back, sign-out;
 //! - [`oidc`]: the relying party; [`cookies`]: the page's cookies and its
 //!   origin check; [`views`]: templates and headers.
 
+mod agent_confirm;
 mod confirm;
 mod cookies;
 mod failures;
@@ -37,6 +39,7 @@ use views::{Chrome, SignedInAs};
 pub const CONFIRM_PATH: &str = "/handler/cli-auth-confirm";
 pub const CALLBACK_PATH: &str = "/handler/oidc/callback";
 pub const SIGN_OUT_PATH: &str = "/handler/sign-out";
+pub const AGENT_CONFIRM_PATH: &str = "/handler/agent-auth-confirm";
 
 /// One route of the page and the Lambda function that serves it.
 #[derive(Debug, PartialEq, Eq)]
@@ -47,7 +50,7 @@ pub struct PageRoute {
 }
 
 /// Every route of the page, one function each (as every endpoint).
-pub static ROUTES: [PageRoute; 4] = [
+pub static ROUTES: [PageRoute; 6] = [
     PageRoute {
         method: Method::GET,
         path: CONFIRM_PATH,
@@ -67,6 +70,16 @@ pub static ROUTES: [PageRoute; 4] = [
         method: Method::POST,
         path: SIGN_OUT_PATH,
         function: "hosted-sign-out",
+    },
+    PageRoute {
+        method: Method::GET,
+        path: AGENT_CONFIRM_PATH,
+        function: "hosted-agent-confirm",
+    },
+    PageRoute {
+        method: Method::POST,
+        path: AGENT_CONFIRM_PATH,
+        function: "hosted-agent-confirm-post",
     },
 ];
 
@@ -184,6 +197,8 @@ impl HostedPage {
             (CONFIRM_PATH, &Method::GET) => self.confirm_page(&page).await,
             (CONFIRM_PATH, _) => self.confirm_form(&page).await,
             (CALLBACK_PATH, _) => self.callback(&page).await,
+            (AGENT_CONFIRM_PATH, &Method::GET) => self.agent_page(&page).await,
+            (AGENT_CONFIRM_PATH, _) => self.agent_form(&page).await,
             _ => self.sign_out(&page),
         }
     }

@@ -5,8 +5,8 @@
 use bytes::Bytes;
 use http::{Response, StatusCode};
 
-use super::failures::store_unavailable;
-use super::views::{self, EnterCodeView, plural};
+use super::failures::{store_unavailable, too_many_guesses};
+use super::views::{self, EnterCodeView};
 use super::{CONFIRM_PATH, HostedPage, PageRequest, SignedIn, chrome};
 use crate::domain::login_attempt::{self, AttemptError, Looker};
 
@@ -41,22 +41,9 @@ impl HostedPage {
             }
             Err(AttemptError::TooManyUserCodeAttempts {
                 retry_after_seconds,
-            }) => {
-                let minutes = retry_after_seconds.div_ceil(60);
-                let mut answer = enter_code(
-                    StatusCode::TOO_MANY_REQUESTS,
-                    signed_in,
-                    typed,
-                    Some(format!(
-                        "Too many codes that did not match. Try again in {minutes} minute{}.",
-                        plural(i64::try_from(minutes).unwrap_or(i64::MAX))
-                    )),
-                );
-                if let Ok(v) = http::HeaderValue::from_str(&retry_after_seconds.to_string()) {
-                    answer.headers_mut().insert(http::header::RETRY_AFTER, v);
-                }
-                answer
-            }
+            }) => too_many_guesses(retry_after_seconds, |status, error| {
+                enter_code(status, signed_in, typed, Some(error))
+            }),
             Err(AttemptError::Store(_)) => store_unavailable(Some(signed_in)),
             Err(_) => enter_code(
                 StatusCode::BAD_REQUEST,

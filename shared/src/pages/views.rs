@@ -69,6 +69,32 @@ pub(super) struct EnterCodeView {
     pub error: Option<String>,
 }
 
+/// An agent asking for a session (api.md §9), as a person approves it.
+#[derive(Template)]
+#[template(path = "agent_confirm.html")]
+pub(super) struct AgentConfirmView {
+    pub chrome: Chrome,
+    pub name: String,
+    pub description: Option<String>,
+    pub url: Option<String>,
+    pub user_hint: Option<String>,
+    pub claim_code: String,
+    /// The code character by character, for screen readers.
+    pub claim_code_spoken: String,
+    pub expires: String,
+    pub expires_iso: String,
+    pub person: String,
+    pub csrf_token: String,
+}
+
+#[derive(Template)]
+#[template(path = "enter_claim_code.html")]
+pub(super) struct EnterClaimCodeView {
+    pub chrome: Chrome,
+    pub typed: String,
+    pub error: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "dev_sign_in.html")]
 pub(super) struct DevSignInView {
@@ -176,6 +202,15 @@ fn secure_headers(headers: &mut http::HeaderMap) {
     ] {
         headers.insert(name, HeaderValue::from_static(value));
     }
+}
+
+/// A code character by character ("K 7 P Q 3 X W M"), for screen readers.
+pub(super) fn spoken(code: &str) -> String {
+    code.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(String::from)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// "3 minutes ago", "just now".
