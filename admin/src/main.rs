@@ -122,9 +122,10 @@ async fn run(args: Args) -> Result<(), String> {
                 match state {
                     Provisioned::Created => println!("{name}: created"),
                     Provisioned::Exists => println!("{name}: exists"),
-                    Provisioned::IndexAdded(index) => println!(
-                        "{name}: exists; index {index} added (DynamoDB builds it in the \
-                         background: GET /auth/sessions answers 503 until it is active)"
+                    Provisioned::IndexesAdded(indexes) => println!(
+                        "{name}: exists; indexes added: {} (DynamoDB builds them in the \
+                         background: the reads that use them answer 503 until they are active)",
+                        indexes.join(", ")
                     ),
                 }
             }

@@ -14,6 +14,7 @@ function_answers_its_fixtures!(agent_register: "agent-register", and_logs_no_sec
 function_answers_its_fixtures!(agent_register_poll: "agent-register-poll", and_logs_no_secret_at_trace);
 function_answers_its_fixtures!(agent_register_confirm: "agent-register-confirm", and_logs_no_secret_at_trace);
 function_answers_its_fixtures!(agent_discovery: "agent-discovery");
+function_answers_its_fixtures!(internal_device_auth: "internal-device-auth");
 function_answers_its_fixtures!(agent_auth_md: "agent-auth-md");
 function_answers_its_fixtures!(jwks: "jwks");
 function_answers_its_fixtures!(oauth_device_authorization: "oauth-device-authorization");

@@ -10,8 +10,8 @@ use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{
-    AccountStore, AttemptStore, Claim, Counter, CounterStore, DevicePoll, Finish, Found, Lookup,
-    PickUp, ProjectStore, Reservation, Store, StoreError, StoreResult,
+    AccountStore, AttemptStore, Claim, Counter, CounterStore, DevicePoll, Finish, Found, FoundMany,
+    Lookup, PickUp, ProjectStore, Reservation, Store, StoreError, StoreResult,
 };
 use cli_auth_core::domain::user::{Identity, User, UserPatch};
 use cli_auth_core::secret::{LocatedSecret, SecretHash};
@@ -173,6 +173,10 @@ impl AccountStore for FaultyStore {
         self.check()?;
         self.inner.sessions_of_user(p, u, now).await
     }
+    async fn agent_sessions(&self, p: &str, limit: usize) -> StoreResult<Vec<Session>> {
+        self.check()?;
+        self.inner.agent_sessions(p, limit).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -243,6 +247,15 @@ impl AttemptStore for FaultyStore {
         self.check()?;
         self.inner.claim_anon_session(key, now).await
     }
+    async fn recent_attempts(
+        &self,
+        p: &str,
+        agent: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<CliAttempt>> {
+        self.check()?;
+        self.inner.recent_attempts(p, agent, limit).await
+    }
 }
 
 #[async_trait::async_trait]
@@ -262,5 +275,9 @@ impl Store for FaultyStore {
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found> {
         self.check()?;
         self.inner.lookup(what).await
+    }
+    async fn lookup_many(&self, sessions: &[&str], users: &[&str]) -> StoreResult<FoundMany> {
+        self.check()?;
+        self.inner.lookup_many(sessions, users).await
     }
 }

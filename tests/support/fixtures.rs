@@ -21,6 +21,7 @@ use serde_json::{Value, json};
 pub const PROJECT: &str = "fixture-project";
 pub const CLIENT_KEY: &str = "pck_fixture_publishable_client_key";
 pub const SERVER_KEY: &str = "ssk_fixture_secret_server_key";
+pub const ADMIN_KEY: &str = "sak_fixture_super_secret_admin_key";
 pub const ATTEMPT: &str = "11111111-1111-4111-8111-111111111111";
 /// The attempt keyed by its user code (`FXTR-CDBB`), whose codes are
 /// `FXTRCDBB.QQQ…` (polling) and `FXTRCDBB.MMM…` (login).
@@ -50,6 +51,7 @@ pub async fn seed(store: &dyn Store, now: Millis) {
         AccessType::Server,
         NewKey::from_text(SERVER_KEY.into()).hash,
     );
+    project.set_key_hash(AccessType::Admin, NewKey::from_text(ADMIN_KEY.into()).hash);
     store.create_project(&project).await.expect("project");
     let code = |secret: char| LocatedSecret {
         id: ATTEMPT.into(),
@@ -428,6 +430,22 @@ pub fn expectations() -> BTreeMap<&'static str, Expect> {
         (
             "agent-auth-md/project-id-only",
             Markdown(200, "/api/v1/agent/register/poll"),
+        ),
+        (
+            "internal-device-auth/cli",
+            JsonFields(200, &["summary", "recent_attempts", "sessions"]),
+        ),
+        (
+            "internal-device-auth/agent",
+            JsonFields(200, &["summary", "recent_attempts", "sessions"]),
+        ),
+        (
+            "internal-device-auth/unknown-kind",
+            Known(400, "SCHEMA_ERROR"),
+        ),
+        (
+            "internal-device-auth/client",
+            Known(401, "INSUFFICIENT_ACCESS_TYPE"),
         ),
         ("jwks/jwks", JsonFields(200, &["keys"])),
         ("jwks/unknown-project", Known(404, "PROJECT_NOT_FOUND")),

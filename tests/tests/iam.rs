@@ -361,6 +361,21 @@ async fn exercise_agent_auth(e: &TestApp) {
             .await;
         assert_eq!(r.status, 200);
     }
+    // The admin overview of both kinds: by now both have sessions.
+    for kind in ["cli", "agent"] {
+        let r = Req::new(
+            Method::GET,
+            &format!("/api/v1/internal/device-auth?kind={kind}"),
+        )
+        .access(&e.seeded, cli_auth_core::domain::access::AccessType::Admin)
+        .send(&e.app)
+        .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert!(
+            !r.json["sessions"].as_array().expect("sessions").is_empty(),
+            "{kind}: {r:?}"
+        );
+    }
     exercise_the_agent_page(e, &register).await;
     // The attempt's write fails: the anonymous session goes again.
     let faulty = Arc::new(FaultyStore::new(Arc::clone(&e.store)));

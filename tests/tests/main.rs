@@ -9,6 +9,7 @@ mod attempt_model;
 mod bound_handoff;
 mod cli_flow;
 mod deny_cancel;
+mod device_auth_overview;
 mod device_grant;
 mod endpoint_checklist;
 mod faults;

@@ -543,4 +543,62 @@ async fn agent_auth_round_trips() {
         c.counter.operations(),
         [&counters[..], &["UpdateItem", "DeleteItem"]].concat()
     );
+
+    // The admin overview of agents, with the approved agent's session to
+    // show: the two Queries together, then its user.
+    c.counter.reset();
+    let r = Req::new(http::Method::GET, "/api/v1/internal/device-auth?kind=agent")
+        .access(&c.seeded, cli_auth_core::domain::access::AccessType::Admin)
+        .send(&c.app)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(c.counter.operations(), ["Query", "Query", "BatchGetItem"]);
+}
+
+/// The admin overview: CLI 3 round trips (the attempts-by-project Query,
+/// the handed-out sessions, their users: one BatchGetItem each); agent 2
+/// (the attempts and the agent sessions, two Queries sent together, then
+/// the users). With no session to show, no BatchGetItem at all.
+#[tokio::test]
+async fn the_admin_overview_is_two_or_three_round_trips() {
+    let c = Counted::new().await;
+    let overview = |kind: &str| {
+        c.counter.reset();
+        Req::new(
+            http::Method::GET,
+            &format!("/api/v1/internal/device-auth?kind={kind}"),
+        )
+        .access(&c.seeded, cli_auth_core::domain::access::AccessType::Admin)
+        .send(&c.app)
+    };
+    let r = overview("cli").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(c.counter.operations(), ["Query"]);
+
+    let r = c.call("/api/v1/auth/cli", json!({})).await;
+    let (polling, login) = (r.json["polling_code"].clone(), r.json["login_code"].clone());
+    let user = seed_user(c.store.as_ref(), &c.seeded.project.id, false, T0, HOUR).await;
+    c.call(
+        "/api/v1/auth/cli/complete",
+        json!({"login_code": login, "refresh_token": user.refresh_token}),
+    )
+    .await;
+    let r = c
+        .call("/api/v1/auth/cli/poll", json!({"polling_code": polling}))
+        .await;
+    assert_eq!(r.status, 201, "{r:?}");
+    let r = overview("cli").await;
+    assert_eq!(
+        r.json["sessions"].as_array().map(Vec::len),
+        Some(1),
+        "{r:?}"
+    );
+    assert_eq!(
+        c.counter.operations(),
+        ["Query", "BatchGetItem", "BatchGetItem"]
+    );
+
+    let r = overview("agent").await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(c.counter.operations(), ["Query", "Query"]);
 }

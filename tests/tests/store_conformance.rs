@@ -50,11 +50,17 @@ async fn complete_with_token(
     now: i64,
     request: &str,
 ) -> Result<bool, StoreError> {
-    Ok(
-        s.complete(key, &Ending::Token(token.to_owned()), now, request)
-            .await?
-            == Finish::Done,
+    Ok(s.complete(
+        key,
+        &Ending::Token {
+            sealed: token.to_owned(),
+            session_id: "session-1".into(),
+        },
+        now,
+        request,
     )
+    .await?
+        == Finish::Done)
 }
 
 async fn attempt(s: &dyn Store, id: &str) -> Option<CliAttempt> {
@@ -108,9 +114,17 @@ async fn a_refusal_ends_the_attempt_once(s: Arc<dyn Store>) {
             Finish::Done
         );
         assert_eq!(
-            s.complete(&login, &Ending::Token("rt".into()), T0 + 2, &request())
-                .await
-                .expect("complete"),
+            s.complete(
+                &login,
+                &Ending::Token {
+                    sealed: "rt".into(),
+                    session_id: "session-1".into()
+                },
+                T0 + 2,
+                &request()
+            )
+            .await
+            .expect("complete"),
             Finish::NotPending(Some(Box::new(ended.clone())))
         );
         assert_eq!(
@@ -173,6 +187,8 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
     );
     let completed = attempt(s.as_ref(), &n.attempt.id).await.expect("exists");
     assert_eq!(completed.refresh_token.as_deref(), Some("rt-1"));
+    // The session it handed over stays named, for the admin overview.
+    assert_eq!(completed.handed_session_id.as_deref(), Some("session-1"));
     assert_eq!(completed.completed_at_millis, Some(T0 + 2));
     // A second complete fails and changes nothing.
     assert!(
@@ -196,6 +212,7 @@ async fn full_lifecycle(s: Arc<dyn Store>) {
         (used.used_at_millis, used.used_by.as_deref()),
         (Some(T0 + 4), Some(picking.as_str()))
     );
+    assert_eq!(used.handed_session_id.as_deref(), Some("session-1"), "kept");
     assert_eq!(
         s.pick_up(&poll, T0 + 5, &picking).await.expect("retry"),
         PickUp::Taken {

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod agent_auth;
 pub mod hosted_page;
 pub mod login_attempt;
+pub mod overview;
 pub mod project;
 pub mod session;
 pub mod store;

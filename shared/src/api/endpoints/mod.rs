@@ -13,6 +13,7 @@ pub mod cli_complete;
 pub mod cli_initiate;
 pub mod cli_poll;
 pub mod cli_user_code;
+pub mod internal_device_auth;
 pub mod jwks;
 pub mod oauth_device_authorization;
 pub mod oauth_discovery;
@@ -35,7 +36,7 @@ use super::endpoint::{Endpoint, Handler};
 /// Every endpoint. Where two paths could match one request, the more
 /// specific comes first (`/users/me` before `/users/{user_id}`, `/auth/sessions/current` before
 /// `/auth/sessions/{id}`).
-pub static ALL: [Endpoint; 26] = [
+pub static ALL: [Endpoint; 27] = [
     Endpoint::of::<cli_initiate::CliInitiate>(),
     Endpoint::of::<cli_poll::CliPoll>(),
     Endpoint::of::<cli_complete::CliComplete>(),
@@ -62,6 +63,7 @@ pub static ALL: [Endpoint; 26] = [
     Endpoint::of::<agent_register_confirm::AgentRegisterConfirm>(),
     Endpoint::of::<agent_discovery::AgentDiscovery>(),
     Endpoint::of::<agent_auth_md::AgentAuthMd>(),
+    Endpoint::of::<internal_device_auth::InternalDeviceAuth>(),
 ];
 
 /// The endpoint a Lambda function serves, by its function name.

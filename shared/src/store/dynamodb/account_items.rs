@@ -92,6 +92,10 @@ pub(super) struct SessionItem {
     /// The agent's name (sessions minted by agent auth).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     agent_name: Option<String>,
+    /// The project's id, on agent sessions only: the key of the sparse
+    /// index the admin overview reads (derived from `agent_name`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    agent_listing: Option<String>,
     ttl: i64,
 }
 
@@ -194,6 +198,7 @@ impl From<&Session> for SessionItem {
             is_impersonation: *is_impersonation,
             asked_by: asked_by.as_ref().map(AskedByItem::from),
             agent_name: agent_name.clone(),
+            agent_listing: agent_name.as_ref().map(|_| project_id.clone()),
             ttl: ttl_seconds(*expires_at_millis),
         }
     }

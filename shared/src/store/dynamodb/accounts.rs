@@ -1,6 +1,7 @@
 //! Users and sessions: plain puts, the user-and-session transaction of
 //! anonymous sign-up, the user patch, the session's use, a user's sessions
-//! (one `Query` of the sessions-by-user index), the conditional deletes.
+//! (one `Query` of the sessions-by-user index), a project's agent sessions
+//! (one of agent-sessions-by-project), the conditional deletes.
 
 use std::collections::HashMap;
 
@@ -11,7 +12,9 @@ use aws_sdk_dynamodb::types::{AttributeValue, Put, ReturnValue, TransactWriteIte
 
 use super::DynamoStore;
 use super::account_items::{IdentityItem, SessionItem, UserItem, session_from, user_from};
-use super::items::{Item, SESSIONS_BY_USER, attr, from_item, n, s, to_item, unavailable};
+use super::items::{
+    AGENT_SESSIONS_BY_PROJECT, Item, SESSIONS_BY_USER, attr, from_item, n, s, to_item, unavailable,
+};
 use crate::clock::Millis;
 use crate::domain::session::Session;
 use crate::domain::store::{AccountStore, Store, StoreError, StoreResult};
@@ -272,6 +275,21 @@ impl AccountStore for DynamoStore {
             }
         }
         Ok(sessions)
+    }
+
+    async fn agent_sessions(&self, project_id: &str, limit: usize) -> StoreResult<Vec<Session>> {
+        let items = self
+            .newest(
+                &self.tables.sessions,
+                AGENT_SESSIONS_BY_PROJECT,
+                (attr::AGENT_LISTING, project_id),
+                limit,
+            )
+            .await?;
+        items
+            .into_iter()
+            .map(|item| from_item::<SessionItem>(item).map(Session::from))
+            .collect()
     }
 }
 

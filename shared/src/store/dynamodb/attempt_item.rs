@@ -24,6 +24,13 @@ pub(super) struct AttemptItem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refresh_token: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    handed_session_id: Option<String>,
+    /// `<project id>/cli` or `<project id>/agent`, the key of the index the
+    /// admin overview reads (derived from the attempt; absent on attempts
+    /// written before the overview, which it then does not list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    listing: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     completed_at: Option<i64>,
     /// `denied` or `cancelled` ([`Refusal`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -95,6 +102,7 @@ impl From<&CliAttempt> for AttemptItem {
             expires_at_millis,
             poll_public_key,
             refresh_token,
+            handed_session_id,
             completed_at_millis,
             refusal,
             used_at_millis,
@@ -128,6 +136,8 @@ impl From<&CliAttempt> for AttemptItem {
             expires_at: *expires_at_millis,
             poll_public_key: poll_public_key.clone(),
             refresh_token: refresh_token.clone(),
+            handed_session_id: handed_session_id.clone(),
+            listing: Some(listing(project_id, agent.is_some())),
             completed_at: *completed_at_millis,
             refusal: refusal.map(|r| r.as_str().to_owned()),
             used_at: *used_at_millis,
@@ -169,6 +179,9 @@ impl TryFrom<AttemptItem> for CliAttempt {
             expires_at,
             poll_public_key,
             refresh_token,
+            handed_session_id,
+            // Derived from the project and the kind.
+            listing: _,
             completed_at,
             refusal,
             used_at,
@@ -230,6 +243,7 @@ impl TryFrom<AttemptItem> for CliAttempt {
             expires_at_millis: expires_at,
             poll_public_key,
             refresh_token,
+            handed_session_id,
             completed_at_millis: completed_at,
             refusal,
             used_at_millis: used_at,
@@ -252,6 +266,11 @@ impl TryFrom<AttemptItem> for CliAttempt {
             agent,
         })
     }
+}
+
+/// The listing index's key of a project's attempts of one kind.
+pub(super) fn listing(project_id: &str, agent: bool) -> String {
+    format!("{project_id}/{}", if agent { "agent" } else { "cli" })
 }
 
 pub(super) fn attempt_from(item: Option<Item>) -> StoreResult<Option<CliAttempt>> {

@@ -17,8 +17,8 @@ use aws_sdk_dynamodb::types::{
 use async_trait::async_trait;
 
 use super::DynamoStore;
-use super::attempt_item::{AttemptItem, attempt_from};
-use super::items::{Item, attr, n, s, to_item, unavailable};
+use super::attempt_item::{AttemptItem, attempt_from, listing};
+use super::items::{ATTEMPTS_BY_PROJECT, Item, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
 use crate::domain::login_attempt::{
     AttachedAnon, AttemptKey, CliAttempt, CodeKind, Ending, Verifier,
@@ -130,12 +130,23 @@ impl AttemptStore for DynamoStore {
         request: &str,
     ) -> StoreResult<Finish> {
         let condition = [absent(attr::COMPLETED_AT), absent(attr::USED_AT)].join(" AND ");
-        let (field, value) = match ending {
-            Ending::Token(sealed) => (attr::REFRESH_TOKEN, s(sealed)),
-            Ending::Refused(refusal) => (attr::REFUSAL, s(refusal.as_str())),
+        let (set, mut values) = match ending {
+            Ending::Token { sealed, session_id } => (
+                format!(
+                    "{} = :end, {} = :session",
+                    attr::REFRESH_TOKEN,
+                    attr::HANDED_SESSION_ID
+                ),
+                vec![(":end", s(sealed)), (":session", s(session_id))],
+            ),
+            Ending::Refused(refusal) => (
+                format!("{} = :end", attr::REFUSAL),
+                vec![(":end", s(refusal.as_str()))],
+            ),
         };
+        values.push((":req", s(request)));
         let update = format!(
-            "SET {field} = :end, {} = :now, {} = :req REMOVE {}, {}, {}",
+            "SET {set}, {} = :now, {} = :req REMOVE {}, {}, {}",
             attr::COMPLETED_AT,
             attr::COMPLETED_BY,
             attr::ANON_REFRESH_TOKEN,
@@ -143,13 +154,7 @@ impl AttemptStore for DynamoStore {
             attr::ANON_USER_ID
         );
         let outcome = self
-            .transition(
-                key,
-                &condition,
-                &update,
-                vec![(":end", value), (":req", s(request))],
-                now,
-            )
+            .transition(key, &condition, &update, values, now)
             .await?;
         Ok(match outcome {
             Ok(_) => Finish::Done,
@@ -264,6 +269,27 @@ impl AttemptStore for DynamoStore {
         Err(StoreError::Unavailable(
             "claim kept conflicting with concurrent transactions".into(),
         ))
+    }
+
+    async fn recent_attempts(
+        &self,
+        project_id: &str,
+        agent: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<CliAttempt>> {
+        let listing = listing(project_id, agent);
+        let items = self
+            .newest(
+                &self.tables.attempts,
+                ATTEMPTS_BY_PROJECT,
+                (attr::LISTING, &listing),
+                limit,
+            )
+            .await?;
+        items
+            .into_iter()
+            .filter_map(|item| attempt_from(Some(item)).transpose())
+            .collect()
     }
 }
 

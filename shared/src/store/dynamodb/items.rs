@@ -20,6 +20,12 @@ pub(super) type Item = HashMap<String, AttributeValue>;
 
 /// The sessions table's index of sessions by user, newest first.
 pub(super) const SESSIONS_BY_USER: &str = "sessions-by-user";
+/// The sessions table's index of a project's agent sessions, newest first
+/// (sparse: only sessions with an `agent_listing`).
+pub(super) const AGENT_SESSIONS_BY_PROJECT: &str = "agent-sessions-by-project";
+/// The attempts table's index of a project's attempts of one kind, newest
+/// first (by `listing`; the guess counters have none).
+pub(super) const ATTEMPTS_BY_PROJECT: &str = "attempts-by-project";
 
 /// The attribute names the expressions use. The unit tests serialize a full
 /// item of each shape and check that it carries every name its table lists.
@@ -46,6 +52,8 @@ pub(super) mod attr {
     // Sessions.
     pub const REFRESH_TOKEN_HASH: &str = "refresh_token_hash";
     pub const LAST_USED_AT: &str = "last_used_at";
+    /// The project's id, on agent sessions only (the sparse index's key).
+    pub const AGENT_LISTING: &str = "agent_listing";
     // Projects.
     pub const APP_URL: &str = "app_url";
     pub const PROXIMITY: &str = "proximity";
@@ -54,6 +62,9 @@ pub(super) mod attr {
     pub const POLLING_CODE_HASH: &str = "polling_code_hash";
     pub const LOGIN_CODE_HASH: &str = "login_code_hash";
     pub const REFRESH_TOKEN: &str = "refresh_token";
+    pub const HANDED_SESSION_ID: &str = "handed_session_id";
+    /// `<project id>/cli` or `<project id>/agent`: the listing index's key.
+    pub const LISTING: &str = "listing";
     pub const COMPLETED_AT: &str = "completed_at";
     pub const REFUSAL: &str = "refusal";
     pub const USED_AT: &str = "used_at";
@@ -99,6 +110,7 @@ pub(super) mod attr {
         REFRESH_TOKEN_HASH,
         LAST_USED_AT,
         EXPIRES_AT,
+        AGENT_LISTING,
         TTL,
     ];
     #[cfg(test)]
@@ -109,6 +121,9 @@ pub(super) mod attr {
         LOGIN_CODE_HASH,
         EXPIRES_AT,
         REFRESH_TOKEN,
+        HANDED_SESSION_ID,
+        LISTING,
+        CREATED_AT,
         COMPLETED_AT,
         REFUSAL,
         USED_AT,

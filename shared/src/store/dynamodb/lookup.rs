@@ -1,8 +1,8 @@
 //! Reads: by key, one `GetItem` for one record, one `BatchGetItem` for
-//! several (an attempt, a session and a user at once), strongly consistent;
-//! a user's sessions, one `Query` of the sessions-by-user index.
+//! several (an attempt, a session and a user at once; the admin overview's
+//! sessions and users, 100 keys a batch), strongly consistent.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, KeysAndAttributes};
@@ -13,10 +13,12 @@ use super::DynamoStore;
 use super::account_items::{session_from, user_from};
 use super::attempt_item::attempt_from;
 use super::items::{Item, attr, s, unavailable};
-use crate::domain::store::{Found, Lookup, Store, StoreError, StoreResult};
+use crate::domain::store::{Found, FoundMany, Lookup, Store, StoreError, StoreResult};
 
 /// How often a batch read retries keys DynamoDB left unprocessed.
 const BATCH_RETRIES: u32 = 4;
+/// The most keys one `BatchGetItem` may ask for.
+const BATCH_KEYS: usize = 100;
 
 #[async_trait]
 impl Store for DynamoStore {
@@ -42,6 +44,34 @@ impl Store for DynamoStore {
             user: user_from(take(&self.tables.users))?,
         })
     }
+
+    async fn lookup_many(&self, session_ids: &[&str], user_ids: &[&str]) -> StoreResult<FoundMany> {
+        // A batch may not name one key twice.
+        let sessions: BTreeSet<&str> = session_ids.iter().copied().collect();
+        let users: BTreeSet<&str> = user_ids.iter().copied().collect();
+        let wanted: Vec<(&str, &str)> = sessions
+            .into_iter()
+            .map(|id| (self.tables.sessions.as_str(), id))
+            .chain(users.into_iter().map(|id| (self.tables.users.as_str(), id)))
+            .collect();
+        let mut items = HashMap::new();
+        for chunk in wanted.chunks(BATCH_KEYS) {
+            for (table, found) in self.get_many(chunk).await? {
+                items.entry(table).or_insert_with(Vec::new).extend(found);
+            }
+        }
+        let mut take = |table: &str| items.remove(table).unwrap_or_default();
+        Ok(FoundMany {
+            sessions: take(&self.tables.sessions)
+                .into_iter()
+                .filter_map(|item| session_from(Some(item)).transpose())
+                .collect::<StoreResult<_>>()?,
+            users: take(&self.tables.users)
+                .into_iter()
+                .filter_map(|item| user_from(Some(item)).transpose())
+                .collect::<StoreResult<_>>()?,
+        })
+    }
 }
 
 impl DynamoStore {
@@ -61,6 +91,7 @@ impl DynamoStore {
             .unwrap_or_default())
     }
 
+    /// At most [`BATCH_KEYS`] records, each named once.
     pub(super) async fn get_many(
         &self,
         wanted: &[(&str, &str)],
@@ -105,6 +136,41 @@ impl DynamoStore {
             }
             request = out.unprocessed_keys.unwrap_or_default();
         }
+        Ok(items)
+    }
+
+    /// The newest `limit` items of a sparse index whose sort key is
+    /// `created_at`, under one key: one `Query` (more only past 1 MB).
+    pub(super) async fn newest(
+        &self,
+        table: &str,
+        index: &str,
+        key: (&str, &str),
+        limit: usize,
+    ) -> StoreResult<Vec<Item>> {
+        let mut items = Vec::new();
+        let mut start: Option<Item> = None;
+        while items.len() < limit {
+            let out = self
+                .client
+                .query()
+                .table_name(table)
+                .index_name(index)
+                .key_condition_expression(format!("{} = :k", key.0))
+                .expression_attribute_values(":k", s(key.1))
+                .scan_index_forward(false)
+                .limit(i32::try_from(limit - items.len()).unwrap_or(i32::MAX))
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            items.extend(out.items.unwrap_or_default());
+            match out.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        items.truncate(limit);
         Ok(items)
     }
 }

@@ -5,15 +5,17 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
-    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
+    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TimeToLiveSpecification,
 };
 
 use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 
-use super::items::{SESSIONS_BY_USER, attr, unavailable};
+use super::items::{
+    AGENT_SESSIONS_BY_PROJECT, ATTEMPTS_BY_PROJECT, SESSIONS_BY_USER, attr, unavailable,
+};
 use super::{DynamoStore, TableNames};
-use crate::domain::store::StoreResult;
+use crate::domain::store::{StoreError, StoreResult};
 
 /// A secondary index: its name, partition key and numeric sort key (all
 /// attributes projected).
@@ -29,7 +31,7 @@ pub struct IndexSpec {
 pub struct TableSpec<'a> {
     pub name: &'a str,
     pub ttl: bool,
-    pub index: Option<IndexSpec>,
+    pub indexes: &'static [IndexSpec],
 }
 
 /// How often, and after how long, a table creation refused for the limit on
@@ -37,23 +39,40 @@ pub struct TableSpec<'a> {
 const LIMIT_RETRIES: u32 = 100;
 const LIMIT_WAIT: std::time::Duration = std::time::Duration::from_millis(300);
 
-/// The sessions of a user, newest first: how `GET /auth/sessions` finds them.
-pub const SESSIONS_BY_USER_INDEX: IndexSpec = IndexSpec {
-    name: SESSIONS_BY_USER,
-    partition_key: attr::USER_ID,
+/// The sessions table's indexes: a user's sessions, newest first (how
+/// `GET /auth/sessions` finds them); a project's agent sessions, newest
+/// first (the admin overview's).
+const SESSION_INDEXES: &[IndexSpec] = &[
+    IndexSpec {
+        name: SESSIONS_BY_USER,
+        partition_key: attr::USER_ID,
+        sort_key: attr::CREATED_AT,
+    },
+    IndexSpec {
+        name: AGENT_SESSIONS_BY_PROJECT,
+        partition_key: attr::AGENT_LISTING,
+        sort_key: attr::CREATED_AT,
+    },
+];
+
+/// The attempts table's index: a project's attempts of one kind, newest
+/// first (the admin overview's).
+const ATTEMPT_INDEXES: &[IndexSpec] = &[IndexSpec {
+    name: ATTEMPTS_BY_PROJECT,
+    partition_key: attr::LISTING,
     sort_key: attr::CREATED_AT,
-};
+}];
 
 impl TableNames {
-    /// The four tables as they must be.
+    /// The five tables as they must be.
     pub fn specs(&self) -> [TableSpec<'_>; 5] {
-        let table = |name, ttl, index| TableSpec { name, ttl, index };
+        let table = |name, ttl, indexes| TableSpec { name, ttl, indexes };
         [
-            table(&self.projects, false, None),
-            table(&self.users, false, None),
-            table(&self.sessions, true, Some(SESSIONS_BY_USER_INDEX)),
-            table(&self.attempts, true, None),
-            table(&self.identities, false, None),
+            table(&self.projects, false, &[]),
+            table(&self.users, false, &[]),
+            table(&self.sessions, true, SESSION_INDEXES),
+            table(&self.attempts, true, ATTEMPT_INDEXES),
+            table(&self.identities, false, &[]),
         ]
     }
 }
@@ -64,9 +83,10 @@ pub enum Provisioned {
     Created,
     /// The table was there and as it must be.
     Exists,
-    /// The table was there without this index, which is now being built
-    /// (queries need it to be active).
-    IndexAdded(&'static str),
+    /// The table was there without these indexes, which DynamoDB has built
+    /// (one at a time, as it requires) or is still building (queries need
+    /// them to be active).
+    IndexesAdded(Vec<&'static str>),
 }
 
 fn key(name: &str, kind: KeyType) -> StoreResult<KeySchemaElement> {
@@ -127,10 +147,10 @@ impl IndexSpec {
 }
 
 impl DynamoStore {
-    /// Creates the four tables (on demand, keyed by `id`) with their
+    /// Creates the five tables (on demand, keyed by `id`) with their
     /// indexes, and enables TTL where items die. A table that already exists
-    /// is left as it is, except that an index it lacks is added (tables
-    /// created before the index existed). Returns what it did to each table.
+    /// is left as it is, except that indexes it lacks are added (tables
+    /// created before the indexes existed). Returns what it did to each table.
     pub async fn create_tables(&self) -> StoreResult<Vec<(String, Provisioned)>> {
         let mut done = Vec::new();
         for spec in self.tables.specs() {
@@ -148,8 +168,12 @@ impl DynamoStore {
             .table_name(spec.name)
             .billing_mode(BillingMode::PayPerRequest)
             .key_schema(key(attr::ID, KeyType::Hash)?);
-        if let Some(index) = spec.index {
-            attributes.extend(index.attributes()?);
+        for index in spec.indexes {
+            for a in index.attributes()? {
+                if !attributes.contains(&a) {
+                    attributes.push(a);
+                }
+            }
             request = request.global_secondary_indexes(index.create()?);
         }
         let request = request.set_attribute_definitions(Some(attributes));
@@ -182,35 +206,68 @@ impl DynamoStore {
     }
 
     async fn add_missing_index(&self, spec: &TableSpec<'_>) -> StoreResult<Provisioned> {
-        let Some(index) = spec.index else {
-            return Ok(Provisioned::Exists);
-        };
-        let table = self
+        let mut added = Vec::new();
+        for index in spec.indexes {
+            let (present, building) = self.index_states(spec.name, index.name).await?;
+            if present {
+                continue;
+            }
+            // DynamoDB builds one new index of a table at a time.
+            if building {
+                self.until_indexes_active(spec.name).await?;
+            }
+            let request = self
+                .client
+                .update_table()
+                .table_name(spec.name)
+                .set_attribute_definitions(Some(index.attributes()?.to_vec()))
+                .global_secondary_index_updates(index.add()?);
+            while_limited(|| request.clone().send())
+                .await
+                .map_err(unavailable)?;
+            added.push(index.name);
+        }
+        Ok(if added.is_empty() {
+            Provisioned::Exists
+        } else {
+            Provisioned::IndexesAdded(added)
+        })
+    }
+
+    /// Whether the table has the index `name`, and whether any of its
+    /// indexes is still being built.
+    async fn index_states(&self, table: &str, name: &str) -> StoreResult<(bool, bool)> {
+        let described = self
             .client
             .describe_table()
-            .table_name(spec.name)
+            .table_name(table)
             .send()
             .await
             .map_err(unavailable)?;
-        let has_index = table
+        let indexes = described
             .table()
             .map(|t| t.global_secondary_indexes())
-            .unwrap_or_default()
-            .iter()
-            .any(|i| i.index_name() == Some(index.name));
-        if has_index {
-            return Ok(Provisioned::Exists);
+            .unwrap_or_default();
+        Ok((
+            indexes.iter().any(|i| i.index_name() == Some(name)),
+            indexes
+                .iter()
+                .any(|i| i.index_status() != Some(&IndexStatus::Active)),
+        ))
+    }
+
+    /// Waits (up to about a minute) until every index of the table is
+    /// active.
+    async fn until_indexes_active(&self, table: &str) -> StoreResult<()> {
+        for _ in 0..LIMIT_RETRIES * 2 {
+            if !self.index_states(table, "").await?.1 {
+                return Ok(());
+            }
+            tokio::time::sleep(LIMIT_WAIT).await;
         }
-        let request = self
-            .client
-            .update_table()
-            .table_name(spec.name)
-            .set_attribute_definitions(Some(index.attributes()?.to_vec()))
-            .global_secondary_index_updates(index.add()?);
-        while_limited(|| request.clone().send())
-            .await
-            .map_err(unavailable)?;
-        Ok(Provisioned::IndexAdded(index.name))
+        Err(StoreError::Unavailable(format!(
+            "the indexes of {table} are still being built"
+        )))
     }
 }
 

@@ -131,6 +131,19 @@ impl AccountStore for MemoryStore {
         found.sort_by_key(|s| std::cmp::Reverse(s.created_at_millis));
         Ok(found)
     }
+
+    async fn agent_sessions(&self, project_id: &str, limit: usize) -> StoreResult<Vec<Session>> {
+        let mut found: Vec<Session> = self
+            .tables()
+            .sessions
+            .values()
+            .filter(|s| s.project_id == project_id && s.agent_name.is_some())
+            .cloned()
+            .collect();
+        found.sort_by_key(|s| std::cmp::Reverse(s.created_at_millis));
+        found.truncate(limit);
+        Ok(found)
+    }
 }
 
 /// Removes the record `id` if it belongs to `project_id`; whether it did.

@@ -22,7 +22,7 @@ use async_trait::async_trait;
 use crate::clock::Millis;
 use crate::domain::project::Project;
 use crate::domain::session::Session;
-use crate::domain::store::{Found, Lookup, Store, StoreResult};
+use crate::domain::store::{Found, FoundMany, Lookup, Store, StoreResult};
 use crate::domain::user::User;
 
 #[derive(Default)]
@@ -68,6 +68,20 @@ impl Store for MemoryStore {
             attempt: what.attempt_id.and_then(|id| t.attempts.get(id)),
             session: what.session_id.and_then(|id| t.sessions.get(id).cloned()),
             user: what.user_id.and_then(|id| t.users.get(id).cloned()),
+        })
+    }
+
+    async fn lookup_many(&self, session_ids: &[&str], user_ids: &[&str]) -> StoreResult<FoundMany> {
+        let t = self.tables();
+        Ok(FoundMany {
+            sessions: session_ids
+                .iter()
+                .filter_map(|id| t.sessions.get(*id).cloned())
+                .collect(),
+            users: user_ids
+                .iter()
+                .filter_map(|id| t.users.get(*id).cloned())
+                .collect(),
         })
     }
 }

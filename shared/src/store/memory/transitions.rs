@@ -90,6 +90,15 @@ impl AttemptStore for MemoryStore {
         t.attempts.detach_anon_session(&key.attempt_id);
         Ok(claim)
     }
+
+    async fn recent_attempts(
+        &self,
+        project_id: &str,
+        agent: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<CliAttempt>> {
+        Ok(self.tables().attempts.recent(project_id, agent, limit))
+    }
 }
 
 impl Attempts {
@@ -144,7 +153,10 @@ impl Attempts {
                 return (Finish::NotPending(Some(Box::new(attempt))), None);
             }
             match ending {
-                Ending::Token(sealed) => attempt.refresh_token = Some(sealed.clone()),
+                Ending::Token { sealed, session_id } => {
+                    attempt.refresh_token = Some(sealed.clone());
+                    attempt.handed_session_id = Some(session_id.clone());
+                }
                 Ending::Refused(refusal) => attempt.refusal = Some(*refusal),
             }
             attempt.completed_at_millis = Some(now);

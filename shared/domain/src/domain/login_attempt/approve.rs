@@ -87,7 +87,7 @@ pub async fn hand_over_new_session(
     now: Millis,
 ) -> Result<(), AttemptError> {
     store.put_session(session).await?;
-    match hand_over(store, key, attempt, &token.expose(), now).await {
+    match hand_over(store, key, attempt, &token.expose(), &session.id, now).await {
         Ok(_) => Ok(()),
         Err(e) => {
             // The session must not outlive the approval that failed; if

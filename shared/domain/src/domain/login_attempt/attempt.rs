@@ -46,6 +46,9 @@ pub struct CliAttempt {
     /// The refresh token handed over by `complete`, a compact JWE to the
     /// poll key pair, until the one poll that picks it up.
     pub refresh_token: Option<String>,
+    /// The id of the session whose refresh token `complete` handed over
+    /// (kept after the pickup: the admin overview lists those sessions).
+    pub handed_session_id: Option<String>,
     /// When the attempt was completed, denied or cancelled (once).
     pub completed_at_millis: Option<Millis>,
     /// Set when it was ended by a denial or cancellation instead of a token.
@@ -260,6 +263,7 @@ impl CliAttempt {
             expires_at_millis: now.saturating_add(expires_in_millis),
             poll_public_key,
             refresh_token: None,
+            handed_session_id: None,
             completed_at_millis: None,
             refusal: None,
             used_at_millis: None,

@@ -159,10 +159,11 @@ async fn complete_with(
     if session.project_id != key.project_id {
         return Err(AttemptError::RefreshTokenOfOtherProject);
     }
-    hand_over(store, key, &attempt, &text, now).await
+    hand_over(store, key, &attempt, &text, &session.id, now).await
 }
 
-/// The once-only write that hands `refresh_token` to the attempt's CLI,
+/// The once-only write that hands `refresh_token` (of the session
+/// `session_id`) to the attempt's CLI,
 /// encrypted for it, if the attempt is still pending. The bound hand-off's
 /// token is first a JWE only the CLI's private key opens; either way what
 /// waits is encrypted to the polling code's key pair.
@@ -171,6 +172,7 @@ pub(super) async fn hand_over(
     key: &AttemptKey,
     attempt: &CliAttempt,
     refresh_token: &str,
+    session_id: &str,
     now: Millis,
 ) -> Result<Completed, AttemptError> {
     let not_encrypting = |what: &str| StoreError::Corrupt(format!("{what} does not encrypt"));
@@ -183,10 +185,11 @@ pub(super) async fn hand_over(
         .seal_refresh_token(&handed)
         .ok_or_else(|| not_encrypting("the attempt's poll key"))?;
     let request = crate::secret::random_token(16);
-    match store
-        .complete(key, &Ending::Token(sealed), now, &request)
-        .await?
-    {
+    let ending = Ending::Token {
+        sealed,
+        session_id: session_id.to_owned(),
+    };
+    match store.complete(key, &ending, now, &request).await? {
         Finish::Done => Ok(Completed::Success),
         Finish::NotPending(_) => Err(AttemptError::InvalidLoginCode),
     }

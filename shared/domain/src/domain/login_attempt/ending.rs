@@ -27,7 +27,12 @@ impl Refusal {
 /// How the one once-only write of `complete` ends a pending attempt.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
-    /// With the browser's refresh token, sealed for the polling code.
-    Token(String),
+    /// With a refresh token, sealed for the polling code, and the id of its
+    /// session (not a secret: the admin overview lists the sessions the
+    /// attempts handed out, api.md §9).
+    Token {
+        sealed: String,
+        session_id: String,
+    },
     Refused(Refusal),
 }

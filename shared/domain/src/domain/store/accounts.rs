@@ -69,4 +69,11 @@ pub trait AccountStore: Send + Sync {
         user_id: &str,
         now: Millis,
     ) -> StoreResult<Vec<Session>>;
+
+    /// The newest (by creation) `limit` sessions of `project_id` that agent
+    /// auth minted (tagged with an agent's name), newest first, expired ones
+    /// too until the store drops them, for the admin overview. In DynamoDB
+    /// one Query of the agent-sessions-by-project index, eventually
+    /// consistent.
+    async fn agent_sessions(&self, project_id: &str, limit: usize) -> StoreResult<Vec<Session>>;
 }

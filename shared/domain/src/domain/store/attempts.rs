@@ -108,4 +108,15 @@ pub trait AttemptStore: Send + Sync {
     /// return it. The checks and the detach are one atomic step, so a fault
     /// can never detach a session without handing it out.
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim>;
+    /// The newest (by creation) `limit` attempts of `project_id` of one
+    /// kind (agent auth's, or the CLI's and the device grant's), newest
+    /// first, as long as the store keeps them (a day past expiry), for the
+    /// admin overview. In DynamoDB one Query of the attempts-by-project
+    /// index, eventually consistent.
+    async fn recent_attempts(
+        &self,
+        project_id: &str,
+        agent: bool,
+        limit: usize,
+    ) -> StoreResult<Vec<CliAttempt>>;
 }

@@ -2,7 +2,7 @@
 //! of the domain's own decisions, one trait per aggregate: [`ProjectStore`],
 //! [`AccountStore`] (users and sessions), [`AttemptStore`] (CLI login
 //! attempts) and [`CounterStore`] (the user-code look-up's guess
-//! counters). [`Store`] is all of them, plus the one read that spans them.
+//! counters). [`Store`] is all of them, plus the reads that span them.
 //! Each once-only transition is one method, and each adapter
 //! (`crate::store::memory`, `crate::store::dynamodb`) makes it one atomic
 //! conditional write, implementing each trait in the file of its aggregate.
@@ -41,11 +41,23 @@ pub struct Found {
     pub user: Option<User>,
 }
 
+/// What [`Store::lookup_many`] found.
+#[derive(Debug, Default, Clone)]
+pub struct FoundMany {
+    pub sessions: Vec<Session>,
+    pub users: Vec<User>,
+}
+
 /// The whole port: every aggregate's store, and the read that spans them.
 #[async_trait]
 pub trait Store: ProjectStore + AccountStore + AttemptStore + CounterStore + Send + Sync {
     /// Reads any of an attempt, a session and a user at once.
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;
+
+    /// Many sessions and users by id at once (those that exist, in no
+    /// particular order), strongly consistent: in DynamoDB `BatchGetItem`s
+    /// of at most 100 keys.
+    async fn lookup_many(&self, session_ids: &[&str], user_ids: &[&str]) -> StoreResult<FoundMany>;
 
     /// One user, by id.
     async fn user(&self, id: &str) -> StoreResult<Option<User>> {

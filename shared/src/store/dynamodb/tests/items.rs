@@ -64,10 +64,12 @@ fn a_full_user_item_carries_the_user_attributes() {
 
 #[test]
 fn a_session_item_carries_the_session_attributes() {
-    let (session, _) = Session::create("p", "u", 1_000, 60_000, true);
+    let (mut session, _) = Session::create("p", "u", 1_000, 60_000, true);
+    session.agent_name = Some("Claude Code".into());
     let item = to_item(&SessionItem::from(&session)).expect("item");
     assert_carries(&item, attr::SESSION);
     assert_eq!(item[attr::TTL], n(62));
+    assert_eq!(item[attr::AGENT_LISTING], s("p"));
     assert_eq!(session_from(Some(item)).expect("read"), Some(session));
 }
 
@@ -84,6 +86,7 @@ fn a_full_attempt_item_carries_the_attempt_attributes() {
     )
     .attempt;
     attempt.refresh_token = Some("r.t".into());
+    attempt.handed_session_id = Some("h".into());
     attempt.completed_at_millis = Some(2_000);
     attempt.used_at_millis = Some(3_000);
     attempt.completed_by = Some("c".into());
