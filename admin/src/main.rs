@@ -122,10 +122,22 @@ async fn run(args: Args) -> Result<(), String> {
                 match state {
                     Provisioned::Created => println!("{name}: created"),
                     Provisioned::Exists => println!("{name}: exists"),
-                    Provisioned::IndexesAdded(indexes) => println!(
-                        "{name}: exists; indexes added: {} (DynamoDB builds them in the \
-                         background: the reads that use them answer 503 until they are active)",
-                        indexes.join(", ")
+                    Provisioned::IndexAdded { added, pending } => {
+                        println!(
+                            "{name}: exists; index {added} added (DynamoDB builds it in the \
+                             background: the reads that use it answer 503 until it is active)"
+                        );
+                        if !pending.is_empty() {
+                            println!(
+                                "{name}: run create-tables again once {added} is active, to add: {}",
+                                pending.join(", ")
+                            );
+                        }
+                    }
+                    Provisioned::IndexesWaiting(missing) => println!(
+                        "{name}: exists; another index is still being built: run create-tables \
+                         again once it is active, to add: {}",
+                        missing.join(", ")
                     ),
                 }
             }

@@ -120,12 +120,21 @@ async fn tables_projects_listing_and_rotation() {
     assert!(!ok && err.contains("no project"), "{err}");
 }
 
-/// Tables created before the sessions-by-user index existed get it from
+/// Tables created before an index existed (here: a sessions table with
+/// sessions-by-user but not agent-sessions-by-project) get it from
 /// `create-tables`, which otherwise leaves existing tables alone.
 #[tokio::test]
 async fn create_tables_adds_the_sessions_index_to_an_older_table() {
     use aws_sdk_dynamodb::types::{
-        AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .expect("key")
     };
     let prefix = format!("adm{}-", &cli_auth_core::secret::random_id()[..8]);
     let tables = TableNames::with_prefix(&prefix);
@@ -135,30 +144,46 @@ async fn create_tables_adds_the_sessions_index_to_an_older_table() {
         .create_table()
         .table_name(&tables.sessions)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("id")
-                .attribute_type(ScalarAttributeType::S)
+        .set_attribute_definitions(Some(
+            [
+                ("id", ScalarAttributeType::S),
+                ("user_id", ScalarAttributeType::S),
+                ("created_at", ScalarAttributeType::N),
+            ]
+            .into_iter()
+            .map(|(name, kind)| {
+                AttributeDefinition::builder()
+                    .attribute_name(name)
+                    .attribute_type(kind)
+                    .build()
+                    .expect("attribute")
+            })
+            .collect(),
+        ))
+        .key_schema(key("id", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("sessions-by-user")
+                .key_schema(key("user_id", KeyType::Hash))
+                .key_schema(key("created_at", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
-                .expect("attribute"),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("id")
-                .key_type(KeyType::Hash)
-                .build()
-                .expect("key"),
+                .expect("index"),
         )
         .send()
         .await
-        .expect("an index-less sessions table");
+        .expect("a sessions table of before the agent index");
 
     let (ok, out, err) = admin(&prefix, &["create-tables"]);
     assert!(ok, "{err}");
     assert_eq!(out.matches(": created").count(), 4, "{out}");
     assert!(
         out.contains(&format!(
-            "{}: exists; index sessions-by-user added",
+            "{}: exists; index agent-sessions-by-project added",
             tables.sessions
         )),
         "{out}"
@@ -171,7 +196,11 @@ async fn create_tables_adds_the_sessions_index_to_an_older_table() {
         .expect("describe");
     let index = described
         .table()
-        .and_then(|t| t.global_secondary_indexes().first())
+        .and_then(|t| {
+            t.global_secondary_indexes()
+                .iter()
+                .find(|i| i.index_name() == Some("agent-sessions-by-project"))
+        })
         .expect("the index");
     let keys: Vec<(&str, &KeyType)> = index
         .key_schema()
@@ -181,8 +210,11 @@ async fn create_tables_adds_the_sessions_index_to_an_older_table() {
     assert_eq!(
         (index.index_name(), keys),
         (
-            Some("sessions-by-user"),
-            vec![("user_id", &KeyType::Hash), ("created_at", &KeyType::Range)]
+            Some("agent-sessions-by-project"),
+            vec![
+                ("agent_listing", &KeyType::Hash),
+                ("created_at", &KeyType::Range)
+            ]
         )
     );
 

@@ -5,7 +5,7 @@
 
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, BillingMode, CreateGlobalSecondaryIndexAction, GlobalSecondaryIndex,
-    GlobalSecondaryIndexUpdate, IndexStatus, KeySchemaElement, KeyType, Projection, ProjectionType,
+    GlobalSecondaryIndexUpdate, KeySchemaElement, KeyType, Projection, ProjectionType,
     ScalarAttributeType, TimeToLiveSpecification,
 };
 
@@ -15,7 +15,7 @@ use super::items::{
     AGENT_SESSIONS_BY_PROJECT, ATTEMPTS_BY_PROJECT, SESSIONS_BY_USER, attr, unavailable,
 };
 use super::{DynamoStore, TableNames};
-use crate::domain::store::{StoreError, StoreResult};
+use crate::domain::store::StoreResult;
 
 /// A secondary index: its name, partition key and numeric sort key (all
 /// attributes projected).
@@ -83,10 +83,17 @@ pub enum Provisioned {
     Created,
     /// The table was there and as it must be.
     Exists,
-    /// The table was there without these indexes, which DynamoDB has built
-    /// (one at a time, as it requires) or is still building (queries need
-    /// them to be active).
-    IndexesAdded(Vec<&'static str>),
+    /// The table was there without the index `added`, which DynamoDB is
+    /// now building (queries need it to be active). DynamoDB builds one new
+    /// index of a table at a time: `pending` ones need another run once it
+    /// is active.
+    IndexAdded {
+        added: &'static str,
+        pending: Vec<&'static str>,
+    },
+    /// The table lacks these indexes, but another of its indexes is still
+    /// being built: run again once it is active.
+    IndexesWaiting(Vec<&'static str>),
 }
 
 fn key(name: &str, kind: KeyType) -> StoreResult<KeySchemaElement> {
@@ -206,37 +213,44 @@ impl DynamoStore {
     }
 
     async fn add_missing_index(&self, spec: &TableSpec<'_>) -> StoreResult<Provisioned> {
-        let mut added = Vec::new();
+        let mut missing = Vec::new();
         for index in spec.indexes {
-            let (present, building) = self.index_states(spec.name, index.name).await?;
-            if present {
-                continue;
+            if !self.has_index(spec.name, index.name).await? {
+                missing.push(index);
             }
-            // DynamoDB builds one new index of a table at a time.
-            if building {
-                self.until_indexes_active(spec.name).await?;
-            }
-            let request = self
-                .client
-                .update_table()
-                .table_name(spec.name)
-                .set_attribute_definitions(Some(index.attributes()?.to_vec()))
-                .global_secondary_index_updates(index.add()?);
-            while_limited(|| request.clone().send())
-                .await
-                .map_err(unavailable)?;
-            added.push(index.name);
         }
-        Ok(if added.is_empty() {
-            Provisioned::Exists
-        } else {
-            Provisioned::IndexesAdded(added)
-        })
+        let Some((first, rest)) = missing.split_first() else {
+            return Ok(Provisioned::Exists);
+        };
+        let pending = rest.iter().map(|i| i.name).collect();
+        let sent = self
+            .client
+            .update_table()
+            .table_name(spec.name)
+            .set_attribute_definitions(Some(first.attributes()?.to_vec()))
+            .global_secondary_index_updates(first.add()?)
+            .send()
+            .await;
+        match sent {
+            Ok(_) => Ok(Provisioned::IndexAdded {
+                added: first.name,
+                pending,
+            }),
+            // Another index of this table is still being built.
+            Err(e)
+                if e.as_service_error().and_then(|s| s.code())
+                    == Some("LimitExceededException") =>
+            {
+                Ok(Provisioned::IndexesWaiting(
+                    missing.iter().map(|i| i.name).collect(),
+                ))
+            }
+            Err(e) => Err(unavailable(e)),
+        }
     }
 
-    /// Whether the table has the index `name`, and whether any of its
-    /// indexes is still being built.
-    async fn index_states(&self, table: &str, name: &str) -> StoreResult<(bool, bool)> {
+    /// Whether the table has the index `name` (built or being built).
+    async fn has_index(&self, table: &str, name: &str) -> StoreResult<bool> {
         let described = self
             .client
             .describe_table()
@@ -244,30 +258,12 @@ impl DynamoStore {
             .send()
             .await
             .map_err(unavailable)?;
-        let indexes = described
+        Ok(described
             .table()
             .map(|t| t.global_secondary_indexes())
-            .unwrap_or_default();
-        Ok((
-            indexes.iter().any(|i| i.index_name() == Some(name)),
-            indexes
-                .iter()
-                .any(|i| i.index_status() != Some(&IndexStatus::Active)),
-        ))
-    }
-
-    /// Waits (up to about a minute) until every index of the table is
-    /// active.
-    async fn until_indexes_active(&self, table: &str) -> StoreResult<()> {
-        for _ in 0..LIMIT_RETRIES * 2 {
-            if !self.index_states(table, "").await?.1 {
-                return Ok(());
-            }
-            tokio::time::sleep(LIMIT_WAIT).await;
-        }
-        Err(StoreError::Unavailable(format!(
-            "the indexes of {table} are still being built"
-        )))
+            .unwrap_or_default()
+            .iter()
+            .any(|i| i.index_name() == Some(name)))
     }
 }
 
