@@ -2,17 +2,12 @@
 //! transition is one conditional write whose condition carries the whole
 //! check, the hash of the presented code included, with
 //! `ReturnValuesOnConditionCheckFailure=ALL_OLD` so that a failed condition
-//! still tells the domain why, in the same round trip.
-
-use std::time::Duration;
+//! still tells the domain why, in the same round trip. The anonymous
+//! session's claim, a transaction, is `attempt_claim.rs`.
 
 use aws_sdk_dynamodb::error::SdkError;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ConditionCheck, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use async_trait::async_trait;
 
@@ -20,23 +15,10 @@ use super::DynamoStore;
 use super::attempt_item::{AttemptItem, attempt_from, listing};
 use super::items::{ATTEMPTS_BY_PROJECT, Item, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
-use crate::domain::login_attempt::{
-    AttachedAnon, AttemptKey, CliAttempt, CodeKind, Ending, Verifier,
-};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
 use crate::domain::store::{
-    AttemptStore, Claim, DevicePoll, Finish, PickUp, Store, StoreError, StoreResult,
+    AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
 };
-
-/// How often a claim re-reads its attempt after losing a race.
-const CLAIM_CONFLICT_RETRIES: usize = 5;
-
-/// What one claim transaction found.
-enum ClaimTry {
-    Done,
-    SessionNotLive,
-    AttemptChanged,
-    Conflict,
-}
 
 /// The outcome of a conditional update: `Ok(old)` when the condition held
 /// (with the item as it was), `Err(old)` when it failed (with the item, if any).
@@ -45,7 +27,7 @@ type Transition = Result<Option<Item>, Option<Item>>;
 /// The part of every transition's condition that names the attempt: this
 /// project, this code's hash (a claim code has none: it is the key), this
 /// flow (agent auth's or the CLI's), not expired.
-fn names_attempt(key: &AttemptKey) -> String {
+pub(super) fn names_attempt(key: &AttemptKey) -> String {
     let hash = match key.kind {
         CodeKind::Polling => format!(" AND {} = :h", attr::POLLING_CODE_HASH),
         CodeKind::Login => format!(" AND {} = :h", attr::LOGIN_CODE_HASH),
@@ -72,11 +54,11 @@ fn names_attempt(key: &AttemptKey) -> String {
     )
 }
 
-fn exists(attribute: &str) -> String {
+pub(super) fn exists(attribute: &str) -> String {
     format!("attribute_exists({attribute})")
 }
 
-fn absent(attribute: &str) -> String {
+pub(super) fn absent(attribute: &str) -> String {
     format!("attribute_not_exists({attribute})")
 }
 
@@ -222,53 +204,10 @@ impl AttemptStore for DynamoStore {
     }
 
     /// Reads the attempt to learn which session and user to check, reads the
-    /// user, then checks both and detaches in one transaction; re-reads after
-    /// a race.
+    /// user, then checks both and detaches in one transaction
+    /// (`attempt_claim.rs`).
     async fn claim_anon_session(&self, key: &AttemptKey, now: Millis) -> StoreResult<Claim> {
-        for _ in 0..CLAIM_CONFLICT_RETRIES {
-            let found = self.attempt(&key.attempt_id).await?;
-            let Some(attempt) = found.filter(|a| a.is_pending_for(key, now)) else {
-                return Ok(Claim::NotPending);
-            };
-            let Some(AttachedAnon {
-                sealed_token: token,
-                session_id,
-                user_id,
-            }) = attempt.into_attached_anon()
-            else {
-                return Ok(Claim::NoLiveSession);
-            };
-            // The user is read before the detach, so that nothing can fail
-            // after it: the transaction below still checks it is anonymous.
-            let Some(user) = self
-                .user(&user_id)
-                .await?
-                .filter(|u| u.is_anonymous && u.project_id == key.project_id)
-            else {
-                return Ok(Claim::NoLiveSession);
-            };
-            match self
-                .claim_transaction(key, &token, &session_id, &user_id, now)
-                .await?
-            {
-                ClaimTry::Done => {
-                    return Ok(Claim::Claimed {
-                        anon_refresh_token: token,
-                        anon_user: Box::new(user),
-                        session_id,
-                    });
-                }
-                ClaimTry::SessionNotLive => return Ok(Claim::NoLiveSession),
-                // The attempt changed since it was read (or another
-                // transaction held it): read it again and decide afresh.
-                ClaimTry::AttemptChanged | ClaimTry::Conflict => {
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                }
-            }
-        }
-        Err(StoreError::Unavailable(
-            "claim kept conflicting with concurrent transactions".into(),
-        ))
+        self.claim(key, now).await
     }
 
     async fn recent_attempts(
@@ -328,100 +267,6 @@ impl DynamoStore {
             Ok(out) => Ok(Ok(out.attributes)),
             Err(SdkError::ServiceError(e)) => match e.into_err() {
                 UpdateItemError::ConditionalCheckFailedException(failed) => Ok(Err(failed.item)),
-                other => Err(unavailable(other)),
-            },
-            Err(e) => Err(unavailable(e)),
-        }
-    }
-
-    /// Detaches the anonymous session from the attempt, on condition that the
-    /// attempt is still pending and carries it, the session is live in the
-    /// project, and its user is still anonymous: one transaction.
-    async fn claim_transaction(
-        &self,
-        key: &AttemptKey,
-        token: &str,
-        session_id: &str,
-        user_id: &str,
-        now: Millis,
-    ) -> StoreResult<ClaimTry> {
-        let attempt = Update::builder()
-            .table_name(&self.tables.attempts)
-            .key(attr::ID, s(&key.attempt_id))
-            .condition_expression(
-                [
-                    names_attempt(key),
-                    absent(attr::COMPLETED_AT),
-                    absent(attr::USED_AT),
-                    format!("{} = :anon", attr::ANON_REFRESH_TOKEN),
-                ]
-                .join(" AND "),
-            )
-            .update_expression(format!(
-                "REMOVE {}, {}, {}",
-                attr::ANON_REFRESH_TOKEN,
-                attr::ANON_SESSION_ID,
-                attr::ANON_USER_ID
-            ))
-            .expression_attribute_values(":p", s(&key.project_id))
-            .expression_attribute_values(":h", s(key.code_hash.as_str()))
-            .expression_attribute_values(":now", n(now))
-            .expression_attribute_values(":anon", s(token))
-            .build()
-            .map_err(unavailable)?;
-        let session = ConditionCheck::builder()
-            .table_name(&self.tables.sessions)
-            .key(attr::ID, s(session_id))
-            .condition_expression(format!(
-                "{} = :p AND {} = :u AND {} > :now",
-                attr::PROJECT_ID,
-                attr::USER_ID,
-                attr::EXPIRES_AT
-            ))
-            .expression_attribute_values(":p", s(&key.project_id))
-            .expression_attribute_values(":u", s(user_id))
-            .expression_attribute_values(":now", n(now))
-            .build()
-            .map_err(unavailable)?;
-        let user = ConditionCheck::builder()
-            .table_name(&self.tables.users)
-            .key(attr::ID, s(user_id))
-            .condition_expression(format!(
-                "{} = :p AND {} = :yes",
-                attr::PROJECT_ID,
-                attr::IS_ANONYMOUS
-            ))
-            .expression_attribute_values(":p", s(&key.project_id))
-            .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .build()
-            .map_err(unavailable)?;
-        let result = self
-            .client
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().update(attempt).build())
-            .transact_items(
-                TransactWriteItem::builder()
-                    .condition_check(session)
-                    .build(),
-            )
-            .transact_items(TransactWriteItem::builder().condition_check(user).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(ClaimTry::Done),
-            Err(SdkError::ServiceError(e)) => match e.into_err() {
-                TransactWriteItemsError::TransactionCanceledException(t) => {
-                    let code = |i: usize| t.cancellation_reasons().get(i).and_then(|r| r.code());
-                    Ok(match (code(0), code(1), code(2)) {
-                        (Some("ConditionalCheckFailed"), _, _) => ClaimTry::AttemptChanged,
-                        (_, Some("ConditionalCheckFailed"), _)
-                        | (_, _, Some("ConditionalCheckFailed")) => ClaimTry::SessionNotLive,
-                        _ => ClaimTry::Conflict,
-                    })
-                }
-                TransactWriteItemsError::TransactionInProgressException(_) => {
-                    Ok(ClaimTry::Conflict)
-                }
                 other => Err(unavailable(other)),
             },
             Err(e) => Err(unavailable(e)),

@@ -24,6 +24,7 @@
 
 mod account_items;
 mod accounts;
+mod attempt_claim;
 mod attempt_item;
 mod attempts;
 pub mod client;
