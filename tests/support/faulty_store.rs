@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use cli_auth_core::clock::Millis;
 use cli_auth_core::domain::access::AccessType;
+use cli_auth_core::domain::login_attempt::Flow;
 use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
@@ -250,11 +251,11 @@ impl AttemptStore for FaultyStore {
     async fn recent_attempts(
         &self,
         p: &str,
-        agent: bool,
+        kind: Flow,
         limit: usize,
     ) -> StoreResult<Vec<CliAttempt>> {
         self.check()?;
-        self.inner.recent_attempts(p, agent, limit).await
+        self.inner.recent_attempts(p, kind, limit).await
     }
 }
 

@@ -21,8 +21,8 @@ pub use log_capture::CapturedLogs;
 pub use requests::{Req, Resp};
 pub use stores::{StoreKind, dynamo_store, dynamodb_endpoint, store, unique_tables};
 pub use test_app::{
-    Seeded, SeededUser, TestApp, app, app_with_secret, seed_project, seed_user, test_app,
-    token_issuer,
+    Seeded, SeededUser, TestApp, agent_test_app, app, app_with_secret, seed_project, seed_user,
+    test_app, token_issuer,
 };
 
 /// The tests' "now": a fixed instant, so that expiries are exact.

@@ -85,6 +85,19 @@ pub async fn test_app(kind: StoreKind) -> TestApp {
     }
 }
 
+/// A test app whose project has agent auth on (as Hexclave's e2e tests
+/// install the app first).
+pub async fn agent_test_app(kind: StoreKind) -> TestApp {
+    let e = test_app(kind).await;
+    assert!(
+        e.store
+            .set_project_agent_auth(&e.seeded.project.id, true)
+            .await
+            .expect("set")
+    );
+    e
+}
+
 /// A project and its three keys (client, server, admin).
 pub struct Seeded {
     pub project: Project,

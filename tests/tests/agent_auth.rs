@@ -6,25 +6,12 @@
 //! races, guessing, the flows kept apart.
 
 use cli_auth_core::domain::access::AccessType;
-use cli_auth_tests::{BASE_URL, Req, Resp, StoreKind, T0, TestApp, test_app};
+use cli_auth_tests::{BASE_URL, Req, Resp, StoreKind, T0, TestApp, agent_test_app, test_app};
 use http::Method;
 use serde_json::{Value, json};
 
 const CLAIM_CODE: &str =
     "^[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{4}-[ABCDEFGHJKLMNPQRSTUVWXYZ23456789]{4}$";
-
-/// A test app whose project has agent auth on (as Hexclave's e2e tests
-/// install the app first).
-async fn agent_app(kind: StoreKind) -> TestApp {
-    let e = test_app(kind).await;
-    assert!(
-        e.store
-            .set_project_agent_auth(&e.seeded.project.id, true)
-            .await
-            .expect("set")
-    );
-    e
-}
 
 fn is_claim_code(code: &str) -> bool {
     let parts: Vec<&str> = code.split('-').collect();
@@ -123,7 +110,7 @@ async fn rejects_registration_when_agent_auth_is_off(kind: StoreKind) {
 }
 
 async fn registers_with_a_claim_code_confirm_url_poll_token_and_anonymous_session(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let body = register(&e).await;
     let mut keys: Vec<&String> = body.as_object().expect("object").keys().collect();
     keys.sort();
@@ -160,7 +147,7 @@ async fn registers_with_a_claim_code_confirm_url_poll_token_and_anonymous_sessio
 }
 
 async fn the_confirm_url_is_on_the_projects_app_when_it_has_one_or_names_it(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     e.store
         .set_project_app_url(&e.seeded.project.id, Some("https://app.example.com"))
         .await
@@ -216,7 +203,7 @@ async fn the_confirm_url_is_on_the_projects_app_when_it_has_one_or_names_it(kind
 async fn the_anonymous_session_calls_the_api_only_when_anonymous_users_are_allowed(
     kind: StoreKind,
 ) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let body = register(&e).await;
     let token = s(&body["anonymous_session"]["access_token"]);
     let me = |allow: &str| {
@@ -235,7 +222,7 @@ async fn the_anonymous_session_calls_the_api_only_when_anonymous_users_are_allow
 }
 
 async fn polls_say_waiting_and_refuse_unknown_tokens(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let body = register(&e).await;
     let r = poll(&e, s(&body["poll_token"])).await;
     assert_eq!((r.status, r.json), (200, json!({"status": "waiting"})));
@@ -257,7 +244,7 @@ async fn polls_say_waiting_and_refuse_unknown_tokens(kind: StoreKind) {
 }
 
 async fn approval_hands_a_new_session_to_one_poll_tagged_with_the_agent_name(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let code = s(&registration["claim_code"]);
     let (access, ada) = person(&e).await;
@@ -339,7 +326,7 @@ async fn agent_session_id(e: &TestApp, user_id: &str) -> String {
 }
 
 async fn revoking_the_agents_session_signs_out_the_agent_not_the_person(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let (access, ada) = person(&e).await;
     confirm(&e, &access, s(&registration["claim_code"]), "approve").await;
@@ -367,7 +354,7 @@ async fn revoking_the_agents_session_signs_out_the_agent_not_the_person(kind: St
 }
 
 async fn a_session_revoked_before_the_first_poll_is_never_handed_out(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let (access, ada) = person(&e).await;
     confirm(&e, &access, s(&registration["claim_code"]), "approve").await;
@@ -388,7 +375,7 @@ async fn a_session_revoked_before_the_first_poll_is_never_handed_out(kind: Store
 }
 
 async fn denying_tells_the_poller_spends_the_code_and_ends_the_anonymous_session(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let anon_refresh = s(&registration["anonymous_session"]["refresh_token"]).to_owned();
     assert_eq!(refresh_status(&e, &anon_refresh).await, 200);
@@ -412,7 +399,7 @@ async fn denying_tells_the_poller_spends_the_code_and_ends_the_anonymous_session
 }
 
 async fn registration_lifetimes_and_fields_are_bounded(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let short = register_with(
         &e,
         json!({"agent": {"name": "Claude Code"}, "expires_in_millis": 30_000}),
@@ -466,7 +453,7 @@ async fn registration_lifetimes_and_fields_are_bounded(kind: StoreKind) {
 }
 
 async fn only_a_signed_in_person_confirms(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let code = s(&registration["claim_code"]);
     let no_user = confirm_request(&e, None, code, "approve")
@@ -499,7 +486,7 @@ async fn only_a_signed_in_person_confirms(kind: StoreKind) {
 }
 
 async fn an_unknown_claim_code_is_refused(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let (access, _) = person(&e).await;
     for code in ["ZZZZ-ZZZZ", "not a code", "", "0OI1-0OI1"] {
         let r = confirm(&e, &access, code, "inspect").await;
@@ -517,7 +504,7 @@ async fn an_unknown_claim_code_is_refused(kind: StoreKind) {
 /// Each flow's codes name only its own attempts: no CLI endpoint moves an
 /// agent attempt, and agent auth moves no CLI attempt.
 async fn the_cli_flow_and_agent_auth_never_cross(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let token = s(&registration["poll_token"]);
     e.poll(token)
@@ -564,7 +551,7 @@ async fn the_cli_flow_and_agent_auth_never_cross(kind: StoreKind) {
 /// Approve against deny: of racing confirms exactly one decides, and a
 /// losing approval leaves no session behind.
 async fn approve_and_deny_race_and_exactly_one_wins(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     for _ in 0..4 {
         let registration = register(&e).await;
         let code = s(&registration["claim_code"]).to_owned();
@@ -605,7 +592,7 @@ async fn approve_and_deny_race_and_exactly_one_wins(kind: StoreKind) {
 
 /// Polls racing after approval: exactly one gets the session.
 async fn racing_polls_after_approval_hand_out_one_session(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let (access, _) = person(&e).await;
     confirm(&e, &access, s(&registration["claim_code"]), "approve").await;
@@ -628,7 +615,7 @@ async fn racing_polls_after_approval_hand_out_one_session(kind: StoreKind) {
 /// Claim-code guessing is bounded per person and per address, like user
 /// codes, and in counters of its own.
 async fn guessing_claim_codes_is_bounded(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let registration = register(&e).await;
     let (mallory, _) = person(&e).await;
     let wrong = |i: usize| {
@@ -740,7 +727,7 @@ async fn discovery_describes_the_project_and_whether_agent_auth_is_on(kind: Stor
 }
 
 async fn discovery_and_auth_md_need_only_the_project_id(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let id = e.seeded.project.id.clone();
     let bare = |path: &str| Req::new(Method::GET, path).header("x-hexclave-project-id", &id);
     let r = bare("/api/v1/agent/discovery").send(&e.app).await;
@@ -811,7 +798,7 @@ async fn discovery_and_auth_md_need_only_the_project_id(kind: StoreKind) {
 }
 
 async fn auth_md_is_the_projects_guide_in_markdown(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let md = Req::new(Method::GET, "/api/v1/agent/auth.md")
         .client(&e.seeded)
         .send(&e.app)
@@ -852,7 +839,7 @@ async fn auth_md_is_the_projects_guide_in_markdown(kind: StoreKind) {
 
 /// Access types: register, poll and confirm take client or higher.
 async fn server_access_works_too(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let r = Req::post("/api/v1/agent/register")
         .access(&e.seeded, AccessType::Server)
         .json(json!({"agent": {"name": "Claude Code"}}))

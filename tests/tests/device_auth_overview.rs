@@ -5,20 +5,9 @@
 //! other statuses, a deleted user, a revoked session, the window.
 
 use cli_auth_core::domain::access::AccessType;
-use cli_auth_tests::{Req, Resp, StoreKind, TestApp, test_app};
+use cli_auth_tests::{Req, Resp, StoreKind, TestApp, agent_test_app};
 use http::Method;
 use serde_json::{Value, json};
-
-async fn app(kind: StoreKind) -> TestApp {
-    let e = test_app(kind).await;
-    assert!(
-        e.store
-            .set_project_agent_auth(&e.seeded.project.id, true)
-            .await
-            .expect("set")
-    );
-    e
-}
 
 async fn overview_as(e: &TestApp, access: AccessType, query: &str) -> Resp {
     Req::new(
@@ -82,7 +71,7 @@ fn assert_lacks(body: &Value, secrets: &[&str]) {
 }
 
 async fn needs_admin_access_and_a_known_kind(kind: StoreKind) {
-    let e = app(kind).await;
+    let e = agent_test_app(kind).await;
     for access in [AccessType::Client, AccessType::Server] {
         overview_as(&e, access, "?kind=agent")
             .await
@@ -102,7 +91,7 @@ async fn needs_admin_access_and_a_known_kind(kind: StoreKind) {
 }
 
 async fn a_waiting_cli_attempt_is_counted_without_its_codes(kind: StoreKind) {
-    let e = app(kind).await;
+    let e = agent_test_app(kind).await;
     let empty = overview(&e, "cli").await;
     assert_eq!(
         empty,
@@ -129,7 +118,7 @@ async fn a_waiting_cli_attempt_is_counted_without_its_codes(kind: StoreKind) {
 }
 
 async fn a_used_cli_attempt_lists_the_session_it_handed_out(kind: StoreKind) {
-    let e = app(kind).await;
+    let e = agent_test_app(kind).await;
     let user = e.user(false).await;
     let (polling, login) = e.attempt().await;
     let r = e
@@ -222,7 +211,7 @@ async fn a_used_cli_attempt_lists_the_session_it_handed_out(kind: StoreKind) {
 }
 
 async fn cli_and_agent_attempts_are_kept_apart(kind: StoreKind) {
-    let e = app(kind).await;
+    let e = agent_test_app(kind).await;
     e.attempt().await;
     register(&e, "Some Bot").await;
     let cli = overview(&e, "cli").await;
@@ -243,7 +232,7 @@ async fn cli_and_agent_attempts_are_kept_apart(kind: StoreKind) {
 }
 
 async fn agent_registrations_and_sessions_are_listed_without_secrets(kind: StoreKind) {
-    let e = app(kind).await;
+    let e = agent_test_app(kind).await;
     assert_eq!(
         overview(&e, "agent").await,
         json!({"summary": summary(0, [0; 5], 0), "recent_attempts": [], "sessions": []})

@@ -7,22 +7,11 @@
 
 use cli_auth_core::pages::SignInMethod;
 use cli_auth_tests::page_browser::{Browser, page_of};
-use cli_auth_tests::{Req, Resp, StoreKind, TestApp, test_app};
+use cli_auth_tests::{Req, Resp, StoreKind, TestApp, agent_test_app, test_app};
 use http::StatusCode;
 use serde_json::json;
 
 const PAGE: &str = "/handler/agent-auth-confirm";
-
-async fn agent_app(kind: StoreKind) -> TestApp {
-    let e = test_app(kind).await;
-    assert!(
-        e.store
-            .set_project_agent_auth(&e.seeded.project.id, true)
-            .await
-            .expect("set")
-    );
-    e
-}
 
 async fn register(e: &TestApp, name: &str) -> Resp {
     let r = Req::post("/api/v1/agent/register")
@@ -43,7 +32,7 @@ async fn poll(e: &TestApp, token: &str) -> Resp {
 }
 
 async fn the_page_shows_the_agent_and_approve_hands_it_a_session(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let page = page_of(&e, SignInMethod::Dev);
     let agent = register(&e, "Claude Code").await;
     let link = agent.string("confirm_url");
@@ -110,7 +99,7 @@ async fn the_page_shows_the_agent_and_approve_hands_it_a_session(kind: StoreKind
 }
 
 async fn deny_tells_the_agent_and_a_typed_code_works(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let page = page_of(&e, SignInMethod::Dev);
     let agent = register(&e, "Some Bot").await;
     let mut browser = Browser::new(&page, "203.0.113.99");
@@ -158,7 +147,7 @@ async fn deny_tells_the_agent_and_a_typed_code_works(kind: StoreKind) {
 }
 
 async fn forms_need_the_csrf_token_this_origin_and_a_known_action(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let page = page_of(&e, SignInMethod::Dev);
     let agent = register(&e, "Claude Code").await;
     let code = agent.string("claim_code");
@@ -221,7 +210,7 @@ async fn forms_need_the_csrf_token_this_origin_and_a_known_action(kind: StoreKin
 }
 
 async fn guessing_on_the_page_is_bounded_and_agent_auth_off_is_said(kind: StoreKind) {
-    let e = agent_app(kind).await;
+    let e = agent_test_app(kind).await;
     let page = page_of(&e, SignInMethod::Dev);
     let mut browser = Browser::new(&page, "203.0.113.99");
     browser.sign_in("mallory@example.com").await;

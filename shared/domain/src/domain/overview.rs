@@ -19,7 +19,7 @@ use futures_util::future::try_join;
 use sha2::{Digest, Sha256};
 
 use crate::clock::Millis;
-use crate::domain::login_attempt::{AttemptState, CliAttempt};
+use crate::domain::login_attempt::{AttemptState, CliAttempt, Flow};
 use crate::domain::session::Session;
 use crate::domain::store::{Store, StoreResult};
 use crate::domain::user::User;
@@ -29,24 +29,6 @@ pub const ATTEMPT_WINDOW: usize = 50;
 /// How many sessions it lists, and of how many CLI attempts it looks for
 /// them (Hexclave's).
 pub const SESSION_WINDOW: usize = 200;
-
-/// Which flow's attempts: the CLI's (and the device grant's), or agent
-/// auth's.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
-    Cli,
-    Agent,
-}
-
-impl Kind {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "cli" => Some(Self::Cli),
-            "agent" => Some(Self::Agent),
-            _ => None,
-        }
-    }
-}
 
 /// An attempt's status in Hexclave's five words. A cancelled attempt (ours:
 /// the CLI gave up) counts as `denied`: it ended refused, and Hexclave has
@@ -61,14 +43,6 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 5] = [
-        Status::Waiting,
-        Status::Success,
-        Status::Denied,
-        Status::Expired,
-        Status::Used,
-    ];
-
     pub fn of(attempt: &CliAttempt, now: Millis) -> Self {
         match attempt.state(now) {
             AttemptState::Used => Self::Used,
@@ -137,20 +111,20 @@ impl Overview {
 pub async fn overview(
     store: &dyn Store,
     project_id: &str,
-    kind: Kind,
+    kind: Flow,
     now: Millis,
 ) -> StoreResult<Overview> {
     let (mut attempts, mut sessions) = match kind {
-        Kind::Agent => {
+        Flow::Agent => {
             try_join(
-                store.recent_attempts(project_id, true, ATTEMPT_WINDOW),
+                store.recent_attempts(project_id, kind, ATTEMPT_WINDOW),
                 store.agent_sessions(project_id, SESSION_WINDOW),
             )
             .await?
         }
-        Kind::Cli => {
+        Flow::Cli => {
             let attempts = store
-                .recent_attempts(project_id, false, SESSION_WINDOW)
+                .recent_attempts(project_id, kind, SESSION_WINDOW)
                 .await?;
             let handed: Vec<&str> = attempts
                 .iter()

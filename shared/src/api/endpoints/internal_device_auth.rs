@@ -9,8 +9,9 @@ use super::prelude::*;
 use crate::api::body::schema_error;
 use crate::api::endpoint::ADMIN_ACCESS;
 use crate::clock::{Millis, iso_millis};
+use crate::domain::login_attempt::Flow;
 use crate::domain::overview::{
-    self, ATTEMPT_WINDOW, Kind, Listed, Overview, SESSION_WINDOW, Status, shown_id,
+    self, ATTEMPT_WINDOW, Listed, Overview, SESSION_WINDOW, Status, shown_id,
 };
 
 pub struct InternalDeviceAuth;
@@ -27,7 +28,7 @@ impl Handler for InternalDeviceAuth {
         let kind = ctx
             .query_param("kind")
             .as_deref()
-            .and_then(Kind::parse)
+            .and_then(Flow::parse)
             .ok_or_else(|| {
                 schema_error(
                     ctx.request.method,
@@ -44,15 +45,14 @@ impl Handler for InternalDeviceAuth {
 }
 
 fn overview_json(o: &Overview, now: Millis) -> Value {
-    let count = |status: Status| o.count(status);
     json!({
         "summary": {
             "attempts_in_window": o.attempts.len(),
-            "waiting_attempts_in_window": count(Status::Waiting),
-            "success_attempts_in_window": count(Status::Success),
-            "denied_attempts_in_window": count(Status::Denied),
-            "expired_attempts_in_window": count(Status::Expired),
-            "used_attempts_in_window": count(Status::Used),
+            "waiting_attempts_in_window": o.count(Status::Waiting),
+            "success_attempts_in_window": o.count(Status::Success),
+            "denied_attempts_in_window": o.count(Status::Denied),
+            "expired_attempts_in_window": o.count(Status::Expired),
+            "used_attempts_in_window": o.count(Status::Used),
             "active_sessions_in_window": o.active_sessions(now),
             "attempt_window_limit": ATTEMPT_WINDOW,
             "session_window_limit": SESSION_WINDOW,

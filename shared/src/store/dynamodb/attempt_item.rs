@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{ClientItem, Item, from_item, ttl_seconds};
 use crate::domain::agent_auth::{AgentDetails, AgentRequest};
+use crate::domain::login_attempt::Flow;
 use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
 use crate::domain::store::{StoreError, StoreResult};
 use crate::secret::SecretHash;
@@ -137,7 +138,7 @@ impl From<&CliAttempt> for AttemptItem {
             poll_public_key: poll_public_key.clone(),
             refresh_token: refresh_token.clone(),
             handed_session_id: handed_session_id.clone(),
-            listing: Some(listing(project_id, agent.is_some())),
+            listing: Some(listing(project_id, a.flow())),
             completed_at: *completed_at_millis,
             refusal: refusal.map(|r| r.as_str().to_owned()),
             used_at: *used_at_millis,
@@ -269,8 +270,8 @@ impl TryFrom<AttemptItem> for CliAttempt {
 }
 
 /// The listing index's key of a project's attempts of one kind.
-pub(super) fn listing(project_id: &str, agent: bool) -> String {
-    format!("{project_id}/{}", if agent { "agent" } else { "cli" })
+pub(super) fn listing(project_id: &str, kind: Flow) -> String {
+    format!("{project_id}/{}", kind.as_str())
 }
 
 pub(super) fn attempt_from(item: Option<Item>) -> StoreResult<Option<CliAttempt>> {

@@ -15,6 +15,7 @@ use super::DynamoStore;
 use super::attempt_item::{AttemptItem, attempt_from, listing};
 use super::items::{ATTEMPTS_BY_PROJECT, Item, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
+use crate::domain::login_attempt::Flow;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
 use crate::domain::store::{
     AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
@@ -213,10 +214,10 @@ impl AttemptStore for DynamoStore {
     async fn recent_attempts(
         &self,
         project_id: &str,
-        agent: bool,
+        kind: Flow,
         limit: usize,
     ) -> StoreResult<Vec<CliAttempt>> {
-        let listing = listing(project_id, agent);
+        let listing = listing(project_id, kind);
         let items = self
             .newest(
                 &self.tables.attempts,

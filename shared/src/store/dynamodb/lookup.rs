@@ -1,6 +1,7 @@
 //! Reads: by key, one `GetItem` for one record, one `BatchGetItem` for
 //! several (an attempt, a session and a user at once; the admin overview's
-//! sessions and users, 100 keys a batch), strongly consistent.
+//! sessions and users, 100 keys a batch), strongly consistent; and
+//! `newest`, one `Query` of a sparse index, newest first.
 
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;

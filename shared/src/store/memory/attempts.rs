@@ -19,6 +19,7 @@ use hashbrown::HashTable;
 use super::packed::{id_of, pack, unpack};
 use crate::clock::Millis;
 use crate::domain::login_attempt::CliAttempt;
+use crate::domain::login_attempt::Flow;
 
 /// A table slot: the hash of the attempt's id, and the packed attempt.
 struct Slot {
@@ -99,7 +100,7 @@ impl Attempts {
     /// The newest `limit` attempts of `project_id` of one kind, newest
     /// first: a scan of every attempt kept (the dev store's admin overview;
     /// about a millisecond per 10,000 attempts).
-    pub(super) fn recent(&self, project_id: &str, agent: bool, limit: usize) -> Vec<CliAttempt> {
+    pub(super) fn recent(&self, project_id: &str, kind: Flow, limit: usize) -> Vec<CliAttempt> {
         let Some(&project) = self.project_index.get(project_id) else {
             return Vec::new();
         };
@@ -107,7 +108,7 @@ impl Attempts {
             .table
             .iter()
             .filter_map(|slot| unpack(&slot.packed))
-            .filter(|(a, p)| *p == project && a.is_agent() == agent)
+            .filter(|(a, p)| *p == project && a.flow() == kind)
             .map(|(mut a, _)| {
                 a.project_id = project_id.to_owned();
                 a

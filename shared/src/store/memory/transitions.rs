@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use super::MemoryStore;
 use super::attempts::Attempts;
 use crate::clock::Millis;
+use crate::domain::login_attempt::Flow;
 use crate::domain::login_attempt::{AttachedAnon, AttemptKey, CliAttempt, Ending};
 use crate::domain::store::{
     AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
@@ -94,10 +95,10 @@ impl AttemptStore for MemoryStore {
     async fn recent_attempts(
         &self,
         project_id: &str,
-        agent: bool,
+        kind: Flow,
         limit: usize,
     ) -> StoreResult<Vec<CliAttempt>> {
-        Ok(self.tables().attempts.recent(project_id, agent, limit))
+        Ok(self.tables().attempts.recent(project_id, kind, limit))
     }
 }
 

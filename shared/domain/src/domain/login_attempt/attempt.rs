@@ -142,6 +142,29 @@ pub enum CodeKind {
     Claim,
 }
 
+/// Which flow's attempts: the CLI's (and the device grant's), or agent
+/// auth's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    Cli,
+    Agent,
+}
+
+impl Flow {
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Cli, Self::Agent]
+            .into_iter()
+            .find(|k| k.as_str() == text)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Cli => "cli",
+            Self::Agent => "agent",
+        }
+    }
+}
+
 /// What a store needs to find an attempt and check a code against it, all in
 /// the one conditional write.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -362,6 +385,15 @@ impl CliAttempt {
     /// Whether agent auth made this attempt (api.md §9).
     pub fn is_agent(&self) -> bool {
         self.agent.is_some()
+    }
+
+    /// The flow that made this attempt.
+    pub fn flow(&self) -> Flow {
+        if self.is_agent() {
+            Flow::Agent
+        } else {
+            Flow::Cli
+        }
     }
 
     /// Whether `key` names this attempt: same id, same project, right code

@@ -32,7 +32,7 @@ pub use asker::{
     AskedBy, Asker, ClientDetails, MAX_CLIENT_FIELD_CHARS, MAX_USER_AGENT_CHARS, is_deceptive,
 };
 pub use attempt::{
-    AttachedAnon, AttemptKey, AttemptState, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS,
+    AttachedAnon, AttemptKey, AttemptState, CliAttempt, CodeKind, DEFAULT_EXPIRES_IN_MILLIS, Flow,
     MAX_EXPIRES_IN_MILLIS, NewAttempt, POLL_INTERVAL_SECONDS, RETAIN_AFTER_EXPIRY_MILLIS,
     open_anon_refresh_token, open_refresh_token,
 };

@@ -5,6 +5,7 @@ use async_trait::async_trait;
 
 use super::error::StoreResult;
 use crate::clock::Millis;
+use crate::domain::login_attempt::Flow;
 use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
 use crate::domain::user::User;
 
@@ -116,7 +117,7 @@ pub trait AttemptStore: Send + Sync {
     async fn recent_attempts(
         &self,
         project_id: &str,
-        agent: bool,
+        kind: Flow,
         limit: usize,
     ) -> StoreResult<Vec<CliAttempt>>;
 }
