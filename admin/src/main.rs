@@ -25,7 +25,7 @@ struct Args {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Create the four tables (on demand, TTL enabled); existing ones are kept.
+    /// Create the five tables (on demand, TTL enabled); existing ones are kept.
     CreateTables,
     /// Create a project and print its id and keys (shown this once only).
     CreateProject {

@@ -46,7 +46,7 @@ pub use round_trips::RequestCounter;
 use crate::domain::store::{StoreError, StoreResult};
 use items::{Item, unavailable};
 
-/// The four table names (from the environment in Lambda; see [`crate::config`]).
+/// The five table names (from the environment in Lambda; see [`crate::config`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TableNames {
     pub projects: String,
