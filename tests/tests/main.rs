@@ -20,6 +20,7 @@ mod hosted_approve;
 mod hosted_page;
 mod layers;
 mod oauth_token;
+mod regions;
 mod request_validation;
 mod round_trips;
 mod secret_hygiene;

@@ -77,6 +77,14 @@ impl Attempts {
         true
     }
 
+    /// Stores `attempt` whatever is stored under its id.
+    pub(super) fn replace(&mut self, attempt: &CliAttempt) {
+        let replaced = self.update(&attempt.id, |_| ((), Some(attempt.clone())));
+        if replaced.is_none() {
+            self.insert(attempt);
+        }
+    }
+
     /// Hands the attempt `id`, if stored, to `change`, which answers and
     /// gives back the attempt to keep if it changed it.
     pub(super) fn update<R>(

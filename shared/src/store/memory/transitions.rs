@@ -102,6 +102,16 @@ impl AttemptStore for MemoryStore {
     }
 }
 
+impl MemoryStore {
+    /// Writes `attempt` over whatever is stored under its id, with no
+    /// condition, as a DynamoDB global table applies another region's
+    /// write (last writer wins). Only the multi-region simulation calls it
+    /// (tests/tests/regions.rs, docs/scale.md); no endpoint does.
+    pub fn apply_replicated_attempt(&self, attempt: &CliAttempt) {
+        self.tables().attempts.replace(attempt);
+    }
+}
+
 impl Attempts {
     /// Stores a new attempt (first dropping those a day past expiry).
     pub(super) fn create(&mut self, attempt: &CliAttempt) -> StoreResult<()> {
