@@ -6,8 +6,7 @@ use std::sync::Arc;
 
 use cli_auth_core::clock::Millis;
 use cli_auth_core::domain::access::AccessType;
-use cli_auth_core::domain::login_attempt::Flow;
-use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
+use cli_auth_core::domain::login_attempt::{AttemptKey, CliAttempt, Ending, Flow};
 use cli_auth_core::domain::project::Project;
 use cli_auth_core::domain::session::Session;
 use cli_auth_core::domain::store::{

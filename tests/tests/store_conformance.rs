@@ -487,6 +487,33 @@ async fn lookup_reads_any_combination(s: Arc<dyn Store>) {
     assert!(none.attempt.is_none() && none.session.is_none() && none.user.is_none());
 }
 
+/// Many at once: each record that exists once, however often it is named;
+/// missing ones left out; more than one batch's worth of keys.
+async fn lookup_many_reads_each_record_once(s: Arc<dyn Store>) {
+    let a = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
+    let b = seed_user(s.as_ref(), "p1", true, T0, HOUR).await;
+    let missing: Vec<String> = (0..120).map(|i| format!("missing-{i}")).collect();
+    let mut session_ids: Vec<&str> = missing.iter().map(String::as_str).collect();
+    session_ids.extend([
+        a.session.id.as_str(),
+        b.session.id.as_str(),
+        a.session.id.as_str(),
+    ]);
+    let user_ids = [b.user.id.as_str(), b.user.id.as_str(), "missing"];
+    let found = s
+        .lookup_many(&session_ids, &user_ids)
+        .await
+        .expect("lookup");
+    let mut sessions: Vec<&str> = found.sessions.iter().map(|x| x.id.as_str()).collect();
+    sessions.sort_unstable();
+    let mut want = vec![a.session.id.as_str(), b.session.id.as_str()];
+    want.sort_unstable();
+    assert_eq!(sessions, want);
+    assert_eq!(found.users, vec![b.user.clone()]);
+    let none = s.lookup_many(&[], &[]).await.expect("lookup");
+    assert!(none.sessions.is_empty() && none.users.is_empty());
+}
+
 async fn users_keep_metadata_exactly(s: Arc<dyn Store>) {
     let mut seeded = seed_user(s.as_ref(), "p1", false, T0, HOUR).await;
     seeded.user.client_metadata =
@@ -907,6 +934,7 @@ conformance!(
     expiry_blocks_every_transition,
     anonymous_session_is_claimed_once_and_detached_by_complete,
     lookup_reads_any_combination,
+    lookup_many_reads_each_record_once,
     users_keep_metadata_exactly,
     projects_create_save_list,
     racing_pickups_hand_out_the_token_once,

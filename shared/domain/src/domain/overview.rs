@@ -144,9 +144,7 @@ pub async fn overview(
     sessions.sort_by(|a, b| (b.last_used_at_millis, &b.id).cmp(&(a.last_used_at_millis, &a.id)));
     sessions.truncate(SESSION_WINDOW);
 
-    let mut user_ids: Vec<&str> = sessions.iter().map(|s| s.user_id.as_str()).collect();
-    user_ids.sort_unstable();
-    user_ids.dedup();
+    let user_ids: Vec<&str> = sessions.iter().map(|s| s.user_id.as_str()).collect();
     let users = if user_ids.is_empty() {
         Vec::new()
     } else {

@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::items::{ClientItem, Item, from_item, ttl_seconds};
 use crate::domain::agent_auth::{AgentDetails, AgentRequest};
-use crate::domain::login_attempt::Flow;
-use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Refusal};
+use crate::domain::login_attempt::{Asker, CliAttempt, ClientDetails, Flow, Refusal};
 use crate::domain::store::{StoreError, StoreResult};
 use crate::secret::SecretHash;
 

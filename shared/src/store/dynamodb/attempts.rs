@@ -15,8 +15,7 @@ use super::DynamoStore;
 use super::attempt_item::{AttemptItem, attempt_from, listing};
 use super::items::{ATTEMPTS_BY_PROJECT, Item, attr, n, s, to_item, unavailable};
 use crate::clock::Millis;
-use crate::domain::login_attempt::Flow;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Verifier};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, CodeKind, Ending, Flow, Verifier};
 use crate::domain::store::{
     AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
 };
@@ -34,10 +33,9 @@ pub(super) fn names_attempt(key: &AttemptKey) -> String {
         CodeKind::Login => format!(" AND {} = :h", attr::LOGIN_CODE_HASH),
         CodeKind::Claim => String::new(),
     };
-    let flow = if key.agent {
-        exists(attr::AGENT_NAME)
-    } else {
-        absent(attr::AGENT_NAME)
+    let flow = match key.flow {
+        Flow::Agent => exists(attr::AGENT_NAME),
+        Flow::Cli => absent(attr::AGENT_NAME),
     };
     let verified = match key.verifier {
         Verifier::NotAsked => String::new(),

@@ -18,8 +18,7 @@ use hashbrown::HashTable;
 
 use super::packed::{id_of, pack, unpack};
 use crate::clock::Millis;
-use crate::domain::login_attempt::CliAttempt;
-use crate::domain::login_attempt::Flow;
+use crate::domain::login_attempt::{CliAttempt, Flow};
 
 /// A table slot: the hash of the attempt's id, and the packed attempt.
 struct Slot {

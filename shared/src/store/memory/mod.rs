@@ -14,7 +14,7 @@ mod packed;
 mod projects;
 mod transitions;
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::{Mutex, MutexGuard};
 
 use async_trait::async_trait;
@@ -72,15 +72,18 @@ impl Store for MemoryStore {
     }
 
     async fn lookup_many(&self, session_ids: &[&str], user_ids: &[&str]) -> StoreResult<FoundMany> {
+        // Each record once, however often it is named (as in DynamoDB).
+        let sessions: BTreeSet<&str> = session_ids.iter().copied().collect();
+        let users: BTreeSet<&str> = user_ids.iter().copied().collect();
         let t = self.tables();
         Ok(FoundMany {
-            sessions: session_ids
-                .iter()
-                .filter_map(|id| t.sessions.get(*id).cloned())
+            sessions: sessions
+                .into_iter()
+                .filter_map(|id| t.sessions.get(id).cloned())
                 .collect(),
-            users: user_ids
-                .iter()
-                .filter_map(|id| t.users.get(*id).cloned())
+            users: users
+                .into_iter()
+                .filter_map(|id| t.users.get(id).cloned())
                 .collect(),
         })
     }

@@ -8,8 +8,7 @@ use async_trait::async_trait;
 use super::MemoryStore;
 use super::attempts::Attempts;
 use crate::clock::Millis;
-use crate::domain::login_attempt::Flow;
-use crate::domain::login_attempt::{AttachedAnon, AttemptKey, CliAttempt, Ending};
+use crate::domain::login_attempt::{AttachedAnon, AttemptKey, CliAttempt, Ending, Flow};
 use crate::domain::store::{
     AttemptStore, Claim, DevicePoll, Finish, PickUp, StoreError, StoreResult,
 };

@@ -179,7 +179,7 @@ pub struct AttemptKey {
     /// (api.md §9). Each flow's codes name only its own attempts, in the
     /// store's conditions too, so that no CLI endpoint ever moves an agent
     /// attempt, nor the reverse.
-    pub agent: bool,
+    pub flow: Flow,
 }
 
 impl AttemptKey {
@@ -190,14 +190,14 @@ impl AttemptKey {
             kind,
             code_hash: code.hash(),
             verifier: Verifier::NotAsked,
-            agent: false,
+            flow: Flow::Cli,
         }
     }
 
     /// The key of an agent attempt by its poll token (api.md §9).
     pub fn agent_poll(project_id: &str, poll_token: &LocatedSecret) -> Self {
         Self {
-            agent: true,
+            flow: Flow::Agent,
             ..Self::new(project_id, poll_token, CodeKind::Polling)
         }
     }
@@ -212,7 +212,7 @@ impl AttemptKey {
             // Not checked for a claim code (it has no secret half).
             code_hash: SecretHash::of(""),
             verifier: Verifier::NotAsked,
-            agent: true,
+            flow: Flow::Agent,
         }
     }
 
@@ -412,7 +412,7 @@ impl CliAttempt {
         };
         self.id == key.attempt_id
             && self.project_id == key.project_id
-            && self.is_agent() == key.agent
+            && self.flow() == key.flow
             && code_matches
             && verified
     }

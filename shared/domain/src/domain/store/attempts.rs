@@ -5,8 +5,7 @@ use async_trait::async_trait;
 
 use super::error::StoreResult;
 use crate::clock::Millis;
-use crate::domain::login_attempt::Flow;
-use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending};
+use crate::domain::login_attempt::{AttemptKey, CliAttempt, Ending, Flow};
 use crate::domain::user::User;
 
 /// What the RFC 8628 grant's poll write found.

@@ -54,8 +54,8 @@ pub trait Store: ProjectStore + AccountStore + AttemptStore + CounterStore + Sen
     /// Reads any of an attempt, a session and a user at once.
     async fn lookup(&self, what: Lookup<'_>) -> StoreResult<Found>;
 
-    /// Many sessions and users by id at once (those that exist, in no
-    /// particular order), strongly consistent: in DynamoDB `BatchGetItem`s
+    /// Many sessions and users by id at once (those that exist, each once
+    /// however often named, in no particular order), strongly consistent: in DynamoDB `BatchGetItem`s
     /// of at most 100 keys.
     async fn lookup_many(&self, session_ids: &[&str], user_ids: &[&str]) -> StoreResult<FoundMany>;
 
